@@ -1,0 +1,57 @@
+# Two commands: `make run` serves the API on SQLite; `make test` lints and runs every test
+# on SQLite and on a throwaway PostgreSQL database.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+PYTEST_ARGS ?=
+
+.PHONY: run test lint install install-dev migrate demo openapi bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed
+
+migrate: install
+	$(PY) -m service migrate
+
+run: migrate
+	@echo "Uppföljning: http://$(HOST):$(PORT)/docs  (first key: $(PY) -m service create-key --role system_admin --name operator)"
+	$(PY) -m service serve --host $(HOST) --port $(PORT)
+
+demo: migrate
+	$(PY) -m service demo
+
+lint: install-dev
+	$(PY) -m ruff check service tests bench migrations/env.py
+	$(PY) -m ruff format --check service tests bench migrations/env.py
+	$(PY) -m mypy
+
+test: lint
+	@set -e; \
+	db="uppfoljning_test_$$$$"; \
+	if url=$$($(PY) -m tests.pgdb create $$db); then \
+		trap '$(PY) -m tests.pgdb drop '"$$db"' >/dev/null' EXIT; \
+		echo "PostgreSQL test database: $$db"; \
+		UPPFOLJNING_TEST_POSTGRES_URL=$$url $(PY) -m pytest $(PYTEST_ARGS); \
+	elif [ "$$CI" = "true" ]; then \
+		echo "CI=true and PostgreSQL is not reachable: failing, not skipping." >&2; exit 1; \
+	else \
+		echo "PostgreSQL is not reachable: running the SQLite tests only." >&2; \
+		$(PY) -m pytest $(PYTEST_ARGS); \
+	fi
+
+openapi: install
+	$(PY) -m service dump-openapi > openapi/openapi.json
+
+bench: install-dev
+	$(PY) -m bench.run_all
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

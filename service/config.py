@@ -1,0 +1,48 @@
+"""Settings: the one place configuration is read from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("var")
+PLACEHOLDERS = {"changeme", "change-me", "secret", "placeholder", "xxx"}
+
+
+class Settings(BaseSettings):
+    """Configuration by `UPPFOLJNING_*` environment variables (product.md §10)."""
+
+    model_config = SettingsConfigDict(env_prefix="UPPFOLJNING_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_DATA_DIR / 'uppfoljning.db'}")
+    secrets_file: Path = DEFAULT_DATA_DIR / "secrets.json"
+    # The HMAC key for personnummer received through the API; overrides the secrets file.
+    pseudonym_key: str | None = None
+    max_body_bytes: int = 1024 * 1024
+    batch_max_bytes: int = 16 * 1024 * 1024
+    projection_poll_seconds: float = 1.0
+    ready_max_lag_events: int = 1000
+    rate_limit_per_minute: int = 0
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        key = self.pseudonym_key
+        if (
+            self.environment == "production"
+            and key is not None
+            and (key.lower() in PLACEHOLDERS or len(key) < 32)
+        ):
+            raise ValueError(
+                "UPPFOLJNING_PSEUDONYM_KEY is a placeholder or shorter than 32 characters"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded SQLite database."""
+        return self.database_url.startswith("sqlite")
