@@ -1,0 +1,61 @@
+"""The SQLAlchemy engine: durability settings for SQLite, health checks for both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+
+
+class DurabilityError(RuntimeError):
+    """The database is not set up to keep acknowledged writes through a crash."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, synchronous=FULL and immediate write locks."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (SQLAlchemy's recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Take the write lock up front: a deferred read-then-write transaction could fail
+        # with SQLITE_BUSY instead of waiting for the other writer.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def verify_durability(engine: Engine) -> None:
+    """Refuse to run SQLite without WAL and synchronous=FULL (product.md §10)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        journal = connection.execute(text("PRAGMA journal_mode")).scalar()
+        synchronous = connection.execute(text("PRAGMA synchronous")).scalar()
+    if str(journal).lower() != "wal" or synchronous != 2:
+        raise DurabilityError(
+            f"SQLite must run with journal_mode=WAL and synchronous=FULL, "
+            f"got journal_mode={journal} synchronous={synchronous}"
+        )
+
+
+def database_reachable(engine: Engine) -> bool:
+    """True when a trivial query succeeds."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,82 @@
+"""API keys: random secrets, stored only as a SHA-256 hash.
+
+A key is `upf_<id>_<secret>` with a 256-bit random secret. Because the secret has full
+entropy, a fast hash is enough (slow hashes guard guessable passwords); the id lets us
+look a key up without scanning, and the comparison is constant-time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from service.adapters.tables import api_keys
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: one API key's identity and reach."""
+
+    key_id: str
+    role: str
+    association_id: str | None
+    interventions: frozenset[str]
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(
+    session: Session,
+    *,
+    name: str,
+    role: str,
+    association_id: str | None,
+    interventions: list[str],
+    created_by: str | None,
+) -> tuple[str, str]:
+    """Store a new key; returns (key id, the full key, shown once)."""
+    key_id = str(uuid.uuid4())
+    secret = secrets.token_urlsafe(32)
+    session.execute(insert(api_keys).values(
+        id=key_id, association_id=association_id, name=name, role=role,
+        interventions=sorted(interventions), secret_hash=_hash(secret),
+        created_at=datetime.now(UTC).replace(tzinfo=None), created_by=created_by,
+    ))  # fmt: skip
+    return key_id, f"upf_{key_id}_{secret}"
+
+
+def authenticate(session: Session, presented: str) -> Principal | None:
+    """The principal of a valid, unrevoked key; None otherwise."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != "upf":
+        return None
+    row = session.execute(select(api_keys).where(api_keys.c.id == parts[1])).mappings().first()
+    if row is None or row["revoked_at"] is not None:
+        return None
+    if not hmac.compare_digest(row["secret_hash"], _hash(parts[2])):
+        return None
+    return Principal(row["id"], row["role"], row["association_id"], frozenset(row["interventions"]))
+
+
+def revoke_key(session: Session, association_id: str, key_id: str) -> bool:
+    """Revoke a key of the association; False when there is no such key."""
+    result: Any = session.execute(
+        update(api_keys)
+        .where(
+            api_keys.c.id == key_id,
+            api_keys.c.association_id == association_id,
+            api_keys.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=datetime.now(UTC).replace(tzinfo=None))
+    )
+    return bool(result.rowcount)

@@ -1,0 +1,50 @@
+"""Conversions between domain facts and read-model rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from service.domain.facts import EnrollmentFacts
+
+FACT_FIELDS = tuple(EnrollmentFacts.__dataclass_fields__)
+_SET_FIELDS = {
+    "support_at_enrollment", "current_support", "support_at_exit", "support_change",
+    "exit_support_given",
+}  # fmt: skip
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """Read models store naive UTC (SQLite keeps no zone)."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def encode_codes(codes: Iterable[str] | None) -> str | None:
+    """A set of codes as a sorted comma-separated string ('' = empty set)."""
+    return None if codes is None else ",".join(sorted(codes))
+
+
+def decode_codes(text: str | None) -> frozenset[str] | None:
+    """The inverse of encode_codes."""
+    if text is None:
+        return None
+    return frozenset(text.split(",")) if text else frozenset()
+
+
+def facts_to_row(facts: EnrollmentFacts) -> dict[str, Any]:
+    """The columns of enrollment_versions for these facts."""
+    row = {name: getattr(facts, name) for name in FACT_FIELDS}
+    for name in _SET_FIELDS:
+        row[name] = encode_codes(row[name])
+    return row
+
+
+def row_to_facts(row: Mapping[Any, Any]) -> EnrollmentFacts:
+    """The facts stored in an enrollment_versions row."""
+    values = {name: row[name] for name in FACT_FIELDS}
+    for name in _SET_FIELDS:
+        values[name] = decode_codes(values[name])
+    return EnrollmentFacts(**values)

@@ -1,0 +1,182 @@
+"""Every table of the service, as SQLAlchemy metadata: the target Alembic migrates to.
+
+Read-model tables are bitemporal: a row holds from `recorded_from` until `recorded_to`
+(NULL = current), so "as of" answers are a filter, not a replay. Times are naive UTC.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy_utils.types.uuid import UUIDType
+
+metadata = MetaData()
+
+EVENTS_TABLE = "uppfoljning_events"
+
+# The event store, exactly as eventsourcing-sqlalchemy's application recorder expects it.
+events = Table(
+    EVENTS_TABLE,
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("originator_id", UUIDType(), nullable=False),
+    Column("originator_version", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
+    Column("topic", Text(), nullable=False),
+    Column("state", LargeBinary(), nullable=False),
+    Index("stored_aggregate_event_index", "originator_id", "originator_version", unique=True),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("association_id", String(64), nullable=True, index=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("interventions", JSON, nullable=False),
+    Column("secret_hash", String(128), nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    Column("created_by", String(36), nullable=True),
+    Column("revoked_at", DateTime(), nullable=True),
+)
+
+# Enforces "one open enrollment per pseudonym and intervention" across aggregates; written in
+# the same transaction as the event that opens or closes the enrollment.
+open_enrollments = Table(
+    "open_enrollments",
+    metadata,
+    Column("association_id", String(64), primary_key=True),
+    Column("intervention_id", String(64), primary_key=True),
+    Column("pseudonym", String(128), primary_key=True),
+    Column("enrollment_id", String(36), nullable=False, unique=True),
+)
+
+projection_tracking = Table(
+    "projection_tracking",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
+)
+
+
+def _span() -> list[Column[Any]]:
+    return [
+        Column("recorded_from", DateTime(), nullable=False),
+        Column("recorded_to", DateTime(), nullable=True),
+    ]
+
+
+association_versions = Table(
+    "association_versions",
+    metadata,
+    Column("row_id", Integer, primary_key=True, autoincrement=True),
+    Column("association_id", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("settings", JSON, nullable=False),
+    *_span(),
+    Index("ix_association_versions_current", "association_id", "recorded_to"),
+)
+
+intervention_versions = Table(
+    "intervention_versions",
+    metadata,
+    Column("row_id", Integer, primary_key=True, autoincrement=True),
+    Column("association_id", String(64), nullable=False),
+    Column("intervention_id", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=True),
+    Column("closed_on", Date, nullable=True),
+    Column("finances", JSON, nullable=False),
+    *_span(),
+    Index("ix_intervention_versions_current", "association_id", "recorded_to"),
+)
+
+enrollment_versions = Table(
+    "enrollment_versions",
+    metadata,
+    Column(
+        "row_id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("enrollment_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("association_id", String(64), nullable=False),
+    Column("intervention_id", String(64), nullable=False),
+    Column("pseudonym", String(128), nullable=False),
+    Column("sex", String(8), nullable=False),
+    Column("birth_year", Integer, nullable=False),
+    Column("education", String(32), nullable=False),
+    Column("municipality", String(4), nullable=True),
+    Column("enrolled_on", Date, nullable=False),
+    Column("support_at_enrollment", String(200), nullable=False),
+    Column("months_on_public_support", Integer, nullable=True),
+    Column("months_without_work_or_studies", Integer, nullable=True),
+    Column("current_support", String(200), nullable=False),
+    Column("support_change", String(200), nullable=True),
+    Column("exited_on", Date, nullable=True),
+    Column("exit_reason", String(32), nullable=True),
+    Column("support_at_exit", String(200), nullable=True),
+    Column("exit_support_given", String(200), nullable=True),
+    Column("progressed", Boolean, nullable=True),
+    Column("voided", Boolean, nullable=False),
+    *_span(),
+    Index("ix_enrollment_versions_current", "enrollment_id", "recorded_to"),
+    Index("ix_enrollment_versions_period", "association_id", "enrolled_on"),
+)
+
+anonymous_reports = Table(
+    "anonymous_reports",
+    metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("association_id", String(64), nullable=False, index=True),
+    Column("intervention_id", String(64), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("female", Integer, nullable=False),
+    Column("male", Integer, nullable=False),
+    Column("unspecified", Integer, nullable=False),
+    Column("recorded_at", DateTime(), nullable=False),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("activity_id", String(36), primary_key=True),
+    Column("association_id", String(64), nullable=False, index=True),
+    Column("intervention_id", String(64), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("participants", JSON, nullable=False),
+    Column("female", Integer, nullable=True),
+    Column("male", Integer, nullable=True),
+    Column("recorded_at", DateTime(), nullable=False),
+)
+
+READ_MODEL_TABLES = (
+    association_versions,
+    intervention_versions,
+    enrollment_versions,
+    anonymous_reports,
+    activities,
+)

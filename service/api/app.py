@@ -1,0 +1,74 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service import __version__
+from service.api.errors import install_error_handlers
+from service.api.middleware import BodyGuard
+from service.api.routes import associations, batch, enrollments, reports, system
+from service.bootstrap import Container
+from service.config import Settings
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("uppfoljning.projection")
+
+
+class ProjectionLoop:
+    """Catches the read models up in the background (writes of other processes too)."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="projection", daemon=True)
+
+    def _run(self) -> None:
+        while not self.stopping.wait(self.container.settings.projection_poll_seconds):
+            try:
+                self.container.projector.catch_up()
+            except Exception:
+                log.exception("projection catch-up failed; retrying")
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=10)
+
+
+def create_app(container: Container, *, background_projection: bool = True) -> FastAPI:
+    """An app serving `container`; read models are caught up at start."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        container.projector.catch_up()
+        loop = ProjectionLoop(container) if background_projection else None
+        if loop:
+            loop.start()
+        yield
+        if loop:
+            loop.stop()
+
+    app = FastAPI(
+        title="Uppföljning API",
+        version=__version__,
+        summary="Anonymised follow-up of samordningsförbund interventions (Finsam).",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    install_error_handlers(app)
+    app.include_router(system.router)
+    for router in (associations.router, enrollments.router, batch.router, reports.router):
+        app.include_router(router, prefix=API_PREFIX)
+    settings = container.settings if container is not None else Settings()
+    app.add_middleware(
+        BodyGuard, max_bytes=settings.max_body_bytes, batch_max_bytes=settings.batch_max_bytes
+    )
+    return app

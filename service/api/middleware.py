@@ -1,0 +1,84 @@
+"""ASGI middleware: body size limit and JSON content type, before any route runs."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_METHODS_WITH_BODY = {"POST", "PUT", "PATCH"}
+
+
+async def _send_problem(send: Send, status: int, title: str, detail: str) -> None:
+    body = json.dumps(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyGuard:
+    """413 above `max_bytes` (declared or streamed); 415 for a non-JSON body."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, batch_max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.batch_max_bytes = batch_max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _METHODS_WITH_BODY:
+            await self.app(scope, receive, send)
+            return
+        limit = self.batch_max_bytes if scope["path"].endswith(":batch") else self.max_bytes
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _send_problem(send, 413, "Content Too Large", _too_large(limit))
+            return
+        content_type = headers.get("content-type", "")
+        if (declared not in (None, "0")) and "json" not in content_type:
+            await _send_problem(
+                send, 415, "Unsupported Media Type", "send the body as application/json"
+            )
+            return
+        await self._guarded(scope, receive, send, limit)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _send_problem(send, 413, "Content Too Large", _too_large(limit))
+
+
+def _too_large(limit: int) -> str:
+    return f"the body is larger than {limit} bytes"

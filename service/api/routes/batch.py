@@ -1,0 +1,84 @@
+"""Batch import of enrollment events: per-item results, one bad item stops nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ValidationError
+
+from service.api.deps import ContainerDep, PrincipalDep
+from service.api.errors import status_of, validation_errors
+from service.api.routes.enrollments import command_body
+from service.api.schemas.enrollments import (
+    Batch,
+    BatchEvent,
+    BatchItemResult,
+    BatchResult,
+    Correction,
+    EnrollmentCreate,
+    ExitCreate,
+    Reason,
+    SupportChange,
+)
+from service.application.access import require_association
+from service.domain.codes import Role
+from service.domain.errors import DomainError, ForbiddenError
+
+router = APIRouter(tags=["enrollments"])
+
+_SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
+    "support_changed": (SupportChange, "change_support"),
+    "exited": (ExitCreate, "record_exit"),
+    "exit_retracted": (Reason, "retract_exit"),
+    "corrected": (Correction, "correct"),
+    "voided": (Reason, "void"),
+}
+
+
+@router.post("/associations/{aid}/events:batch", response_model=BatchResult)
+def import_batch(
+    aid: str, body: Batch, principal: PrincipalDep, container: ContainerDep
+) -> BatchResult:
+    """Apply up to 10,000 events in order, each atomically; answers per item."""
+    require_association(principal, aid, write=True, roles=(Role.COACH,))
+    return BatchResult(results=[_apply(container, principal, aid, item) for item in body.events])
+
+
+def _apply(container: Any, principal: Any, aid: str, item: BatchEvent) -> BatchItemResult:
+    try:
+        result = _dispatch(container, principal, aid, item)
+    except ValidationError as error:
+        errors = validation_errors(list(error.errors()))
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return BatchItemResult(id=item.id, status=422, detail=detail)
+    except DomainError as error:
+        return BatchItemResult(id=item.id, status=status_of(error), detail=error.detail)
+    return BatchItemResult(
+        id=item.id, status=201 if result.created else 200, version=result.version
+    )
+
+
+def _dispatch(container: Any, principal: Any, aid: str, item: BatchEvent) -> Any:
+    commands = container.enrollments
+    if item.type == "enrolled":
+        if item.intervention_id is None:
+            raise ForbiddenError("an enrolled event needs its intervention_id")
+        data = command_body(EnrollmentCreate.model_validate(item.data))
+        data.pop("id", None)
+        return commands.enroll(
+            principal,
+            aid,
+            item.intervention_id,
+            data,
+            enrollment_id=item.enrollment_id,
+            client_event_id=str(item.id),
+        )
+    schema, command = _SCHEMAS[item.type]
+    body = command_body(schema.model_validate(item.data))
+    enrollment = commands.load(item.enrollment_id)
+    if enrollment.facts.association_id != aid:
+        raise ForbiddenError("the enrollment belongs to another association")
+    return getattr(commands, command)(
+        principal, item.enrollment_id, body, idempotency_key=str(item.id)
+    )

@@ -1,0 +1,115 @@
+"""Count reports, statistics and the annual export."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+
+from service.api.deps import ContainerDep, IdempotencyKeyDep, PrincipalDep
+from service.api.schemas.enrollments import ActivityCreate, AnonymousParticipants, Created
+from service.application.access import require_association
+from service.application.queries import READERS
+from service.domain.errors import InvalidValueError
+from service.domain.facts import Period
+
+router = APIRouter(tags=["statistics"])
+
+
+@router.post("/associations/{aid}/anonymous-participants", status_code=201, response_model=Created)
+def report_anonymous(
+    aid: str,
+    body: AnonymousParticipants,
+    principal: PrincipalDep,
+    container: ContainerDep,
+    response: Response,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> Created:
+    """Counts of anonymous participants over a period."""
+    data = body.model_dump(by_alias=True)
+    report_id, created = container.count_reports.report_anonymous(
+        principal, aid, data, idempotency_key
+    )
+    response.status_code = 201 if created else 200
+    return Created(id=report_id)
+
+
+@router.post("/associations/{aid}/activities", status_code=201, response_model=Created)
+def hold_activity(
+    aid: str,
+    body: ActivityCreate,
+    principal: PrincipalDep,
+    container: ContainerDep,
+    response: Response,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> Created:
+    """A structural activity and its participants by organisation."""
+    activity_id, created = container.count_reports.hold_activity(
+        principal, aid, body.model_dump(), idempotency_key
+    )
+    response.status_code = 201 if created else 200
+    return Created(id=activity_id)
+
+
+def period_of(year: int | None, start: date | None, end: date | None) -> Period:
+    """`year=` or `from=&to=`, never both."""
+    if year is not None:
+        if start is not None or end is not None:
+            raise InvalidValueError("year", "give either year or from and to, not both")
+        return Period.year(year)
+    if start is None or end is None:
+        raise InvalidValueError("from", "give year, or both from and to")
+    if end < start:
+        raise InvalidValueError("to", "'to' is before 'from'")
+    return Period(start, end)
+
+
+Year = Annotated[int | None, Query(ge=2000, le=2100)]
+From = Annotated[date | None, Query(alias="from")]
+AsOf = Annotated[datetime | None, Query(description="Only events recorded up to this instant")]
+
+
+@router.get("/associations/{aid}/statistics")
+def statistics(
+    aid: str,
+    principal: PrincipalDep,
+    container: ContainerDep,
+    year: Year = None,
+    from_: From = None,
+    to: date | None = None,
+    intervention: str | None = None,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    """The measures of product.md §6 per intervention and for the association."""
+    period = period_of(year, from_, to)
+    return container.queries.statistics(
+        principal, aid, period, intervention=intervention, as_of=as_of
+    )
+
+
+@router.get(
+    "/associations/{aid}/reports/annual/{year}",
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def annual_report(
+    aid: str,
+    principal: PrincipalDep,
+    container: ContainerDep,
+    year: int = Path(ge=2000, le=2100),
+    format: Literal["xlsx", "docx", "csv", "json", "html"] = "xlsx",
+    as_of: AsOf = None,
+) -> Response:
+    """The annual export (årsredovisning) in the chosen format."""
+    from service.application.annual_export import export_annual_report
+
+    require_association(principal, aid, write=False, roles=READERS)
+    content, media_type, extension = export_annual_report(
+        container.queries, aid, year, format, as_of
+    )
+    filename = f"uppfoljning-{aid}-{year}.{extension}"
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

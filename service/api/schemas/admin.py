@@ -1,0 +1,89 @@
+"""Schemas of associations, keys, interventions and finances."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from service.api.schemas.common import Count, Slug, Strict
+from service.domain.codes import ExitReason, InterventionKind, Role
+
+
+class AssociationSettings(Strict):
+    """Reporting rules; any subset may be given, the rest keep their values."""
+
+    early_dropout_months: int | None = Field(default=None, ge=0, le=24)
+    goal_reasons: list[ExitReason] | None = None
+    youth_max_age: int | None = Field(default=None, ge=15, le=67)
+    min_cell_size: int | None = Field(default=None, ge=0, le=100)
+    accept_personal_identity_numbers: bool | None = None
+
+
+class AssociationCreate(Strict):
+    """A new association (system_admin)."""
+
+    id: Slug
+    name: str = Field(min_length=1, max_length=200)
+    settings: AssociationSettings | None = None
+
+
+class AssociationPatch(Strict):
+    """Change the name or settings."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    settings: AssociationSettings | None = None
+
+
+class AssociationPublic(BaseModel):
+    """An association with all its settings."""
+
+    id: str
+    name: str
+    settings: dict[str, object]
+
+
+class ApiKeyCreate(Strict):
+    """A new key of the association; coach keys list their interventions."""
+
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    interventions: list[Slug] = Field(default_factory=list)
+
+
+class ApiKeyCreated(BaseModel):
+    """The new key: `key` is shown only in this answer."""
+
+    id: str
+    key: str
+    name: str
+    role: str
+    interventions: list[str]
+
+
+class InterventionCreate(Strict):
+    """A new intervention (insats)."""
+
+    id: Slug
+    name: str = Field(min_length=1, max_length=200)
+    kind: InterventionKind
+    starts_on: date
+    ends_on: date | None = None
+
+
+class InterventionPublic(BaseModel):
+    """An intervention."""
+
+    id: str
+    name: str
+    kind: str
+    starts_on: date
+    ends_on: date | None
+    closed_on: date | None = None
+
+
+class Finances(Strict):
+    """Budget and cost of one year, in SEK."""
+
+    budget_sek: Count | None = None
+    cost_sek: Count | None = None

@@ -1,0 +1,187 @@
+"""Schemas of enrollments and their events (product.md §4, §8)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from service.api.schemas.common import Count, Slug, Strict
+from service.domain.codes import Education, ExitReason, Organisation, Sex, Support
+
+Months = Field(default=None, ge=0, le=1200)
+
+
+class EnrollmentCreate(Strict):
+    """Inskrivning: a pseudonym (or, where allowed, a personnummer) and coarse attributes."""
+
+    id: UUID | None = None
+    pseudonym: str | None = Field(default=None, min_length=8, max_length=128)
+    personal_identity_number: str | None = Field(default=None, max_length=20)
+    enrolled_on: date
+    sex: Sex | None = None
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    education: Education
+    municipality: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
+    support: list[Support] = Field(default_factory=list, max_length=8)
+    months_on_public_support: int | None = Months
+    months_without_work_or_studies: int | None = Months
+
+
+class SupportChange(Strict):
+    """Försörjningsändring."""
+
+    changed_on: date
+    support: list[Support] = Field(max_length=8)
+
+
+class ExitCreate(Strict):
+    """Avslut."""
+
+    exited_on: date
+    reason: ExitReason
+    support_at_exit: list[Support] | None = Field(default=None, max_length=8)
+    progressed: bool | None = None
+
+
+class Reason(Strict):
+    """Why an exit is retracted or an enrollment voided."""
+
+    why: str = Field(min_length=1, max_length=500)
+
+
+class Correction(Strict):
+    """Rättelse: any subset of the enrollment's and the exit's fields."""
+
+    pseudonym: str | None = Field(default=None, min_length=8, max_length=128)
+    enrolled_on: date | None = None
+    sex: Sex | None = None
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    education: Education | None = None
+    municipality: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
+    support: list[Support] | None = Field(default=None, max_length=8)
+    months_on_public_support: int | None = Months
+    months_without_work_or_studies: int | None = Months
+    exited_on: date | None = None
+    reason: ExitReason | None = None
+    support_at_exit: list[Support] | None = Field(default=None, max_length=8)
+    progressed: bool | None = None
+
+
+class EnrollmentSummary(BaseModel):
+    """One enrollment in a coach's list (pseudonymous)."""
+
+    id: str
+    version: int
+    pseudonym: str
+    enrolled_on: date
+    sex: str
+    birth_year: int
+    education: str
+    municipality: str | None
+    support_at_enrollment: list[str]
+    current_support: list[str]
+    exited_on: date | None
+    exit_reason: str | None
+    progressed: bool | None
+
+
+class EventPublic(BaseModel):
+    """One event of an enrollment's history."""
+
+    version: int
+    type: str
+    recorded_at: datetime
+    recorded_by: str
+    data: dict[str, Any]
+
+
+class EnrollmentDetail(BaseModel):
+    """An enrollment's state, version and full history."""
+
+    id: str
+    association_id: str
+    intervention_id: str
+    version: int
+    voided: bool
+    state: EnrollmentSummary
+    events: list[EventPublic]
+
+
+class AnonymousParticipants(Strict):
+    """Counts of unregistered participants over a period."""
+
+    intervention_id: Slug
+    from_: date = Field(alias="from")
+    to: date
+    female: Count
+    male: Count
+    unspecified: Count
+
+
+class ActivityParticipants(Strict):
+    """Participants by organisation."""
+
+    af: Count = 0
+    fk: Count = 0
+    region: Count = 0
+    kommun: Count = 0
+    other: Count = 0
+
+
+class ActivityCreate(Strict):
+    """A structural activity."""
+
+    intervention_id: Slug
+    held_on: date
+    title: str = Field(min_length=1, max_length=300)
+    participants: ActivityParticipants
+    female: Count | None = None
+    male: Count | None = None
+
+
+class Created(BaseModel):
+    """The id of a count report."""
+
+    id: str
+
+
+EventType = Literal[
+    "enrolled", "support_changed", "exited", "exit_retracted", "corrected", "voided"
+]
+
+
+class BatchEvent(Strict):
+    """One event of a batch; `data` is the body of the single endpoint."""
+
+    id: UUID
+    type: EventType
+    enrollment_id: UUID
+    intervention_id: Slug | None = None
+    data: dict[str, Any]
+
+
+class Batch(Strict):
+    """Up to 10,000 events, applied in order."""
+
+    events: list[BatchEvent] = Field(max_length=10_000)
+
+
+class BatchItemResult(BaseModel):
+    """The outcome of one batch item."""
+
+    id: UUID
+    status: int
+    detail: str | None = None
+    version: int | None = None
+
+
+class BatchResult(BaseModel):
+    """Per-item outcomes, in the order given."""
+
+    results: list[BatchItemResult]
+
+
+ORGANISATIONS = [o.value for o in Organisation]

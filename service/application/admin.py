@@ -1,0 +1,167 @@
+"""Association administration: associations, interventions, keys and finances."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import sqlalchemy.exc
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError as StoreIntegrityError
+
+from service.adapters import keys
+from service.adapters.eventstore import EventStore, unit_of_work
+from service.adapters.keys import Principal
+from service.application.access import require_association, require_role
+from service.domain.association import Association
+from service.domain.codes import Role
+from service.domain.errors import AlreadyExistsError, InvalidValueError, NotFoundError
+from service.domain.ids import association_uuid, intervention_uuid
+from service.domain.intervention import Intervention
+
+ADMINS = (Role.ASSOCIATION_ADMIN, Role.SYSTEM_ADMIN)
+
+
+class AdminCommands:
+    """Writes of association and system administrators."""
+
+    def __init__(self, store: EventStore, today: Callable[[], date]) -> None:
+        self.store = store
+        self.today = today
+
+    def create_association(
+        self, principal: Principal, slug: str, name: str, settings: dict[str, Any]
+    ) -> tuple[Association, bool]:
+        """Create an association; an identical repeat returns the existing one (not new)."""
+        require_role(principal, Role.SYSTEM_ADMIN)
+        association = Association.create(
+            association_uuid(slug),
+            slug=slug,
+            name=name,
+            settings=settings,
+            recorded_by=principal.key_id,
+        )
+        try:
+            existing = self.association(slug)
+        except NotFoundError:
+            self._save_new(association, f"association {slug!r}")
+            return association, True
+        if existing.name == name and existing.settings == association.settings:
+            return existing, False
+        raise AlreadyExistsError(f"association {slug!r} exists already with other contents")
+
+    def association(self, slug: str) -> Association:
+        """The association aggregate, or NotFoundError."""
+        try:
+            found: object = self.store.repository.get(association_uuid(slug))
+        except AggregateNotFoundError:
+            raise NotFoundError(f"association {slug!r} was not found") from None
+        assert isinstance(found, Association)
+        return found
+
+    def change_association(
+        self, principal: Principal, slug: str, name: str | None, settings: dict[str, Any]
+    ) -> Association:
+        """Change name or settings; an event, so as_of answers see the rules then in force."""
+        require_association(principal, slug, write=True, roles=ADMINS)
+        association = self.association(slug)
+        if association.change(name=name, settings=settings, recorded_by=principal.key_id):
+            self._save_new(association, f"association {slug!r}")
+        return association
+
+    def register_intervention(
+        self, principal: Principal, association_id: str, fields: dict[str, Any]
+    ) -> tuple[Intervention, bool]:
+        """Register an intervention; an identical repeat returns the existing one."""
+        require_association(principal, association_id, write=True, roles=(Role.ASSOCIATION_ADMIN,))
+        self.association(association_id)
+        slug = fields["id"]
+        details = {k: v for k, v in fields.items() if k != "id"}
+        intervention = Intervention.register(
+            intervention_uuid(association_id, slug), association_id=association_id,
+            slug=slug, recorded_by=principal.key_id, **details,
+        )  # fmt: skip
+        try:
+            existing = self.intervention(association_id, slug)
+        except NotFoundError:
+            self._save_new(intervention, f"intervention {slug!r}")
+            return intervention, True
+        if existing.same_registration(details):
+            return existing, False
+        raise AlreadyExistsError(f"intervention {slug!r} exists already with other contents")
+
+    def intervention(self, association_id: str, slug: str) -> Intervention:
+        """The intervention aggregate, or NotFoundError."""
+        try:
+            found: object = self.store.repository.get(intervention_uuid(association_id, slug))
+        except AggregateNotFoundError:
+            raise NotFoundError(f"intervention {slug!r} was not found") from None
+        assert isinstance(found, Intervention)
+        return found
+
+    def record_finances(
+        self,
+        principal: Principal,
+        association_id: str,
+        slug: str,
+        year: int,
+        budget_sek: int | None,
+        cost_sek: int | None,
+    ) -> Intervention:
+        """Set an intervention's budget and cost for a year (PUT: idempotent)."""
+        require_association(principal, association_id, write=True, roles=(Role.ASSOCIATION_ADMIN,))
+        if not 2000 <= year <= self.today().year + 1:
+            raise InvalidValueError("year", f"year must be from 2000 to {self.today().year + 1}")
+        intervention = self.intervention(association_id, slug)
+        if intervention.record_finances(year, budget_sek, cost_sek, recorded_by=principal.key_id):
+            self._save_new(intervention, f"intervention {slug!r}")
+        return intervention
+
+    def create_key(
+        self,
+        principal: Principal,
+        association_id: str,
+        name: str,
+        role: str,
+        interventions: list[str],
+    ) -> tuple[str, str]:
+        """Issue a key of the association; returns (id, key). The key is shown only now."""
+        require_association(principal, association_id, write=True, roles=ADMINS)
+        self.association(association_id)
+        if role == Role.SYSTEM_ADMIN:
+            raise InvalidValueError("role", "system keys are made with the CLI only")
+        if role == Role.COACH:
+            if not interventions:
+                raise InvalidValueError("interventions", "a coach key must list its interventions")
+            for slug in interventions:
+                try:
+                    self.intervention(association_id, slug)
+                except NotFoundError:
+                    raise InvalidValueError(
+                        "interventions", f"intervention {slug!r} does not exist"
+                    ) from None
+        elif interventions:
+            raise InvalidValueError("interventions", "only coach keys are scoped to interventions")
+        with unit_of_work(self.store) as session:
+            return keys.create_key(
+                session,
+                name=name,
+                role=role,
+                association_id=association_id,
+                interventions=interventions,
+                created_by=principal.key_id,
+            )
+
+    def revoke_key(self, principal: Principal, association_id: str, key_id: str) -> None:
+        """Revoke a key of the association."""
+        require_association(principal, association_id, write=True, roles=ADMINS)
+        with unit_of_work(self.store) as session:
+            if not keys.revoke_key(session, association_id, key_id):
+                raise NotFoundError(f"key {key_id} was not found")
+
+    def _save_new(self, aggregate: Any, what: str) -> None:
+        try:
+            self.store.save(aggregate)
+        except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
+            raise AlreadyExistsError(f"{what} was changed at the same time; try again") from None

@@ -1,0 +1,256 @@
+"""Coaches' commands on enrollments (product.md §4): enroll, support change, exit, ...
+
+Every command loads the aggregate, checks the caller's reach, replays an identical earlier
+request (idempotency), checks If-Match, and saves the new event together with the
+open-enrollment register in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+import sqlalchemy.exc
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError as StoreIntegrityError
+
+from service.adapters import open_enrollments
+from service.adapters.eventstore import EventStore, unit_of_work
+from service.adapters.keys import Principal
+from service.application.access import require_intervention
+from service.application.fingerprint import fingerprint
+from service.domain.enrollment import Enrollment
+from service.domain.errors import (
+    ConflictError,
+    IdempotencyConflictError,
+    InvalidValueError,
+    NotFoundError,
+    StaleVersionError,
+)
+from service.domain.ids import intervention_uuid
+from service.domain.intervention import Intervention
+from service.domain.pseudonym import FIELD as PIN_FIELD
+from service.domain.pseudonym import pseudonymise
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write answers: the enrollment, its new version, and whether it was new."""
+
+    id: str
+    version: int
+    created: bool
+
+
+class EnrollmentCommands:
+    """The write side for enrollments."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        today: Callable[[], date],
+        pseudonym_key: Callable[[str], bytes],
+        settings_of: Callable[[str], dict[str, Any]],
+    ) -> None:
+        self.store = store
+        self.today = today
+        self.pseudonym_key = pseudonym_key
+        self.settings_of = settings_of
+
+    def enroll(
+        self,
+        principal: Principal,
+        association_id: str,
+        intervention_id: str,
+        body: dict[str, Any],
+        *,
+        enrollment_id: UUID | None = None,
+        client_event_id: str | None = None,
+    ) -> WriteResult:
+        """Inskrivning of a participant."""
+        require_intervention(principal, association_id, intervention_id, write=True)
+        fields = self._pseudonymous(association_id, body)
+        request_hash = fingerprint({"intervention_id": intervention_id, **fields})
+        if enrollment_id is not None:
+            replay = self._replay_of_creation(enrollment_id, request_hash)
+            if replay is not None:
+                return replay
+        intervention = self._intervention(association_id, intervention_id)
+        intervention.require_open_for_enrollment(fields["enrolled_on"])
+        enrollment = Enrollment.enroll(
+            enrollment_id or uuid4(), association_id=association_id,
+            intervention_id=intervention_id, fields=fields, today=self.today(),
+            recorded_by=principal.key_id, request_hash=request_hash,
+            client_event_id=client_event_id,
+        )  # fmt: skip
+        self._save(enrollment, claim=True)
+        return WriteResult(str(enrollment.id), enrollment.version, True)
+
+    def change_support(
+        self, principal: Principal, enrollment_id: UUID, body: dict[str, Any], **options: Any
+    ) -> WriteResult:
+        """Försörjningsändring."""
+        return self._modify(
+            principal,
+            enrollment_id,
+            body,
+            lambda e, meta: e.change_support(
+                body["changed_on"], body["support"], today=self.today(), **meta
+            ),
+            **options,
+        )
+
+    def record_exit(
+        self, principal: Principal, enrollment_id: UUID, body: dict[str, Any], **options: Any
+    ) -> WriteResult:
+        """Avslut."""
+        return self._modify(
+            principal,
+            enrollment_id,
+            body,
+            lambda e, meta: e.record_exit(body, today=self.today(), **meta),
+            **options,
+        )
+
+    def retract_exit(
+        self, principal: Principal, enrollment_id: UUID, body: dict[str, Any], **options: Any
+    ) -> WriteResult:
+        """Ångra avslut."""
+        return self._modify(
+            principal,
+            enrollment_id,
+            body,
+            lambda e, meta: e.retract_exit(body["why"], **meta),
+            **options,
+        )
+
+    def correct(
+        self, principal: Principal, enrollment_id: UUID, body: dict[str, Any], **options: Any
+    ) -> WriteResult:
+        """Rättelse."""
+        if PIN_FIELD in body:
+            raise InvalidValueError(PIN_FIELD, "correct the pseudonym, not the personnummer")
+        return self._modify(
+            principal,
+            enrollment_id,
+            body,
+            lambda e, meta: e.correct(body, today=self.today(), **meta),
+            **options,
+        )
+
+    def void(
+        self, principal: Principal, enrollment_id: UUID, body: dict[str, Any], **options: Any
+    ) -> WriteResult:
+        """Makulering."""
+        return self._modify(
+            principal, enrollment_id, body, lambda e, meta: e.void(body["why"], **meta), **options
+        )
+
+    def load(self, enrollment_id: UUID) -> Enrollment:
+        """The enrollment aggregate, or NotFoundError."""
+        try:
+            enrollment: object = self.store.repository.get(enrollment_id)
+        except AggregateNotFoundError:
+            raise NotFoundError(f"enrollment {enrollment_id} was not found") from None
+        if not isinstance(enrollment, Enrollment):
+            raise NotFoundError(f"enrollment {enrollment_id} was not found")
+        return enrollment
+
+    def _modify(
+        self,
+        principal: Principal,
+        enrollment_id: UUID,
+        body: dict[str, Any],
+        action: Callable[[Enrollment, dict[str, Any]], None],
+        *,
+        idempotency_key: str | None = None,
+        if_match: int | None = None,
+    ) -> WriteResult:
+        enrollment = self.load(enrollment_id)
+        facts = enrollment.facts
+        require_intervention(principal, facts.association_id, facts.intervention_id, write=True)
+        request_hash = fingerprint(body)
+        replayed = enrollment.replayed_version(idempotency_key, request_hash)
+        if replayed is not None:
+            return WriteResult(str(enrollment.id), replayed, False)
+        if if_match is not None and if_match != enrollment.version:
+            raise StaleVersionError(
+                f"the enrollment is at version {enrollment.version}, not {if_match}"
+            )
+        was_open = facts.exited_on is None and not facts.voided
+        action(
+            enrollment,
+            {
+                "recorded_by": principal.key_id,
+                "client_event_id": idempotency_key,
+                "request_hash": request_hash,
+            },
+        )
+        now = enrollment.facts
+        is_open = now.exited_on is None and not now.voided
+        self._save(enrollment, claim=is_open, release=was_open)
+        return WriteResult(str(enrollment.id), enrollment.version, True)
+
+    def _save(self, enrollment: Enrollment, *, claim: bool, release: bool = False) -> None:
+        facts = enrollment.facts
+        try:
+            with unit_of_work(self.store) as session:
+                if release:
+                    open_enrollments.release(session, facts.enrollment_id)
+                if claim:
+                    open_enrollments.claim(
+                        session,
+                        facts.association_id,
+                        facts.intervention_id,
+                        facts.pseudonym,
+                        facts.enrollment_id,
+                    )
+                self.store.save(enrollment)
+        except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
+            raise ConflictError(
+                "the enrollment was changed at the same time by another request; "
+                "reload it and try again"
+            ) from None
+
+    def _replay_of_creation(self, enrollment_id: UUID, request_hash: str) -> WriteResult | None:
+        try:
+            existing = self.load(enrollment_id)
+        except NotFoundError:
+            return None
+        if existing.created_hash != request_hash:
+            raise IdempotencyConflictError(
+                f"enrollment {enrollment_id} exists already with another body"
+            )
+        return WriteResult(str(existing.id), 1, False)
+
+    def _intervention(self, association_id: str, intervention_id: str) -> Intervention:
+        try:
+            found: object = self.store.repository.get(
+                intervention_uuid(association_id, intervention_id)
+            )
+        except AggregateNotFoundError:
+            raise NotFoundError(f"intervention {intervention_id!r} was not found") from None
+        assert isinstance(found, Intervention)
+        return found
+
+    def _pseudonymous(self, association_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The body with any personnummer replaced by its pseudonym (never kept)."""
+        fields = dict(body)
+        number = fields.pop(PIN_FIELD, None)
+        if number is None:
+            for name in ("pseudonym", "sex", "birth_year"):
+                if fields.get(name) is None:
+                    raise InvalidValueError(name, f"{name} is required")
+            return fields
+        if not self.settings_of(association_id)["accept_personal_identity_numbers"]:
+            raise InvalidValueError(
+                PIN_FIELD, "this association does not accept personnummer; send a pseudonym"
+            )
+        identity = pseudonymise(self.pseudonym_key(association_id), number, self.today())
+        fields.update(
+            pseudonym=identity.pseudonym, birth_year=identity.birth_year, sex=identity.sex
+        )
+        return fields

@@ -1,0 +1,105 @@
+"""The read side: statistics, the annual report's inputs, and coaches' lists.
+
+Every query first lets the projector catch up, so an answer includes every write that was
+acknowledged before it was asked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from service.adapters import read_models as rm
+from service.adapters.eventstore import EventStore, read_session
+from service.adapters.keys import Principal
+from service.adapters.projection import Projector
+from service.application.access import require_association, require_intervention
+from service.domain.association import rules_from_settings
+from service.domain.codes import Role
+from service.domain.errors import InvalidValueError, NotFoundError
+from service.domain.facts import Period
+
+READERS = (Role.ANALYST, Role.ASSOCIATION_ADMIN)
+
+
+class Queries:
+    """Reads over the read models."""
+
+    def __init__(self, store: EventStore, projector: Projector) -> None:
+        self.store = store
+        self.projector = projector
+
+    def statistics(
+        self,
+        principal: Principal,
+        association_id: str,
+        period: Period,
+        *,
+        intervention: str | None = None,
+        as_of: datetime | None = None,
+    ) -> dict[str, Any]:
+        """The measures of product.md §6 with disclosure control (§7)."""
+        require_association(principal, association_id, write=False, roles=READERS)
+        return self.statistics_unchecked(
+            association_id, period, intervention=intervention, as_of=as_of
+        )
+
+    def statistics_unchecked(
+        self,
+        association_id: str,
+        period: Period,
+        *,
+        intervention: str | None = None,
+        as_of: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Statistics without an access check: for the CLI on the server."""
+        from service.application.statistics_answer import build_statistics_answer
+
+        if period.end < period.start:
+            raise InvalidValueError("to", "'to' is before 'from'")
+        self.projector.catch_up()
+        with read_session(self.store) as session:
+            association = rm.association_row(session, association_id, as_of)
+            if association is None:
+                raise NotFoundError(f"association {association_id!r} was not found")
+            rows = rm.intervention_rows(session, association_id, as_of)
+            if intervention is not None and intervention not in {
+                r["intervention_id"] for r in rows
+            }:
+                raise NotFoundError(f"intervention {intervention!r} was not found")
+            return build_statistics_answer(
+                association_id=association_id, period=period, as_of=as_of,
+                rules=rules_from_settings(association["settings"]),
+                interventions=rm.intervention_infos(rows),
+                facts=rm.enrollment_facts(session, association_id, period, as_of),
+                anonymous=rm.anonymous_reports_in(session, association_id, period, as_of),
+                activities=rm.activities_in(session, association_id, period, as_of),
+                finances=rm.finance_records(rows), only_intervention=intervention,
+            )  # fmt: skip
+
+    def association_name(self, association_id: str) -> str:
+        """The association's current name."""
+        self.projector.catch_up()
+        with read_session(self.store) as session:
+            row = rm.association_row(session, association_id)
+        if row is None:
+            raise NotFoundError(f"association {association_id!r} was not found")
+        return str(row["name"])
+
+    def interventions(self, principal: Principal, association_id: str) -> list[dict[str, Any]]:
+        """Any role of the association may list its interventions."""
+        require_association(
+            principal, association_id, write=False, roles=(*READERS, Role.COACH, Role.SYSTEM_ADMIN)
+        )
+        self.projector.catch_up()
+        with read_session(self.store) as session:
+            return rm.intervention_rows(session, association_id)
+
+    def enrollments(
+        self, principal: Principal, association_id: str, intervention_id: str, status: str
+    ) -> list[dict[str, Any]]:
+        """A coach's view of one intervention's enrollments."""
+        require_intervention(principal, association_id, intervention_id, write=False)
+        self.projector.catch_up()
+        with read_session(self.store) as session:
+            return rm.intervention_enrollments(session, association_id, intervention_id, status)

@@ -1,0 +1,85 @@
+"""Wires settings, persistence, projection and the application services together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from service.adapters.database import make_engine, verify_durability
+from service.adapters.eventstore import EventStore, open_event_store
+from service.adapters.migrations import require_current_schema
+from service.adapters.projection import Projector
+from service.adapters.secrets_file import PseudonymKeys
+from service.application.admin import AdminCommands
+from service.application.count_reports import CountReportCommands
+from service.application.enrollments import EnrollmentCommands
+from service.application.queries import Queries
+from service.config import Settings
+
+SWEDEN = ZoneInfo("Europe/Stockholm")
+
+
+def swedish_today() -> date:
+    """Today's date in Sweden: what "not in the future" is measured against."""
+    return datetime.now(SWEDEN).date()
+
+
+@dataclass
+class Container:
+    """Everything a request, a CLI command or a test needs."""
+
+    settings: Settings
+    engine: Engine
+    store: EventStore
+    projector: Projector
+    admin: AdminCommands
+    enrollments: EnrollmentCommands
+    count_reports: CountReportCommands
+    queries: Queries
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def bootstrap(
+    settings: Settings | None = None, *, check_schema: bool = True, today: Any = swedish_today
+) -> Container:
+    """Build the service on the configured database (which must be migrated)."""
+    settings = settings or Settings()
+    if settings.is_sqlite:
+        _ensure_sqlite_folder(settings.database_url)
+    engine = make_engine(settings.database_url)
+    verify_durability(engine)
+    if check_schema:
+        require_current_schema(engine)
+    store = open_event_store(settings.database_url, engine)
+    projector = Projector(store)
+    admin = AdminCommands(store, today)
+    keys = PseudonymKeys(settings.secrets_file, settings.pseudonym_key)
+    enrollments = EnrollmentCommands(
+        store, today, keys.key_for, lambda aid: admin.association(aid).settings
+    )
+    count_reports = CountReportCommands(store, today, admin.intervention)
+    return Container(
+        settings,
+        engine,
+        store,
+        projector,
+        admin,
+        enrollments,
+        count_reports,
+        Queries(store, projector),
+    )
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    from pathlib import Path
+
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,127 @@
+"""The operator's command line: `python -m service ...`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from service.config import Settings
+
+app = typer.Typer(
+    help="Uppföljning: uppföljning av samordningsförbundens insatser.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations (Alembic) to UPPFOLJNING_DATABASE_URL."""
+    from service.adapters.migrations import upgrade_to_head
+    from service.bootstrap import _ensure_sqlite_folder
+
+    settings = Settings()
+    if settings.is_sqlite:
+        _ensure_sqlite_folder(settings.database_url)
+    upgrade_to_head(settings.database_url)
+    typer.echo("Databasen är migrerad till senaste version.", err=True)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the API with uvicorn; refuses an unmigrated database."""
+    import uvicorn
+
+    from service.adapters.migrations import SchemaMismatchError
+    from service.api.app import create_app
+    from service.bootstrap import bootstrap
+
+    try:
+        container = bootstrap()
+    except SchemaMismatchError as error:
+        typer.echo(f"Kan inte starta: {error}", err=True)
+        raise typer.Exit(2) from None
+    uvicorn.run(
+        create_app(container), host=host, port=port, timeout_graceful_shutdown=20, log_level="info"
+    )
+
+
+@app.command("create-key")
+def create_key(
+    role: Annotated[str, typer.Option()] = "system_admin",
+    name: Annotated[str, typer.Option()] = "operator",
+) -> None:
+    """Print a new system key, once, alone on stdout."""
+    from service.adapters import keys
+    from service.adapters.eventstore import unit_of_work
+    from service.bootstrap import bootstrap
+
+    if role != "system_admin":
+        typer.echo("Endast system_admin-nycklar skapas här; övriga via API:t.", err=True)
+        raise typer.Exit(2)
+    container = bootstrap()
+    with unit_of_work(container.store) as session:
+        _, key = keys.create_key(
+            session, name=name, role=role, association_id=None, interventions=[], created_by=None
+        )
+    sys.stdout.write(key + "\n")
+
+
+@app.command("dump-openapi")
+def dump_openapi() -> None:
+    """Print the OpenAPI document (committed as openapi/openapi.json)."""
+    from service.api.openapi import openapi_document
+
+    sys.stdout.write(json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def rebuild() -> None:
+    """Rebuild every read model from the event store and verify it equals the live one."""
+    from service.cli_rebuild import run_rebuild
+
+    raise typer.Exit(run_rebuild())
+
+
+@app.command()
+def pseudonymise(
+    key_file: Annotated[Path, typer.Option(help="huvudmannens nyckelfil")],
+    number: Annotated[str | None, typer.Argument()] = None,
+) -> None:
+    """Compute pseudonyms locally from personnummer (argument or one per line on stdin)."""
+    from service.client import load_key, pseudonym_for
+
+    key = load_key(key_file)
+    numbers = [number] if number else [line.strip() for line in sys.stdin if line.strip()]
+    for each in numbers:
+        sys.stdout.write(pseudonym_for(key, each, today=date.today()) + "\n")
+
+
+@app.command()
+def export(
+    association: Annotated[str, typer.Option()],
+    year: Annotated[int, typer.Option()],
+    format: Annotated[str, typer.Option()] = "xlsx",
+    out: Annotated[Path, typer.Option()] = Path("export.xlsx"),
+) -> None:
+    """Write the annual export of an association and year to a file."""
+    from service.application.annual_export import export_annual_report
+    from service.bootstrap import bootstrap
+
+    container = bootstrap()
+    content, _, _ = export_annual_report(container.queries, association, year, format, None)
+    out.write_bytes(content)
+    typer.echo(f"Skrev {out} ({len(content)} byte).", err=True)
+
+
+@app.command()
+def demo() -> None:
+    """Load a realistic example förbund and print its annual table."""
+    from service.demo import run_demo
+
+    run_demo()
