@@ -1,0 +1,95 @@
+"""The batch import: per-item results in order, atomic per item, replays write nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from service.bootstrap import Container
+from tests.conftest import Tenant
+from tests.e2e.test_enrollments_api import event_count
+
+
+def enrolled(enrollment_id: str, pseudonym: str, **data: Any) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "enrolled",
+        "enrollment_id": enrollment_id,
+        "intervention_id": "team-a",
+        "data": {
+            "pseudonym": pseudonym,
+            "enrolled_on": "2022-02-01",
+            "sex": "female",
+            "birth_year": 1992,
+            "education": "compulsory",
+            "support": ["social_assistance"],
+            **data,
+        },
+    }
+
+
+def event(kind: str, enrollment_id: str, **data: Any) -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "type": kind, "enrollment_id": enrollment_id, "data": data}
+
+
+def post(tenant: Tenant, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    response = tenant.post(f"{tenant.base}/events:batch", {"events": events})
+    assert response.status_code == 200, response.text
+    results: list[dict[str, Any]] = response.json()["results"]
+    assert [r["id"] for r in results] == [e["id"] for e in events]
+    return results
+
+
+def test_one_bad_item_does_not_stop_the_others(tenant: Tenant, container: Container) -> None:
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    events = [
+        enrolled(first, "pseudonym-a1"),
+        enrolled(second, "pseudonym-a2", education="phd"),
+        event("exited", first, exited_on="2022-09-01", reason="work"),
+        event("exited", first, exited_on="2022-10-01", reason="work"),
+        event("support_changed", second, changed_on="2022-03-01", support=["none"]),
+    ]
+    statuses = [r["status"] for r in post(tenant, events)]
+    assert statuses == [201, 422, 201, 409, 404]
+    assert event_count(container) >= 2
+
+
+def test_events_of_one_enrollment_apply_in_order(tenant: Tenant) -> None:
+    eid = str(uuid.uuid4())
+    results = post(
+        tenant,
+        [
+            enrolled(eid, "pseudonym-b1"),
+            event("support_changed", eid, changed_on="2022-03-01", support=["sickness_benefit"]),
+            event("exited", eid, exited_on="2022-09-01", reason="studies", progressed=True),
+            event("exit_retracted", eid, why="fel datum"),
+            event("exited", eid, exited_on="2022-10-01", reason="work"),
+            event("corrected", eid, reason="subsidised_work"),
+        ],
+    )
+    assert [r["version"] for r in results] == [1, 2, 3, 4, 5, 6]
+    state = tenant.client.get(
+        f"/api/v1/enrollments/{eid}", headers={"Authorization": f"Bearer {tenant.coach_key}"}
+    ).json()
+    assert state["state"]["exit_reason"] == "subsidised_work"
+    assert state["state"]["exited_on"] == "2022-10-01"
+
+
+def test_a_replayed_batch_answers_200_and_writes_nothing(
+    tenant: Tenant, container: Container
+) -> None:
+    eid = str(uuid.uuid4())
+    events = [
+        enrolled(eid, "pseudonym-c1"),
+        event("exited", eid, exited_on="2022-09-01", reason="work"),
+    ]
+    assert [r["status"] for r in post(tenant, events)] == [201, 201]
+    count = event_count(container)
+    assert [r["status"] for r in post(tenant, events)] == [200, 200]
+    assert event_count(container) == count
+
+
+def test_a_batch_over_10000_events_is_refused(tenant: Tenant) -> None:
+    item = event("voided", str(uuid.uuid4()), why="x")
+    response = tenant.post(f"{tenant.base}/events:batch", {"events": [item] * 10_001})
+    assert response.status_code == 422

@@ -1,0 +1,199 @@
+"""Coaches' write side over HTTP: what gets in, what is refused, and that refusals write nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+
+from service.adapters.eventstore import read_session
+from service.adapters.tables import events
+from service.bootstrap import Container
+from tests.conftest import Tenant, bearer
+
+
+def event_count(container: Container) -> int:
+    with read_session(container.store) as session:
+        return int(session.execute(select(func.count()).select_from(events)).scalar() or 0)
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["detail"]
+    return body
+
+
+class TestEnroll:
+    def test_enrollment_is_created_with_version_one(self, tenant: Tenant) -> None:
+        response = tenant.enroll()
+        assert response.status_code == 201
+        assert response.json()["version"] == 1
+        assert response.headers["etag"] == '"1"'
+
+    def test_unknown_code_names_the_field_and_the_allowed_codes(
+        self, tenant: Tenant, container: Container
+    ) -> None:
+        before = event_count(container)
+        body = assert_problem(tenant.enroll(education="phd"), 422)
+        assert body["errors"][0]["field"] == "education"
+        assert "post_secondary" in body["errors"][0]["allowed"]
+        assert event_count(container) == before
+
+    def test_age_outside_15_to_67_is_refused(self, tenant: Tenant) -> None:
+        body = assert_problem(tenant.enroll(birth_year=1940), 422)
+        assert body["errors"][0]["field"] == "birth_year"
+
+    def test_future_enrollment_is_refused(self, tenant: Tenant) -> None:
+        body = assert_problem(tenant.enroll(enrolled_on="2031-01-01"), 422)
+        assert body["errors"][0]["field"] == "enrolled_on"
+
+    def test_none_cannot_be_combined_with_other_support(self, tenant: Tenant) -> None:
+        body = assert_problem(tenant.enroll(support=["none", "social_assistance"]), 422)
+        assert body["errors"][0]["field"] == "support"
+
+    def test_unknown_fields_are_rejected(self, tenant: Tenant) -> None:
+        body = assert_problem(tenant.enroll(favourite_colour="blue"), 422)
+        assert body["errors"][0]["field"] == "favourite_colour"
+
+    def test_a_second_open_enrollment_of_a_pseudonym_conflicts(self, tenant: Tenant) -> None:
+        assert tenant.enroll().status_code == 201
+        assert_problem(tenant.enroll(enrolled_on="2023-04-01"), 409)
+        assert tenant.enroll(intervention="team-b").status_code == 201
+
+    def test_after_exit_the_pseudonym_may_enroll_again(self, tenant: Tenant) -> None:
+        eid = tenant.enroll().json()["id"]
+        tenant.post(
+            f"/api/v1/enrollments/{eid}/exit", {"exited_on": "2023-05-01", "reason": "work"}
+        )
+        assert tenant.enroll(enrolled_on="2023-06-01").status_code == 201
+        # Retracting the first exit would give the pseudonym two open enrollments.
+        assert_problem(
+            tenant.post(f"/api/v1/enrollments/{eid}/exit-retraction", {"why": "fel"}), 409
+        )
+
+    def test_enrollment_in_an_unknown_intervention_is_forbidden(self, tenant: Tenant) -> None:
+        assert_problem(tenant.enroll(intervention="no-such-team"), 403)
+
+    def test_client_id_makes_the_post_idempotent(
+        self, tenant: Tenant, container: Container
+    ) -> None:
+        enrollment_id = str(uuid.uuid4())
+        first = tenant.enroll(id=enrollment_id)
+        count = event_count(container)
+        again = tenant.enroll(id=enrollment_id)
+        assert (first.status_code, again.status_code) == (201, 200)
+        assert again.json() == first.json()
+        assert event_count(container) == count
+        assert_problem(tenant.enroll(id=enrollment_id, sex="male"), 409)
+
+
+class TestBadRequests:
+    def test_malformed_json_is_a_problem(self, tenant: Tenant) -> None:
+        response = tenant.client.post(
+            f"{tenant.base}/interventions/team-a/enrollments",
+            content=b"{not json",
+            headers={**bearer(tenant.coach_key), "content-type": "application/json"},
+        )
+        assert_problem(response, 422)
+
+    def test_a_non_json_body_is_unsupported(self, tenant: Tenant) -> None:
+        response = tenant.client.post(
+            f"{tenant.base}/interventions/team-a/enrollments",
+            content=b"a=b",
+            headers={**bearer(tenant.coach_key), "content-type": "text/plain"},
+        )
+        assert_problem(response, 415)
+
+    def test_an_oversized_body_is_refused_before_it_is_read(self, tenant: Tenant) -> None:
+        response = tenant.enroll(pseudonym="x" * 2_000_000)
+        assert_problem(response, 413)
+
+    def test_missing_key_is_401_and_unknown_route_404(self, tenant: Tenant) -> None:
+        assert_problem(tenant.client.get(f"{tenant.base}/statistics?year=2023"), 401)
+        assert_problem(tenant.client.get("/api/v1/nothing-here"), 404)
+        assert_problem(tenant.client.delete("/health"), 405)
+
+
+class TestEnrollmentEvents:
+    def path(self, tenant: Tenant, verb: str) -> str:
+        self.eid = tenant.enroll().json()["id"]
+        return f"/api/v1/enrollments/{self.eid}/{verb}"
+
+    def test_exit_before_enrollment_is_refused(self, tenant: Tenant) -> None:
+        body = assert_problem(
+            tenant.post(self.path(tenant, "exit"), {"exited_on": "2023-01-01", "reason": "work"}),
+            422,
+        )
+        assert body["errors"][0]["field"] == "exited_on"
+
+    def test_a_second_exit_conflicts_until_the_first_is_retracted(self, tenant: Tenant) -> None:
+        path = self.path(tenant, "exit")
+        exit_body = {"exited_on": "2023-06-01", "reason": "studies"}
+        assert tenant.post(path, exit_body).status_code == 201
+        assert_problem(tenant.post(path, {**exit_body, "reason": "work"}), 409)
+        retract = tenant.post(f"/api/v1/enrollments/{self.eid}/exit-retraction", {"why": "fel"})
+        assert retract.json()["version"] == 3
+        assert tenant.post(path, {**exit_body, "reason": "work"}).json()["version"] == 4
+
+    def test_stale_if_match_is_412_and_writes_nothing(
+        self, tenant: Tenant, container: Container
+    ) -> None:
+        path = self.path(tenant, "support-changes")
+        body = {"changed_on": "2023-04-01", "support": ["sickness_benefit"]}
+        ok = tenant.post(path, body, headers={"If-Match": '"1"'})
+        assert ok.status_code == 201
+        count = event_count(container)
+        assert_problem(tenant.post(path, body, headers={"If-Match": '"1"'}), 412)
+        assert event_count(container) == count
+
+    def test_idempotency_key_replays_the_first_answer(
+        self, tenant: Tenant, container: Container
+    ) -> None:
+        path = self.path(tenant, "support-changes")
+        body = {"changed_on": "2023-04-01", "support": ["sickness_benefit"]}
+        first = tenant.post(path, body, headers={"Idempotency-Key": "k-1"})
+        count = event_count(container)
+        again = tenant.post(path, body, headers={"Idempotency-Key": "k-1"})
+        assert (first.status_code, again.status_code) == (201, 200)
+        assert again.json() == first.json()
+        assert event_count(container) == count
+        other = {**body, "support": ["none"]}
+        assert_problem(tenant.post(path, other, headers={"Idempotency-Key": "k-1"}), 409)
+
+    def test_correction_is_checked_like_the_original(self, tenant: Tenant) -> None:
+        path = self.path(tenant, "corrections")
+        assert_problem(tenant.post(path, {"birth_year": 1900}), 422)
+        assert_problem(tenant.post(path, {"reason": "work"}), 422)  # no exit to correct
+        assert tenant.post(path, {"sex": "male"}).status_code == 201
+        detail = tenant.client.get(
+            f"/api/v1/enrollments/{self.eid}", headers=bearer(tenant.coach_key)
+        ).json()
+        assert detail["state"]["sex"] == "male"
+        assert [e["type"] for e in detail["events"]] == ["Enrolled", "Corrected"]
+
+    def test_nothing_is_accepted_after_voiding(self, tenant: Tenant) -> None:
+        path = self.path(tenant, "voiding")
+        assert tenant.post(path, {"why": "dubbelregistrerad"}).status_code == 201
+        assert_problem(
+            tenant.post(
+                f"/api/v1/enrollments/{self.eid}/exit",
+                {"exited_on": "2023-06-01", "reason": "work"},
+            ),
+            409,
+        )
+        listed = tenant.client.get(
+            f"{tenant.base}/interventions/team-a/enrollments", headers=bearer(tenant.coach_key)
+        ).json()
+        assert listed == []
+
+    def test_every_event_records_the_key_that_wrote_it(self, tenant: Tenant) -> None:
+        path = self.path(tenant, "exit")
+        tenant.post(path, {"exited_on": "2023-06-01", "reason": "work"})
+        detail = tenant.client.get(
+            f"/api/v1/enrollments/{self.eid}", headers=bearer(tenant.coach_key)
+        ).json()
+        writers = {e["recorded_by"] for e in detail["events"]}
+        assert len(writers) == 1 and writers != {None}

@@ -1,0 +1,59 @@
+"""The database schema: Alembic owns every table, and the service refuses a wrong one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from service.adapters.database import DurabilityError, make_engine, verify_durability
+from service.adapters.migrations import SchemaMismatchError, compare_type, require_current_schema
+from service.adapters.tables import metadata
+from service.bootstrap import bootstrap
+from service.config import Settings
+
+
+def test_migrations_yield_exactly_the_tables_the_code_expects(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": compare_type})
+        assert compare_metadata(context, metadata) == []
+    engine.dispose()
+
+
+def test_the_service_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(SchemaMismatchError, match="python -m service migrate"):
+        bootstrap(settings)
+
+
+def test_the_service_refuses_a_database_migrated_by_newer_code(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'from-the-future'"))
+    with pytest.raises(SchemaMismatchError, match="newer than this code"):
+        require_current_schema(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    engine.dispose()
+
+
+def test_sqlite_runs_with_wal_and_full_synchronous(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    verify_durability(engine)  # raises unless WAL + synchronous=FULL
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 2
+    engine.dispose()
+
+
+def test_durability_check_rejects_a_weak_sqlite_setup(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    weak = create_engine(f"sqlite:///{tmp_path / 'weak.db'}")
+    with pytest.raises(DurabilityError):
+        verify_durability(weak)
+    weak.dispose()
