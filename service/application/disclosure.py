@@ -1,0 +1,226 @@
+"""Disclosure control (röjandekontroll), product.md §7, over the measures of an answer.
+
+`suppress` says which values to hide and why; the rule names are those the answer lists:
+
+- `min_cell_size`: a count between 1 and min_cell_size − 1 (0 is shown).
+- `small_base`: a share, mean, median or cost per participant computed over fewer than
+  min_cell_size persons (one computed over nobody is null anyway and not listed).
+- `derived_from_suppressed`: a share, mean, median or cost per participant whose numerator,
+  divisor or population is a hidden count (a share times its visible divisor is the count).
+- `complementary_sex`: in a {total, female, male} cell, female + male = total; for means,
+  medians and shares: where one of female/male is hidden and the total is not, the other too.
+- `complementary_distribution`: a distribution column (exit reasons, age bands, education,
+  municipality, support codes) with exactly one hidden cell gets its next smallest non-zero
+  cell hidden, whether or not the count it sums to is visible.
+- `complementary_relation`: exits = early_dropouts + completed_exits; active =
+  active_at_end + exits; to_work_or_studies and to_goal = their exit reasons; youth + adult
+  = completed_exits and to_work_or_studies; youth = its age bands when youth_max_age ends a band.
+- `complementary_total`: each count of the association total = the sum over interventions.
+
+Each relation is a set of published counts, one the sum of the others. Where exactly one is
+hidden it can be had by subtraction, so another is hidden — the smallest non-zero visible
+term (the first in document order on a tie), else the sum — until nothing changes.
+
+Left out on purpose: anonymous_participants and activities are counts reported without
+enrollments and get the primary rule only (no relation, so e.g. a hidden female count can
+be had from total − male − unspecified); activities.count is a number of activities, not
+of persons, and is never hidden; unique_participants is in no relation across interventions.
+Relations are completed one at a time, which does not guard against solving several of them
+as a system of equations (that needs an auditing solver; the product does not ask for one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from service.application.measures_format import COLUMNS, Count, Pointer, Statistic, leaves
+from service.domain.codes import AGE_BANDS, WORK_OR_STUDIES, ExitReason
+from service.domain.facts import ReportingRules
+
+TOTAL_ROOT: Pointer = ("total", "measures")
+# Reports of unregistered persons: primary suppression only.
+OUTSIDE_RELATIONS = frozenset({"anonymous_participants", "activities"})
+NOT_SUMMED_OVER_INTERVENTIONS = OUTSIDE_RELATIONS | {"unique_participants"}
+# A distribution and the count its cells sum to (None: support codes, several per person).
+DISTRIBUTIONS: tuple[tuple[Pointer, Pointer | None], ...] = (
+    (("exits_by_reason",), ("completed_exits",)),
+    (("age_band", "active"), ("active",)),
+    (("age_band", "new"), ("new",)),
+    (("age_band", "completed_exits"), ("completed_exits",)),
+    (("education",), ("active",)),
+    (("municipality",), ("active",)),
+    (("support_at_enrollment",), None),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """Published counts where `total` is the sum of `terms` (no total: support codes)."""
+
+    rule: str
+    terms: tuple[Pointer, ...]
+    total: Pointer | None = None
+    # In a distribution, one hidden cell is always completed, whatever its sum shows (§7).
+    any_single_term: bool = False
+
+
+def suppress(tree: Mapping[str, Any], rules: ReportingRules) -> dict[Pointer, str]:
+    """The values of an answer tree to hide, each with the rule that hides it."""
+    limit = rules.min_cell_size
+    if limit <= 0:
+        return {}
+    roots = measure_roots(tree)
+    counts: dict[Pointer, int] = {}
+    statistics: dict[Pointer, Statistic] = {}
+    links: dict[Pointer, tuple[Pointer, ...]] = {}
+    for root, measures in roots:
+        for at, leaf in leaves(measures, root):
+            if isinstance(leaf, Count):
+                counts[at] = leaf.value
+            else:
+                statistics[at] = leaf
+                links[at] = tuple((*root, *r) for r in leaf.reveals)
+    hidden = _primary(counts, statistics, limit)
+    relations = [r for root, m in roots for r in relations_within(root, m, rules)]
+    relations += relations_across(roots)
+    statistic_cells = [cell for root, m in roots for cell in _cells(m, root, Statistic)]
+    while True:
+        before = len(hidden)
+        for relation in relations:
+            _complete(relation, counts, hidden)
+        _hide_statistics(statistics, links, statistic_cells, hidden)
+        if len(hidden) == before:
+            return hidden
+
+
+def measure_roots(tree: Mapping[str, Any]) -> list[tuple[Pointer, Mapping[str, Any]]]:
+    """Every measures object of the answer with its pointer; the association total last."""
+    roots: list[tuple[Pointer, Mapping[str, Any]]] = [
+        (("interventions", i, "measures"), entry["measures"])
+        for i, entry in enumerate(tree["interventions"])
+    ]
+    return [*roots, (TOTAL_ROOT, tree["total"]["measures"])]
+
+
+def relations_within(
+    root: Pointer, measures: Mapping[str, Any], rules: ReportingRules
+) -> list[Relation]:
+    """The linear relations among the counts of one measures object."""
+    relations = [
+        Relation("complementary_sex", (cell[1], cell[2]), cell[0])
+        for cell in _cells(measures, root, Count)
+        if cell[0][len(root)] not in OUTSIDE_RELATIONS
+    ]
+    for cells, summed in DISTRIBUTIONS:
+        codes = list(_at(measures, cells))
+        for column in COLUMNS:
+            terms = tuple((*root, *cells, code, column) for code in codes)
+            total = None if summed is None else (*root, *summed, column)
+            relations.append(Relation("complementary_distribution", terms, total, True))
+    for total_at, term_ats in _sums(rules):
+        for column in COLUMNS:
+            terms = tuple((*root, *t, column) for t in term_ats)
+            relations.append(Relation("complementary_relation", terms, (*root, *total_at, column)))
+    return relations
+
+
+def relations_across(roots: Sequence[tuple[Pointer, Mapping[str, Any]]]) -> list[Relation]:
+    """Each count of the association total = the sum of that count over the interventions."""
+    parts = [root for root, _ in roots if root != TOTAL_ROOT]
+    total = next(m for root, m in roots if root == TOTAL_ROOT)
+    return [
+        Relation("complementary_total", tuple((*r, *at) for r in parts), (*TOTAL_ROOT, *at))
+        for at, leaf in leaves(total)
+        if isinstance(leaf, Count) and at[0] not in NOT_SUMMED_OVER_INTERVENTIONS
+    ]
+
+
+def _sums(rules: ReportingRules) -> list[tuple[Pointer, list[Pointer]]]:
+    """Count = sum of counts, within one measures object (cell paths, without the column)."""
+    by_age = "to_work_or_studies_by_age"
+    goals = rules.goal_reasons_sorted()
+    sums: list[tuple[Pointer, list[Pointer]]] = [
+        (("exits",), [("early_dropouts",), ("completed_exits",)]),
+        (("active",), [("active_at_end",), ("exits",)]),
+        (
+            ("to_work_or_studies",),
+            [("exits_by_reason", r.value) for r in ExitReason if r in WORK_OR_STUDIES],
+        ),
+        (("to_goal",), [("exits_by_reason", r) for r in goals]),
+        (("completed_exits",), [(by_age, g, "completed_exits") for g in ("youth", "adult")]),
+        (("to_work_or_studies",), [(by_age, g, "to_work_or_studies") for g in ("youth", "adult")]),
+    ]
+    if any(high == rules.youth_max_age for _, _, high in AGE_BANDS):
+        young = [label for label, _, high in AGE_BANDS if high <= rules.youth_max_age]
+        youth = (by_age, "youth", "completed_exits")
+        sums.append((youth, [("age_band", "completed_exits", band) for band in young]))
+    return [(total, terms) for total, terms in sums if terms]
+
+
+def _primary(
+    counts: Mapping[Pointer, int], statistics: Mapping[Pointer, Statistic], limit: int
+) -> dict[Pointer, str]:
+    """Small counts, and statistics over few persons."""
+    hidden = {at: "min_cell_size" for at, value in counts.items() if 0 < value < limit}
+    for at, statistic in statistics.items():
+        if statistic.value is not None and statistic.base < limit:
+            hidden[at] = "small_base"
+    return hidden
+
+
+def _complete(
+    relation: Relation, counts: Mapping[Pointer, int], hidden: dict[Pointer, str]
+) -> None:
+    """Hide another member of a relation that has exactly one hidden member."""
+    hidden_terms = sum(t in hidden for t in relation.terms)
+    total_hidden = relation.total is not None and relation.total in hidden
+    single = hidden_terms + total_hidden == 1
+    if not (single or (relation.any_single_term and hidden_terms == 1)):
+        return
+    visible = [t for t in relation.terms if t not in hidden and counts.get(t, 0) > 0]
+    if visible:
+        hidden[min(visible, key=lambda t: counts[t])] = relation.rule
+    elif relation.total is not None and not total_hidden and counts.get(relation.total, 0) > 0:
+        hidden[relation.total] = relation.rule
+
+
+def _hide_statistics(
+    statistics: Mapping[Pointer, Statistic],
+    links: Mapping[Pointer, tuple[Pointer, ...]],
+    cells: Sequence[tuple[Pointer, Pointer, Pointer]],
+    hidden: dict[Pointer, str],
+) -> None:
+    """Hide statistics that give away hidden counts, then complete their sex cells."""
+    for at, statistic in statistics.items():
+        visible = at not in hidden and statistic.value is not None
+        if visible and any(link in hidden for link in links[at]):
+            hidden[at] = "derived_from_suppressed"
+    for total, female, male in cells:
+        if total in hidden or (female in hidden) == (male in hidden):
+            continue
+        other = male if female in hidden else female
+        if statistics[other].value is not None:
+            hidden[other] = "complementary_sex"
+
+
+def _cells(
+    tree: Any, at: Pointer, kind: type[Count] | type[Statistic]
+) -> Iterator[tuple[Pointer, Pointer, Pointer]]:
+    """The (total, female, male) pointers of every cell of `kind` leaves in a tree."""
+    if not isinstance(tree, Mapping):
+        return
+    if set(tree) == set(COLUMNS) and all(isinstance(v, kind) for v in tree.values()):
+        yield (*at, COLUMNS[0]), (*at, COLUMNS[1]), (*at, COLUMNS[2])
+        return
+    for key, child in tree.items():
+        yield from _cells(child, (*at, key), kind)
+
+
+def _at(tree: Mapping[str, Any], path: Pointer) -> Mapping[str, Any]:
+    """The subtree at a path of keys; empty where the tree has none."""
+    node: Any = tree
+    for key in path:
+        node = node.get(key, {}) if isinstance(node, Mapping) else {}
+    return node

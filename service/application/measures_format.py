@@ -1,0 +1,158 @@
+"""The values of a statistics answer before they become JSON numbers.
+
+Disclosure control (product.md §7) must know how many persons every mean, median and share
+was computed over, and which published counts it would give away, so measures are built as
+trees (dicts and lists, shaped like the JSON they become) with `Count` and `Statistic`
+leaves. Only `render` turns them into numbers: rounded, or null where suppressed. Rounding
+happens nowhere else: shares to 4 decimals, means to 1, medians exact (an int when whole,
+else x.5), amounts of money to whole kronor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from service.application import statistics as st
+from service.domain.codes import Sex
+from service.domain.facts import EnrollmentFacts
+
+Pointer = tuple[str | int, ...]
+COLUMNS: tuple[str, ...] = ("total", Sex.FEMALE.value, Sex.MALE.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A number of persons (or enrollments): shown as is, unless small (§7)."""
+
+    value: int
+
+
+class Kind(StrEnum):
+    """What a statistic is, which decides how it is rounded."""
+
+    SHARE = "share"
+    MEAN = "mean"
+    MEDIAN = "median"
+    AMOUNT = "amount"
+
+
+@dataclass(frozen=True, slots=True)
+class Statistic:
+    """A share, mean, median or amount, with the number of persons it was computed over."""
+
+    kind: Kind
+    value: float | None
+    base: int
+    # Counts (pointers relative to the measures object) the value would give away if hidden.
+    reveals: tuple[Pointer, ...] = ()
+
+
+Leaf = Count | Statistic
+ValueOf = Callable[[EnrollmentFacts], int | None]
+
+
+def by_sex(selection: Sequence[EnrollmentFacts]) -> dict[str, list[EnrollmentFacts]]:
+    """A selection split into the columns of a cell: total, female, male."""
+    columns = {"total": list(selection)}
+    for sex in COLUMNS[1:]:
+        columns[sex] = [f for f in selection if f.sex == sex]
+    return columns
+
+
+def counts(grouping: Sequence[EnrollmentFacts] | Mapping[str, Any]) -> dict[str, Any]:
+    """Count cells for a selection, or for every group of a (nested) grouping, keys kept."""
+    if isinstance(grouping, Mapping):
+        return {key: counts(group) for key, group in grouping.items()}
+    return {column: Count(len(chosen)) for column, chosen in by_sex(grouping).items()}
+
+
+def share(
+    numerator: Sequence[EnrollmentFacts],
+    base: Sequence[EnrollmentFacts],
+    reveals: Sequence[Pointer],
+) -> dict[str, Statistic]:
+    """A cell of fractions numerator / base (numerator ⊆ base); None where the base is empty."""
+    parts, wholes = by_sex(numerator), by_sex(base)
+    return {
+        column: Statistic(
+            Kind.SHARE,
+            len(parts[column]) / len(wholes[column]) if wholes[column] else None,
+            len(wholes[column]),
+            tuple((*r, column) for r in reveals),
+        )
+        for column in COLUMNS
+    }
+
+
+def aggregate(
+    kind: Kind, selection: Sequence[EnrollmentFacts], value_of: ValueOf, population: Pointer
+) -> dict[str, Statistic]:
+    """A cell of means or medians of value_of over those in the selection that have a value."""
+    combine = st.mean if kind is Kind.MEAN else st.median
+    cell = {}
+    for column, chosen in by_sex(selection).items():
+        values = [v for v in map(value_of, chosen) if v is not None]
+        cell[column] = Statistic(kind, combine(values), len(values), ((*population, column),))
+    return cell
+
+
+def mean_and_median(
+    selection: Sequence[EnrollmentFacts], value_of: ValueOf, population: Pointer
+) -> dict[str, Any]:
+    """A mean/median pair of cells."""
+    return {
+        "mean": aggregate(Kind.MEAN, selection, value_of, population),
+        "median": aggregate(Kind.MEDIAN, selection, value_of, population),
+    }
+
+
+def plain_counts(values: Mapping[str, int]) -> dict[str, Count]:
+    """Reported counts (not built from enrollments), as Count leaves."""
+    return {key: Count(value) for key, value in values.items()}
+
+
+def leaves(tree: Any, at: Pointer = ()) -> Iterator[tuple[Pointer, Leaf]]:
+    """Every Count and Statistic in a tree, with its pointer, in document order."""
+    if isinstance(tree, Count | Statistic):
+        yield at, tree
+    elif isinstance(tree, Mapping):
+        for key, child in tree.items():
+            yield from leaves(child, (*at, key))
+    elif isinstance(tree, list):
+        for index, child in enumerate(tree):
+            yield from leaves(child, (*at, index))
+
+
+def rounded(statistic: Statistic) -> float | int | None:
+    """A statistic's value as published."""
+    value = statistic.value
+    if value is None:
+        return None
+    if statistic.kind is Kind.SHARE:
+        return round(value, 4)
+    if statistic.kind is Kind.MEAN:
+        return round(value, 1)
+    if statistic.kind is Kind.AMOUNT:
+        return round(value)
+    return int(value) if value.is_integer() else value
+
+
+def render(tree: Any, hidden: Mapping[Pointer, str], at: Pointer = ()) -> Any:
+    """The tree as JSON-ready values; leaves in `hidden` become None."""
+    if isinstance(tree, Count):
+        return None if at in hidden else tree.value
+    if isinstance(tree, Statistic):
+        return None if at in hidden else rounded(tree)
+    if isinstance(tree, Mapping):
+        return {key: render(child, hidden, (*at, key)) for key, child in tree.items()}
+    if isinstance(tree, list):
+        return [render(child, hidden, (*at, index)) for index, child in enumerate(tree)]
+    return tree
+
+
+def json_pointer(pointer: Pointer) -> str:
+    """The RFC 6901 JSON pointer of a tree position."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in pointer)

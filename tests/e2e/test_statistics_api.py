@@ -1,0 +1,111 @@
+"""The statistics endpoint: as-of reproducibility, settings, disclosure, and rebuilds."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from service.bootstrap import Container
+from service.cli_rebuild import rebuild_read_models, run_rebuild, snapshot
+from tests.conftest import Tenant, bearer, make_tenant
+
+
+def enroll_and_exit(tenant: Tenant, n: int, reason: str = "work", **fields: Any) -> list[str]:
+    ids = []
+    for i in range(n):
+        eid = tenant.enroll(pseudonym=f"person-{reason}-{i:04d}", **fields).json()["id"]
+        exited = tenant.post(
+            f"/api/v1/enrollments/{eid}/exit", {"exited_on": "2023-09-15", "reason": reason}
+        )
+        assert exited.status_code == 201, exited.text
+        ids.append(eid)
+    return ids
+
+
+def instant() -> str:
+    time.sleep(0.01)  # events recorded after this instant have later timestamps
+    moment = datetime.now(UTC).isoformat()
+    time.sleep(0.01)
+    return moment
+
+
+def test_as_of_reproduces_a_published_answer_after_later_changes(tenant: Tenant) -> None:
+    work = enroll_and_exit(tenant, 3, "work")
+    studies = enroll_and_exit(tenant, 2, "studies")
+    published = tenant.statistics(year=2023)
+    published_at = instant()
+    tenant.post(f"/api/v1/enrollments/{work[0]}/corrections", {"reason": "moved"})
+    tenant.post(f"/api/v1/enrollments/{work[1]}/exit-retraction", {"why": "fel"})
+    tenant.post(f"/api/v1/enrollments/{studies[0]}/voiding", {"why": "dubblett"})
+    enroll_and_exit(tenant, 1, "discontinued")
+    now = tenant.statistics(year=2023)
+    assert now["total"]["measures"] != published["total"]["measures"]
+    again = tenant.statistics(year=2023, as_of=published_at)
+    assert again["total"] == published["total"]
+    assert again["interventions"] == published["interventions"]
+    assert again["as_of"] is not None
+
+
+def test_settings_changes_apply_later_and_as_of_uses_the_rules_then(tenant: Tenant) -> None:
+    enroll_and_exit(tenant, 2, "job_seeking")
+    before = tenant.statistics(year=2023)
+    assert before["total"]["measures"]["to_goal"]["total"] == 2
+    changed_at = instant()
+    response = tenant.client.patch(
+        tenant.base,
+        headers=bearer(tenant.admin_key),
+        json={"settings": {"goal_reasons": ["work", "studies"]}},
+    )
+    assert response.status_code == 200
+    after = tenant.statistics(year=2023)
+    assert after["settings"]["goal_reasons"] == ["work", "studies"]
+    assert after["total"]["measures"]["to_goal"]["total"] == 0
+    as_then = tenant.statistics(year=2023, as_of=changed_at)
+    assert as_then["settings"] == before["settings"]
+    assert as_then["total"]["measures"]["to_goal"]["total"] == 2
+
+
+def test_small_counts_are_suppressed_and_listed(client: TestClient, container: Container) -> None:
+    tenant = make_tenant(client, container, "small-forbund", ("team-a",))
+    enroll_and_exit(tenant, 3, "work")
+    answer = tenant.statistics(year=2023)
+    active = answer["interventions"][0]["measures"]["active"]
+    assert active == {"total": None, "female": None, "male": 0}
+    pointers = {s["pointer"]: s["rule"] for s in answer["suppressed"]}
+    assert pointers["/interventions/0/measures/active/total"] == "min_cell_size"
+
+
+def test_asking_for_an_unknown_intervention_or_a_bad_period_is_a_problem(tenant: Tenant) -> None:
+    assert (
+        tenant.get(
+            f"{tenant.base}/statistics", params={"year": 2023, "intervention": "nope"}
+        ).status_code
+        == 404
+    )
+    both = tenant.get(f"{tenant.base}/statistics", params={"year": 2023, "from": "2023-01-01"})
+    assert both.status_code == 422 and both.json()["errors"][0]["field"] == "year"
+    backwards = tenant.get(
+        f"{tenant.base}/statistics", params={"from": "2023-05-01", "to": "2023-01-01"}
+    )
+    assert backwards.status_code == 422
+
+
+def test_one_intervention_can_be_asked_for(tenant: Tenant) -> None:
+    enroll_and_exit(tenant, 2, "work")
+    answer = tenant.statistics(year=2023, intervention="team-a")
+    assert [i["intervention"] for i in answer["interventions"]] == ["team-a"]
+
+
+def test_a_rebuild_equals_the_live_read_models(tenant: Tenant, container: Container) -> None:
+    ids = enroll_and_exit(tenant, 4, "work")
+    tenant.post(f"/api/v1/enrollments/{ids[0]}/corrections", {"sex": "male"})
+    tenant.post(f"/api/v1/enrollments/{ids[1]}/voiding", {"why": "fel"})
+    live_answer = tenant.statistics(year=2023)
+    live = snapshot(container)
+    assert rebuild_read_models(container) > 0
+    assert snapshot(container) == live
+    assert tenant.statistics(year=2023) == live_answer
+    assert run_rebuild(container) == 0
