@@ -15,6 +15,8 @@ from service.adapters.migrations import require_current_schema
 from service.adapters.projection import Projector
 from service.adapters.secrets_file import PseudonymKeys
 from service.application.admin import AdminCommands
+from service.application.annual_export import AnnualExports
+from service.application.annual_report_model import AnnualReport
 from service.application.count_reports import CountReportCommands
 from service.application.enrollments import EnrollmentCommands
 from service.application.queries import Queries
@@ -40,6 +42,7 @@ class Container:
     enrollments: EnrollmentCommands
     count_reports: CountReportCommands
     queries: Queries
+    annual_exports: AnnualExports
 
     def close(self) -> None:
         """Release the database connections."""
@@ -65,6 +68,7 @@ def bootstrap(
         store, today, keys.key_for, lambda aid: admin.association(aid).settings
     )
     count_reports = CountReportCommands(store, today, admin.intervention)
+    queries = Queries(store, projector)
     return Container(
         settings,
         engine,
@@ -73,8 +77,16 @@ def bootstrap(
         admin,
         enrollments,
         count_reports,
-        Queries(store, projector),
+        queries,
+        AnnualExports(queries, _render_export),
     )
+
+
+def _render_export(report: AnnualReport, fmt: str) -> tuple[bytes, str, str]:
+    # Imported on first use: matplotlib and the office libraries cost a second at start.
+    from service.adapters.exporters import render
+
+    return render(report, fmt)
 
 
 def _ensure_sqlite_folder(url: str) -> None:

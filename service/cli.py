@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from service.config import Settings
+
+if TYPE_CHECKING:
+    from service.bootstrap import Container
+
+def open_container() -> Container:
+    """The service on the configured database, or a clear message and exit code 2."""
+    from service.adapters.migrations import SchemaMismatchError
+    from service.bootstrap import bootstrap
+
+    try:
+        return bootstrap()
+    except SchemaMismatchError as error:
+        typer.echo(f"Kan inte starta: {error}", err=True)
+        raise typer.Exit(2) from None
+
 
 app = typer.Typer(
     help="Uppföljning: uppföljning av samordningsförbundens insatser.",
@@ -37,17 +52,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API with uvicorn; refuses an unmigrated database."""
     import uvicorn
 
-    from service.adapters.migrations import SchemaMismatchError
     from service.api.app import create_app
-    from service.bootstrap import bootstrap
 
-    try:
-        container = bootstrap()
-    except SchemaMismatchError as error:
-        typer.echo(f"Kan inte starta: {error}", err=True)
-        raise typer.Exit(2) from None
+    container = open_container()
     uvicorn.run(
-        create_app(container), host=host, port=port, timeout_graceful_shutdown=20, log_level="info"
+        create_app(container),
+        host=host,
+        port=port,
+        timeout_graceful_shutdown=20,
+        log_level=container.settings.log_level.lower(),
     )
 
 
@@ -59,12 +72,11 @@ def create_key(
     """Print a new system key, once, alone on stdout."""
     from service.adapters import keys
     from service.adapters.eventstore import unit_of_work
-    from service.bootstrap import bootstrap
 
     if role != "system_admin":
         typer.echo("Endast system_admin-nycklar skapas här; övriga via API:t.", err=True)
         raise typer.Exit(2)
-    container = bootstrap()
+    container = open_container()
     with unit_of_work(container.store) as session:
         _, key = keys.create_key(
             session, name=name, role=role, association_id=None, interventions=[], created_by=None
@@ -104,19 +116,34 @@ def pseudonymise(
 
 @app.command()
 def export(
-    association: Annotated[str, typer.Option()],
-    year: Annotated[int, typer.Option()],
-    format: Annotated[str, typer.Option()] = "xlsx",
-    out: Annotated[Path, typer.Option()] = Path("export.xlsx"),
+    association: Annotated[str, typer.Option(help="The association's id")],
+    year: Annotated[int, typer.Option(help="The calendar year of the report")],
+    format: Annotated[str, typer.Option(help="xlsx, docx, csv, json or html")] = "xlsx",
+    out: Annotated[Path | None, typer.Option(help="File to write (default: by name)")] = None,
+    as_of: Annotated[
+        datetime | None, typer.Option(help="Only events recorded up to this instant (ISO 8601)")
+    ] = None,
 ) -> None:
     """Write the annual export of an association and year to a file."""
-    from service.application.annual_export import export_annual_report
-    from service.bootstrap import bootstrap
+    from rich.console import Console
 
-    container = bootstrap()
-    content, _, _ = export_annual_report(container.queries, association, year, format, None)
-    out.write_bytes(content)
-    typer.echo(f"Skrev {out} ({len(content)} byte).", err=True)
+    from service.domain.errors import DomainError
+
+    console = Console(stderr=True)
+    container = open_container()
+    try:
+        with console.status(f"Räknar fram årsredovisningens tabeller för {year} ..."):
+            content, _, extension = container.annual_exports.export(
+                association, year, format, as_of
+            )
+    except DomainError as error:
+        console.print(f"Fel: {error}")
+        raise typer.Exit(1) from None
+    finally:
+        container.close()
+    target = out or Path(f"uppfoljning-{association}-{year}.{extension}")
+    target.write_bytes(content)
+    console.print(f"Klart: skrev {target} ({len(content):,} byte).".replace(",", " "))
 
 
 @app.command()

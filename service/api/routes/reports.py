@@ -101,12 +101,8 @@ def annual_report(
     as_of: AsOf = None,
 ) -> Response:
     """The annual export (årsredovisning) in the chosen format."""
-    from service.application.annual_export import export_annual_report
-
     require_association(principal, aid, write=False, roles=READERS)
-    content, media_type, extension = export_annual_report(
-        container.queries, aid, year, format, as_of
-    )
+    content, media_type, extension = container.annual_exports.export(aid, year, format, as_of)
     filename = f"uppfoljning-{aid}-{year}.{extension}"
     return Response(
         content,

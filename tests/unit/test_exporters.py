@@ -1,0 +1,236 @@
+"""The exporters: each format carries the report's figures, markers and notes."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import zipfile
+from typing import Any
+
+import docx
+import openpyxl
+import pytest
+from PIL import Image
+
+from service.adapters.exporters import FORMATS, render
+from service.adapters.exporters.charts import render_chart
+from service.adapters.exporters.csv import render_csv
+from service.adapters.exporters.docx import render_docx
+from service.adapters.exporters.html import render_html
+from service.adapters.exporters.json import render_json
+from service.adapters.exporters.layout import sheet_names
+from service.adapters.exporters.xlsx import render_xlsx
+from service.application.annual_report import build_annual_report
+from service.application.annual_report_model import AnnualReport
+from service.domain.errors import UnknownCodeError
+from tests.fixtures_answers import ASSOCIATION_NAME, GENERATED_AS_OF, YEAR, answers
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+BOM = b"\xef\xbb\xbf"
+
+
+def make_report(name: str = ASSOCIATION_NAME) -> AnnualReport:
+    current, previous = answers()
+    return build_annual_report(
+        association_name=name,
+        year=YEAR,
+        current=current,
+        previous=previous,
+        generated_as_of=GENERATED_AS_OF,
+    )
+
+
+@pytest.fixture(scope="module")
+def report() -> AnnualReport:
+    return make_report()
+
+
+@pytest.fixture(scope="module")
+def avesta() -> dict[str, Any]:
+    return answers()[0]["interventions"][0]["measures"]
+
+
+@pytest.fixture(scope="module")
+def workbook(report):
+    return openpyxl.load_workbook(io.BytesIO(render_xlsx(report)))
+
+
+@pytest.fixture(scope="module")
+def document(report):
+    return docx.Document(io.BytesIO(render_docx(report)))
+
+
+def sheet_rows(sheet) -> dict[str, tuple]:
+    """Rows of a table sheet by their label (column A)."""
+    return {r[0]: r[1:] for r in sheet.iter_rows(values_only=True) if isinstance(r[0], str)}
+
+
+def results_index(report: AnnualReport) -> int:
+    return next(i for i, t in enumerate(report.tables) if t.key == "samverkansteam-avesta.results")
+
+
+class TestXlsx:
+    def test_one_sheet_per_table_plus_an_about_sheet_and_the_charts(self, report, workbook):
+        assert workbook.sheetnames == ["Om rapporten", *sheet_names(report.tables), "Diagram"]
+        assert len(workbook["Diagram"]._images) == len(report.charts)
+
+    def test_counts_are_real_numbers_equal_to_the_answer(self, report, workbook, avesta):
+        sheet = workbook[sheet_names(report.tables)[results_index(report)]]
+        active = sheet_rows(sheet)["Aktiva under året¹"]
+        assert list(active[:3]) == [avesta["active"][s] for s in ("total", "female", "male")]
+
+    def test_suppressed_counts_show_the_marker(self, report, workbook):
+        sheet = workbook[sheet_names(report.tables)[results_index(report)]]
+        assert sheet_rows(sheet)["varav tidiga avhopp²"][:3] == ("<5", "<5", "<5")
+
+    def test_shares_are_fractions_with_a_percent_format(self, report, workbook, avesta):
+        sheet = workbook[sheet_names(report.tables)[results_index(report)]]
+        row = next(r for r in sheet.iter_rows() if r[0].value == "Andel mot mål⁶")
+        assert row[1].value == avesta["share_to_goal"]["total"]
+        assert row[1].number_format == "0 %"
+        assert row[7].number_format.startswith('+0" p.e."')
+
+    def test_months_are_rounded_numbers_with_one_decimal_format(self, report, workbook, avesta):
+        sheet = workbook[sheet_names(report.tables)[results_index(report)]]
+        row = next(r for r in sheet.iter_rows() if r[0].value == "Genomströmningstid, medel (mån)⁹")
+        assert row[1].value == round(avesta["throughput_days"]["mean"]["total"] / 30.4375, 1)
+        assert row[1].number_format == "0.0"
+
+    def test_title_header_and_footnotes_are_on_the_sheet(self, report, workbook):
+        table = report.tables[results_index(report)]
+        sheet = workbook[sheet_names(report.tables)[results_index(report)]]
+        texts = [c for r in sheet.iter_rows(values_only=True) for c in r if isinstance(c, str)]
+        assert sheet["A1"].value == table.title
+        assert str(YEAR) in texts and "Förändring" in texts
+        assert all(note.display in texts for note in table.footnotes)
+
+
+class TestDocx:
+    def test_one_word_table_per_report_table(self, report, document):
+        assert len(document.tables) == len(report.tables)
+
+    def test_cells_show_the_figures_and_markers(self, report, document, avesta):
+        table = document.tables[results_index(report)]
+        rows = {r.cells[0].text: [c.text for c in r.cells[1:]] for r in table.rows}
+        assert rows["Aktiva under året¹"][:3] == [
+            str(avesta["active"][s]) for s in ("total", "female", "male")
+        ]
+        assert rows["varav tidiga avhopp²"][:3] == ["<5", "<5", "<5"]
+        assert (
+            rows["Andel mot mål⁶"][0] == f"{round(avesta['share_to_goal']['total'] * 100)}\u00a0%"
+        )
+
+    def test_header_has_years_and_change(self, report, document):
+        header = [c.text for c in document.tables[results_index(report)].rows[0].cells]
+        assert header[1:] == ["2023"] * 3 + ["2022"] * 3 + ["Förändring"]
+
+    def test_titles_footnotes_and_charts_are_in_the_document(self, report, document):
+        paragraphs = [p.text for p in document.paragraphs]
+        assert all(t.title in paragraphs for t in report.tables)
+        assert all(n.display in paragraphs for n in report.tables[0].footnotes)
+        assert len(document.inline_shapes) == len(report.charts)
+
+
+class TestCsv:
+    def test_one_file_per_table_each_with_a_bom(self, report):
+        archive = zipfile.ZipFile(io.BytesIO(render_csv(report)))
+        names = archive.namelist()
+        assert len(names) == len(report.tables)
+        assert names[0] == "01_oversikt.csv"
+        assert all(archive.read(name).startswith(BOM) for name in names)
+
+    def test_semicolon_separated_with_swedish_figures(self, report, avesta):
+        archive = zipfile.ZipFile(io.BytesIO(render_csv(report)))
+        name = archive.namelist()[results_index(report)]
+        lines = list(csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig")), delimiter=";"))
+        assert lines[0] == [report.tables[results_index(report)].title]
+        assert lines[1][1:4] == ["2023 Totalt", "2023 Kvinnor", "2023 Män"]
+        rows = {line[0]: line[1:] for line in lines if line}
+        assert rows["Aktiva under året¹"][0] == str(avesta["active"]["total"])
+        assert rows["varav tidiga avhopp²"][0] == "<5"
+        months = round(avesta["throughput_days"]["mean"]["total"] / 30.4375, 1)
+        assert rows["Genomströmningstid, medel (mån)⁹"][0] == f"{months:.1f}".replace(".", ",")
+
+    def test_bytes_are_identical_across_runs(self):
+        assert render_csv(make_report()) == render_csv(make_report())
+
+
+class TestJson:
+    def test_bytes_are_identical_across_runs(self):
+        assert render_json(make_report()) == render_json(make_report())
+
+    def test_same_numbers_as_the_tables(self, report, avesta):
+        data = json.loads(render_json(report))
+        table = data["tables"][results_index(report)]
+        active = next(r for r in table["rows"] if r["label"] == "Aktiva under året")
+        assert [v["number"] for v in active["values"][:3]] == [
+            avesta["active"][s] for s in ("total", "female", "male")
+        ]
+        early = next(r for r in table["rows"] if r["label"] == "varav tidiga avhopp")
+        assert early["values"][0] == {
+            "number": None,
+            "status": "suppressed_small_count",
+            "text": "<5",
+            "unit": "count",
+        }
+
+    def test_keys_are_sorted(self, report):
+        text = render_json(report).decode()
+        data = json.loads(text)
+        assert text.rstrip("\n") == json.dumps(
+            data, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+
+
+class TestHtml:
+    def test_contains_every_table_title_and_footnote(self, report):
+        page = render_html(report).decode()
+        assert all(html.escape(t.title) in page for t in report.tables)
+        assert html.escape(report.tables[0].footnotes[0].display) in page
+
+    def test_charts_are_inline_images(self, report):
+        page = render_html(report).decode()
+        assert page.count('src="data:image/png;base64,') == len(report.charts)
+        assert "<style>" in page and "@media print" in page
+
+    def test_everything_is_escaped(self):
+        page = render_html(make_report('Förbund <script>alert("x")</script> & co')).decode()
+        assert "<script>" not in page
+        assert "&lt;script&gt;" in page and "&amp; co" in page
+
+
+class TestCharts:
+    def test_charts_are_valid_pngs_of_the_expected_size(self, report):
+        for chart in report.charts:
+            png = render_chart(chart)
+            assert png.startswith(PNG_SIGNATURE)
+            with Image.open(io.BytesIO(png)) as image:
+                image.verify()
+            with Image.open(io.BytesIO(png)) as image:
+                assert image.size == (800, 480)
+
+    def test_charts_are_deterministic_and_carry_no_software_stamp(self, report):
+        draw = render_chart.__wrapped__  # past the cache: draw twice
+        first = [draw(c) for c in report.charts]
+        assert first == [draw(c) for c in report.charts]
+        assert all(b"Software" not in png and b"matplotlib" not in png for png in first)
+
+
+class TestRender:
+    @pytest.mark.parametrize("fmt", sorted(FORMATS))
+    def test_each_format_returns_bytes_media_type_and_extension(self, report, fmt):
+        body, media_type, extension = render(report, fmt)
+        assert body and media_type and extension
+        assert extension == {"csv": "zip"}.get(fmt, fmt)
+
+    @pytest.mark.parametrize("fmt", ["xlsx", "docx"])
+    def test_office_files_are_the_same_bytes_for_the_same_as_of(self, fmt):
+        assert render(make_report(), fmt)[0] == render(make_report(), fmt)[0]
+
+    def test_unknown_format_is_a_validation_error_naming_the_allowed(self, report):
+        with pytest.raises(UnknownCodeError) as raised:
+            render(report, "pdf")
+        assert raised.value.field == "format"
+        assert "xlsx" in raised.value.allowed
