@@ -29,11 +29,18 @@ def main(action: str, name: str) -> int:
         print(f"PostgreSQL is not reachable ({ADMIN_DSN}): {error}", file=sys.stderr)
         return 1
     if action == "create":
-        params = dict(p.split("=", 1) for p in ADMIN_DSN.split())
-        print(
-            f"postgresql+psycopg://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}:{params.get('port', '5432')}/{name}"
-        )
+        print(url_for(name))
     return 0
+
+
+def url_for(name: str) -> str:
+    """The SQLAlchemy URL of database `name` on the admin DSN's server."""
+    params = dict(p.split("=", 1) for p in ADMIN_DSN.split())
+    user, host, port = (params.get(k, d) for k, d in USER_HOST_PORT)
+    return f"postgresql+psycopg://{user}@{host}:{port}/{name}"
+
+
+USER_HOST_PORT = (("user", "postgres"), ("host", "127.0.0.1"), ("port", "5432"))
 
 
 if __name__ == "__main__":
