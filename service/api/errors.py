@@ -67,6 +67,10 @@ def validation_errors(raw: list[Any]) -> list[dict[str, Any]]:
     """Pydantic errors as {field, message, allowed?}; input values are never echoed."""
     out = []
     for err in raw:
+        if err.get("type") == "json_invalid":
+            # The location is a character offset, not a field: point at the body itself.
+            out.append({"field": "body", "message": "the body is not valid JSON"})
+            continue
         location = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
         item: dict[str, Any] = {"field": ".".join(location) or "body", "message": err["msg"]}
         expected = (err.get("ctx") or {}).get("expected")

@@ -98,6 +98,9 @@ class TestBadRequests:
             headers={**bearer(tenant.coach_key), "content-type": "application/json"},
         )
         assert_problem(response, 422)
+        assert response.json()["errors"] == [
+            {"field": "body", "message": "the body is not valid JSON"}
+        ]
 
     def test_a_non_json_body_is_unsupported(self, tenant: Tenant) -> None:
         response = tenant.client.post(
