@@ -15,6 +15,7 @@ from service.config import Settings
 if TYPE_CHECKING:
     from service.bootstrap import Container
 
+
 def open_container() -> Container:
     """The service on the configured database, or a clear message and exit code 2."""
     from service.adapters.migrations import SchemaMismatchError
@@ -107,11 +108,34 @@ def pseudonymise(
 ) -> None:
     """Compute pseudonyms locally from personnummer (argument or one per line on stdin)."""
     from service.client import load_key, pseudonym_for
+    from service.domain.errors import DomainError
 
     key = load_key(key_file)
     numbers = [number] if number else [line.strip() for line in sys.stdin if line.strip()]
-    for each in numbers:
-        sys.stdout.write(pseudonym_for(key, each, today=date.today()) + "\n")
+    failed = 0
+    for line_number, each in enumerate(numbers, start=1):
+        try:
+            sys.stdout.write(pseudonym_for(key, each, today=date.today()) + "\n")
+        except DomainError:
+            # Never echo the number itself: say which line was refused.
+            failed += 1
+            sys.stdout.write("\n")
+            typer.echo(f"Rad {line_number}: inget giltigt personnummer.", err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("new-key-file")
+def new_key_file(path: Annotated[Path, typer.Argument(help="filen som ska skapas")]) -> None:
+    """Create a huvudman key file for client-side pseudonymisation (never overwrites)."""
+    from service.client import new_key_file as write_key_file
+
+    try:
+        write_key_file(path)
+    except FileExistsError:
+        typer.echo(f"{path} finns redan; en ny nyckel skulle ge nya pseudonymer.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Skapade {path} (läsbar endast för dig). Förvara den som en hemlighet.", err=True)
 
 
 @app.command()

@@ -10,6 +10,7 @@ same person gets the same pseudonym in every intervention of that huvudman.
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import date
 from pathlib import Path
@@ -18,9 +19,11 @@ from service.domain.pseudonym import pseudonymise
 
 
 def new_key_file(path: Path) -> None:
-    """Write a new random huvudman key (hex) readable only by its owner."""
-    path.write_text(secrets.token_hex(32) + "\n")
-    path.chmod(0o600)
+    """Write a new random huvudman key (hex) readable only by its owner; never overwrite."""
+    # O_EXCL: losing an existing key would change every pseudonym of the huvudman.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_hex(32) + "\n")
 
 
 def load_key(path: Path) -> bytes:

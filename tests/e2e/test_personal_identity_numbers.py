@@ -102,6 +102,27 @@ def test_the_pseudonymise_cli_prints_only_pseudonyms(tmp_path: Path) -> None:
     assert "9876" not in result.stdout + result.stderr
 
 
+def test_the_cli_refuses_a_bad_number_by_line_without_echoing_it(tmp_path: Path) -> None:
+    key_file = tmp_path / "huvudman.key"
+    made = subprocess.run(
+        [sys.executable, "-m", "service", "new-key-file", str(key_file)], capture_output=True
+    )
+    assert made.returncode == 0 and key_file.stat().st_mode & 0o777 == 0o600
+    again = subprocess.run(
+        [sys.executable, "-m", "service", "new-key-file", str(key_file)], capture_output=True
+    )
+    assert again.returncode == 1, "an existing key file must never be overwritten"
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "pseudonymise", "--key-file", str(key_file)],
+        input="19811218-9876\n19811218-9875\n",
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert result.stdout.split("\n")[1] == "", "the refused line stays aligned, empty"
+    assert "Rad 2" in result.stderr and "9875" not in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     "number, expected",
     [
