@@ -85,6 +85,57 @@ def create_key(
     sys.stdout.write(key + "\n")
 
 
+@app.command("list-keys")
+def list_keys() -> None:
+    """List every API key (id, owner, role, state); secrets are never stored."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from service.adapters import keys
+    from service.adapters.eventstore import read_session
+
+    container = open_container()
+    with read_session(container.store) as session:
+        rows = keys.list_keys(session)
+    container.close()
+    table = Table("Nyckel-id", "Förbund", "Namn", "Roll", "Insatser", "Skapad", "Återkallad")
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["association_id"] or "(system)",
+            row["name"],
+            row["role"],
+            ", ".join(row["interventions"]),
+            f"{row['created_at']:%Y-%m-%d %H:%M}",
+            f"{row['revoked_at']:%Y-%m-%d %H:%M}" if row["revoked_at"] else "",
+        )
+    console = Console()
+    # Piped output (to grep, a file) is not wrapped at 80 columns: ids stay whole.
+    (console if console.is_terminal else Console(width=200)).print(table)
+    Console(stderr=True).print(f"{len(rows)} nycklar.")
+
+
+@app.command("revoke-key")
+def revoke_key(
+    key_id: Annotated[str, typer.Argument(help="nyckelns id (delen efter upf_)")],
+    association: Annotated[
+        str | None, typer.Option(help="förbundets id; utelämna för en systemnyckel")
+    ] = None,
+) -> None:
+    """Revoke an API key at once (a system key when no --association is given)."""
+    from service.adapters import keys
+    from service.adapters.eventstore import unit_of_work
+
+    container = open_container()
+    with unit_of_work(container.store) as session:
+        revoked = keys.revoke_key(session, association, key_id)
+    container.close()
+    if not revoked:
+        typer.echo(f"Ingen aktiv nyckel {key_id} hittades.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Nyckel {key_id} är återkallad.", err=True)
+
+
 @app.command("dump-openapi")
 def dump_openapi() -> None:
     """Print the OpenAPI document (committed as openapi/openapi.json)."""

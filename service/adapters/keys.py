@@ -68,15 +68,23 @@ def authenticate(session: Session, presented: str) -> Principal | None:
     return Principal(row["id"], row["role"], row["association_id"], frozenset(row["interventions"]))
 
 
-def revoke_key(session: Session, association_id: str, key_id: str) -> bool:
-    """Revoke a key of the association; False when there is no such key."""
+def revoke_key(session: Session, association_id: str | None, key_id: str) -> bool:
+    """Revoke a key of the association (None: a system key); False when there is none."""
+    owner = (
+        api_keys.c.association_id.is_(None)
+        if association_id is None
+        else api_keys.c.association_id == association_id
+    )
     result: Any = session.execute(
         update(api_keys)
-        .where(
-            api_keys.c.id == key_id,
-            api_keys.c.association_id == association_id,
-            api_keys.c.revoked_at.is_(None),
-        )
+        .where(api_keys.c.id == key_id, owner, api_keys.c.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC).replace(tzinfo=None))
     )
     return bool(result.rowcount)
+
+
+def list_keys(session: Session) -> list[dict[str, Any]]:
+    """Every key's description, oldest first; never the secret or its hash."""
+    columns = [c for c in api_keys.c if c.name != "secret_hash"]
+    query = select(*columns).order_by(api_keys.c.created_at, api_keys.c.id)
+    return [dict(row) for row in session.execute(query).mappings()]
