@@ -178,7 +178,7 @@ def make_tenant(
                 "id": iid,
                 "name": iid.replace("-", " ").title(),
                 "kind": "individual",
-                "starts_on": "2019-01-01",
+                "starts_on": "2015-01-01",
             },
         )
         assert response.status_code == 201, response.text
