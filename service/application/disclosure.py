@@ -10,7 +10,7 @@
 - `complementary_sex`: in a {total, female, male} cell, female + male = total; for means,
   medians and shares: where one of female/male is hidden and the total is not, the other too.
 - `complementary_distribution`: a distribution column (exit reasons, age bands, education,
-  municipality, support codes) with exactly one hidden cell gets its next smallest non-zero
+  municipality, support codes at enrollment, support codes before/after) with exactly one hidden cell gets its next smallest non-zero
   cell hidden, whether or not the count it sums to is visible.
 - `complementary_relation`: exits = early_dropouts + completed_exits; active =
   active_at_end + exits; to_work_or_studies and to_goal = their exit reasons; youth + adult
@@ -53,6 +53,7 @@ DISTRIBUTIONS: tuple[tuple[Pointer, Pointer | None], ...] = (
     (("municipality",), ("active",)),
     (("support_at_enrollment",), None),
 )
+SUPPORT_MOMENTS = ("at_enrollment", "at_exit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,12 @@ def relations_within(
             terms = tuple((*root, *cells, code, column) for code in codes)
             total = None if summed is None else (*root, *summed, column)
             relations.append(Relation("complementary_distribution", terms, total, True))
+    # Support before/after: the code sits above the moment, so each moment is a column.
+    codes = list(_at(measures, ("support_before_after",)))
+    for moment in SUPPORT_MOMENTS:
+        for column in COLUMNS:
+            terms = tuple((*root, "support_before_after", c, moment, column) for c in codes)
+            relations.append(Relation("complementary_distribution", terms, None, True))
     for total_at, term_ats in _sums(rules):
         for column in COLUMNS:
             terms = tuple((*root, *t, column) for t in term_ats)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -132,12 +133,20 @@ def rounded(statistic: Statistic) -> float | int | None:
     if value is None:
         return None
     if statistic.kind is Kind.SHARE:
-        return round(value, 4)
+        return half_up(value, 4)
     if statistic.kind is Kind.MEAN:
-        return round(value, 1)
+        return half_up(value, 1)
     if statistic.kind is Kind.AMOUNT:
-        return round(value)
+        return int(half_up(value, 0))
     return int(value) if value.is_integer() else value
+
+
+def half_up(value: float, places: int) -> float:
+    """Round half away from zero, as people and the export do (Python's round() is
+    half-to-even: 285.25 would become 285.2). repr() gives the shortest decimal that is
+    this float, which for a tie like k/n = 285.25 is exactly "285.25"."""
+    step = Decimal(1).scaleb(-places)
+    return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
 
 
 def render(tree: Any, hidden: Mapping[Pointer, str], at: Pointer = ()) -> Any:

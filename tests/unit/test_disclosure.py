@@ -106,6 +106,18 @@ class TestComplementaryDistribution:
             "complementary_distribution"
         )
 
+    def test_support_before_after_is_completed_per_moment(self) -> None:
+        codes = [s.value for s in Support] + ["unknown"]
+        moments = {
+            code: {"at_enrollment": cell(0, 0, 0), "at_exit": cell(0, 0, 0)} for code in codes
+        }
+        moments["social_assistance"] = {"at_enrollment": cell(7, 7, 0), "at_exit": cell(2, 2, 0)}
+        moments["none"] = {"at_enrollment": cell(0, 0, 0), "at_exit": cell(6, 6, 0)}
+        hidden = hidden_in_total({"support_before_after": moments})
+        assert hidden["support_before_after/social_assistance/at_exit/female"] == "min_cell_size"
+        assert hidden["support_before_after/none/at_exit/female"] == "complementary_distribution"
+        assert "support_before_after/social_assistance/at_enrollment/female" not in hidden
+
 
 class TestComplementaryRelations:
     def test_exits_are_early_dropouts_plus_completed_exits(self) -> None:
@@ -294,10 +306,15 @@ def test_nothing_hidden_can_be_recovered_by_subtraction(
     for scope in scopes(shown):
         for column in COLUMNS:
             codes = get(shown, (*scope, "support_at_enrollment"))
-            cells = [(*scope, "support_at_enrollment", code, column) for code in codes]
-            # Without a sum, a lone hidden cell is completed unless no other cell is non-zero.
-            if sum(c in hidden for c in cells) == 1:
-                assert not any(get(shown, c) for c in cells if c not in hidden)
+            columns = [[(*scope, "support_at_enrollment", code, column) for code in codes]]
+            columns += [
+                [(*scope, "support_before_after", code, moment, column) for code in codes]
+                for moment in ("at_enrollment", "at_exit")
+            ]
+            for cells in columns:
+                # Without a sum, a lone hidden cell is completed unless no other is non-zero.
+                if sum(c in hidden for c in cells) == 1:
+                    assert not any(get(shown, c) for c in cells if c not in hidden)
     for scope in scopes(shown):
         for name in (*COUNT_MEASURES, "anonymous_participants", "activities"):
             for leaf in count_leaves(get(shown, scope).get(name, {}), (*scope, name)):

@@ -369,8 +369,13 @@ class TestCells:
         ("kind", "value", "shown"),
         [
             (Kind.SHARE, 2 / 3, 0.6667),
-            (Kind.MEAN, 412.25, 412.2),
+            # Ties round half up, as the export and a reader's calculator do.
+            (Kind.MEAN, 412.25, 412.3),
+            (Kind.MEAN, 285.25, 285.3),
+            (Kind.MEAN, 3 / 20, 0.2),
+            (Kind.SHARE, 1 / 32, 0.0313),
             (Kind.MEAN, 380.16, 380.2),
+            (Kind.AMOUNT, 22_500.5, 22_501),
             (Kind.MEDIAN, 401.0, 401),
             (Kind.MEDIAN, 400.5, 400.5),
             (Kind.AMOUNT, 22_500.4, 22_500),
