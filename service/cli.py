@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -56,6 +57,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     from service.api.app import create_app
 
     container = open_container()
+    # uvicorn re-raises SIGTERM on itself after a clean shutdown (exit status 143); a
+    # stop that finished every request in flight is a success for systemd and Docker.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         create_app(container),
         host=host,
