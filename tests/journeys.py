@@ -13,8 +13,6 @@ Every journey keeps all rules of §4 after every event. On top of the rules, to 
 the few places where the specification is silent out of the generated data:
 - support changes of an enrollment have strictly increasing dates and are only posted
   while it is open, so "the last known support" is the same whichever way it is read;
-- `support` is not corrected on an exited enrollment whose exit took its support by
-  default from the enrollment (no support change, no explicit support_at_exit);
 - a person (pseudonym) keeps one sex and birth year in all their enrollments: sex and
   birth_year are corrected only on a person's single (non-voided) enrollment;
 - an enrollment voided while open still blocks its pseudonym in its intervention;
@@ -314,13 +312,7 @@ class _Builder:
         ]
         if self.single_enrollment(enrollment):
             fields += ["sex", "birth_year"]
-        default_exit_support = (
-            exited
-            and not enrollment.exit_has_explicit_support
-            and enrollment.last_changed_on is None
-        )
-        if not default_exit_support:
-            fields.append("support")
+        fields.append("support")
         if exited:
             fields += ["exited_on", "reason", "support_at_exit", "progressed"]
         chosen = draw(st.lists(st.sampled_from(fields), min_size=1, max_size=3, unique=True))

@@ -9,8 +9,9 @@ statistics answer of §8:
 
 Decisions where the specification is silent (kept deliberately simple):
 - Events apply in list order; with `as_of` only events with recorded_at <= as_of.
-- An exit without `support_at_exit` takes the last known support at the moment the
-  exit is applied: the latest support change, or else the enrollment's support.
+- An exit without `support_at_exit` takes the support in force at the exit, as known
+  now: the latest support change (whenever recorded), or else the enrollment's support
+  (as corrected).
 - Rounding is half up, from the exact fraction: shares to 4 decimals, means to 1.
 - Medians are exact: an int when whole, else a float (x.5).
 - `support_before_after` has a key per Support code plus "unknown" (empty set).
@@ -143,13 +144,10 @@ def replay(events: list[dict], as_of: datetime | None = None) -> dict[str, _Jour
         if kind == "support_changed":
             journey.support_changes.append(list(data["support"]))
         elif kind == "exited":
-            support_at_exit = data.get("support_at_exit")
-            if support_at_exit is None:
-                support_at_exit = journey.last_known_support()
             journey.exit = {
                 "exited_on": data["exited_on"],
                 "reason": data["reason"],
-                "support_at_exit": list(support_at_exit),
+                "support_at_exit": data.get("support_at_exit"),  # None: not given
                 "progressed": data.get("progressed"),
             }
         elif kind == "exit_retracted":
@@ -185,9 +183,15 @@ def _record(journey: _Journey) -> _Record:
         months_without_work_or_studies=enrolled.get("months_without_work_or_studies"),
         exited_on=_day(exit_["exited_on"]) if exit_ else None,
         reason=exit_["reason"] if exit_ else None,
-        support_at_exit=frozenset(exit_["support_at_exit"]) if exit_ else None,
+        support_at_exit=_support_at_exit(journey) if exit_ else None,
         progressed=exit_["progressed"] if exit_ else None,
     )
+
+
+def _support_at_exit(journey: _Journey) -> frozenset[str]:
+    assert journey.exit is not None
+    given = journey.exit["support_at_exit"]
+    return frozenset(given if given is not None else journey.last_known_support())
 
 
 # --- cells ------------------------------------------------------------------------

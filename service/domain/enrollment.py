@@ -139,7 +139,12 @@ class Enrollment(Aggregate):
 
         def evolve(self, facts: EnrollmentFacts) -> EnrollmentFacts:
             support = _support(self.support)
-            return replace(facts, support_change=support, current_support=support)
+            changed = replace(facts, support_change=support, current_support=support)
+            if facts.exited_on is not None and facts.exit_support_given is None:
+                # Recorded after the exit but dated before it: the support in force at
+                # the exit, which an exit without support_at_exit reports, has changed.
+                changed = replace(changed, support_at_exit=support)
+            return changed
 
     class Exited(Event):
         """Avslut."""

@@ -109,3 +109,22 @@ def test_a_rebuild_equals_the_live_read_models(tenant: Tenant, container: Contai
     assert snapshot(container) == live
     assert tenant.statistics(year=2023) == live_answer
     assert run_rebuild(container) == 0
+
+
+def test_support_at_exit_follows_a_late_support_change_dated_before_the_exit(
+    tenant: Tenant,
+) -> None:
+    """An exit without support_at_exit reports the support in force at the exit, as known
+    now — also when a support change dated before the exit is recorded after it."""
+    (eid,) = enroll_and_exit(tenant, 1, support=["social_assistance"])
+    at_exit = tenant.statistics(year=2023)["total"]["measures"]["support_before_after"]
+    assert at_exit["social_assistance"]["at_exit"]["total"] == 1
+    late = tenant.post(
+        f"/api/v1/enrollments/{eid}/support-changes",
+        {"changed_on": "2023-08-01", "support": ["none"]},
+    )
+    assert late.status_code == 201, late.text
+    at_exit = tenant.statistics(year=2023)["total"]["measures"]["support_before_after"]
+    assert at_exit["none"]["at_exit"]["total"] == 1
+    assert at_exit["social_assistance"]["at_exit"]["total"] == 0
+    assert at_exit["social_assistance"]["at_enrollment"]["total"] == 1
