@@ -249,21 +249,22 @@ def activities(records: Iterable[ActivityRecord], period: Period) -> tuple[int, 
     return len(held), {**by_org, "total": sum(by_org.values())}
 
 
-def recorded_cost(
+def recorded_costs(
     finances: Iterable[FinanceRecord], intervention_ids: Iterable[str], period: Period
-) -> int | None:
-    """The summed recorded cost of these interventions, when the period is that calendar year."""
+) -> dict[str, int]:
+    """The recorded cost of each of these interventions that has one for the period, which
+    must be a calendar year (a cost is recorded per year)."""
     if not period.is_calendar_year:
-        return None
+        return {}
     ids = frozenset(intervention_ids)
-    costs = [
-        r.cost_sek
+    return {
+        r.intervention_id: r.cost_sek
         for r in finances
         if r.intervention_id in ids and r.year == period.start.year and r.cost_sek is not None
-    ]
-    return sum(costs) if costs else None
+    }
 
 
 def cost_per_participant(cost: int | None, active_total: int) -> float | None:
-    """The recorded cost for the year / active.total; None without a cost or participants."""
+    """The recorded cost for the year / the active participants of the interventions whose
+    cost it is; None without a cost or participants."""
     return None if cost is None or active_total == 0 else cost / active_total

@@ -9,7 +9,7 @@ Choices the specification leaves open:
 - The association total is computed over the enrollments of the listed interventions, so
   each of its counts is the sum over the interventions; means and medians are pooled.
 - Its cost per participant is the summed recorded cost of the listed individual
-  interventions for the year / its active.total.
+  interventions for the year / the active participants of those with a recorded cost.
 - `municipality` lists, in every measures object, the codes present among the active
   participants of the whole answer (sorted), then "unknown"; so all objects have the same keys.
 - `support_before_after` lists the support codes and "unknown" (an empty set), like
@@ -245,14 +245,18 @@ def _reports(active: Facts, scope: Sequence[str], c: Context) -> dict[str, Any]:
     held, by_organisation = st.activities(
         [a for a in c.activities if a.intervention_id in ids], c.period
     )
-    cost = st.recorded_cost(c.finances, ids & c.individual, c.period)
+    costs = st.recorded_costs(c.finances, ids & c.individual, c.period)
+    # Only participants of interventions with a recorded cost share it: an intervention
+    # without one would otherwise pull the total's cost per participant down.
+    paid_for = [f for f in active if f.intervention_id in costs]
+    cost = sum(costs.values()) if costs else None
     return {
         "anonymous_participants": plain_counts(st.anonymous_participants(anonymous, c.period)),
         "activities": {"count": held, "participants": plain_counts(by_organisation)},
         "cost_per_participant": Statistic(
             Kind.AMOUNT,
-            st.cost_per_participant(cost, len(active)),
-            len(active),
+            st.cost_per_participant(cost, len(paid_for)),
+            len(paid_for),
             (("active", "total"),),
         ),
     }

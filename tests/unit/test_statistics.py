@@ -340,15 +340,16 @@ class TestCostPerParticipant:
     ]
 
     def test_is_the_years_cost_over_the_active_participants(self) -> None:
-        cost = st.recorded_cost(self.finances, ["team"], YEAR)
-        assert st.cost_per_participant(cost, 40) == 22_500
+        costs = st.recorded_costs(self.finances, ["team"], YEAR)
+        assert costs == {"team": 900_000}
+        assert st.cost_per_participant(costs["team"], 40) == 22_500
 
     def test_needs_the_period_to_be_that_calendar_year(self) -> None:
         half = Period(date(2023, 1, 1), date(2023, 6, 30))
-        assert st.recorded_cost(self.finances, ["team"], half) is None
+        assert st.recorded_costs(self.finances, ["team"], half) == {}
 
     def test_needs_a_recorded_cost(self) -> None:
-        assert st.recorded_cost(self.finances, ["other"], YEAR) is None
+        assert st.recorded_costs(self.finances, ["other"], YEAR) == {}
 
     def test_is_none_without_participants(self) -> None:
         assert st.cost_per_participant(900_000, 0) is None

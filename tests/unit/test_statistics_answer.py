@@ -153,12 +153,15 @@ class TestMeasures:
         assert measures["active"]["total"] == 2
         assert measures["unique_participants"]["total"] == 1
 
-    def test_the_total_cost_per_participant_is_the_individual_costs_over_the_active(self) -> None:
+    def test_the_total_cost_per_participant_counts_only_the_interventions_with_a_cost(
+        self,
+    ) -> None:
         finances = [FinanceRecord("alfa", 2023, None, 120_000), FinanceRecord("forum", 2023, 1, 5)]
         result = answer(FACTS, finances=finances)
         assert result["interventions"][0]["measures"]["cost_per_participant"] == 10_000
         assert result["interventions"][1]["measures"]["cost_per_participant"] is None
-        assert result["total"]["measures"]["cost_per_participant"] == round(120_000 / 19)
+        # beta's participants have no recorded cost: they do not dilute alfa's.
+        assert result["total"]["measures"]["cost_per_participant"] == 10_000
 
 
 class TestDisclosure:
