@@ -31,7 +31,7 @@ as a system of equations (that needs an auditing solver; the product does not as
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +54,7 @@ DISTRIBUTIONS: tuple[tuple[Pointer, Pointer | None], ...] = (
     (("support_at_enrollment",), None),
 )
 SUPPORT_MOMENTS = ("at_enrollment", "at_exit")
+CELL_KEYS = frozenset(COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +88,24 @@ def suppress(tree: Mapping[str, Any], rules: ReportingRules) -> dict[Pointer, st
     relations = [r for root, m in roots for r in relations_within(root, m, rules)]
     relations += relations_across(roots)
     statistic_cells = [cell for root, m in roots for cell in _cells(m, root, Statistic)]
+    # Same result as completing every relation, in order, until nothing changes — but after
+    # the first pass only the relations with a member hidden since are looked at again
+    # (a relation none of whose members changed would do what it did last time: nothing).
+    member_of: dict[Pointer | None, list[int]] = {}
+    for number, relation in enumerate(relations):
+        for member in (*relation.terms, relation.total):
+            member_of.setdefault(member, []).append(number)
+    pending: Iterable[int] = range(len(relations))
     while True:
-        before = len(hidden)
-        for relation in relations:
-            _complete(relation, counts, hidden)
+        seen = len(hidden)
+        for number in pending:
+            _complete(relations[number], counts, hidden)
         _hide_statistics(statistics, links, statistic_cells, hidden)
-        if len(hidden) == before:
+        # `hidden` only grows, in insertion order: the new keys are its tail.
+        changed = list(hidden)[seen:]
+        if not changed:
             return hidden
+        pending = sorted({n for at in changed for n in member_of.get(at, ())})
 
 
 def measure_roots(tree: Mapping[str, Any]) -> list[tuple[Pointer, Mapping[str, Any]]]:
@@ -216,9 +228,9 @@ def _cells(
     tree: Any, at: Pointer, kind: type[Count] | type[Statistic]
 ) -> Iterator[tuple[Pointer, Pointer, Pointer]]:
     """The (total, female, male) pointers of every cell of `kind` leaves in a tree."""
-    if not isinstance(tree, Mapping):
+    if not isinstance(tree, dict):
         return
-    if set(tree) == set(COLUMNS) and all(isinstance(v, kind) for v in tree.values()):
+    if tree.keys() == CELL_KEYS and all(isinstance(v, kind) for v in tree.values()):
         yield (*at, COLUMNS[0]), (*at, COLUMNS[1]), (*at, COLUMNS[2])
         return
     for key, child in tree.items():

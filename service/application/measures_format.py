@@ -67,7 +67,8 @@ def counts(grouping: Sequence[EnrollmentFacts] | Mapping[str, Any]) -> dict[str,
     """Count cells for a selection, or for every group of a (nested) grouping, keys kept."""
     if isinstance(grouping, Mapping):
         return {key: counts(group) for key, group in grouping.items()}
-    return {column: Count(len(chosen)) for column, chosen in by_sex(grouping).items()}
+    sexes = [f.sex for f in grouping]
+    return {"total": Count(len(sexes)), **{sex: Count(sexes.count(sex)) for sex in COLUMNS[1:]}}
 
 
 def share(
@@ -119,7 +120,7 @@ def leaves(tree: Any, at: Pointer = ()) -> Iterator[tuple[Pointer, Leaf]]:
     """Every Count and Statistic in a tree, with its pointer, in document order."""
     if isinstance(tree, Count | Statistic):
         yield at, tree
-    elif isinstance(tree, Mapping):
+    elif isinstance(tree, dict):
         for key, child in tree.items():
             yield from leaves(child, (*at, key))
     elif isinstance(tree, list):
@@ -155,7 +156,7 @@ def render(tree: Any, hidden: Mapping[Pointer, str], at: Pointer = ()) -> Any:
         return None if at in hidden else tree.value
     if isinstance(tree, Statistic):
         return None if at in hidden else rounded(tree)
-    if isinstance(tree, Mapping):
+    if isinstance(tree, dict):
         return {key: render(child, hidden, (*at, key)) for key, child in tree.items()}
     if isinstance(tree, list):
         return [render(child, hidden, (*at, index)) for index, child in enumerate(tree)]
