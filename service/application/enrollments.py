@@ -7,7 +7,9 @@ open-enrollment register in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,6 +36,9 @@ from service.domain.ids import intervention_uuid
 from service.domain.intervention import Intervention
 from service.domain.pseudonym import FIELD as PIN_FIELD
 from service.domain.pseudonym import pseudonymise
+
+# True while the commands of this context run inside `EnrollmentCommands.one_transaction`.
+_IN_BATCH: ContextVar[bool] = ContextVar("enrollment_batch", default=False)
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,24 @@ class EnrollmentCommands:
             principal, enrollment_id, body, lambda e, meta: e.void(body["why"], **meta), **options
         )
 
+    @contextmanager
+    def one_transaction(self) -> Iterator[None]:
+        """Run many commands (a batch import) in one transaction, each in a savepoint.
+
+        Each command stays atomic — a failing one rolls back to its savepoint and raises as
+        before — but the batch pays for one commit instead of one per command. Everything
+        is committed when the block ends; an unexpected error rolls back the whole block.
+        """
+        if _IN_BATCH.get():
+            yield
+            return
+        token = _IN_BATCH.set(True)
+        try:
+            with unit_of_work(self.store):
+                yield
+        finally:
+            _IN_BATCH.reset(token)
+
     def load(self, enrollment_id: UUID) -> Enrollment:
         """The enrollment aggregate, or NotFoundError."""
         try:
@@ -195,25 +218,32 @@ class EnrollmentCommands:
         return WriteResult(str(enrollment.id), enrollment.version, True)
 
     def _save(self, enrollment: Enrollment, *, claim: bool, release: bool = False) -> None:
-        facts = enrollment.facts
         try:
             with unit_of_work(self.store) as session:
-                if release:
-                    open_enrollments.release(session, facts.enrollment_id)
-                if claim:
-                    open_enrollments.claim(
-                        session,
-                        facts.association_id,
-                        facts.intervention_id,
-                        facts.pseudonym,
-                        facts.enrollment_id,
-                    )
-                self.store.save(enrollment)
+                if _IN_BATCH.get():
+                    with session.begin_nested():
+                        self._write(session, enrollment, claim=claim, release=release)
+                else:
+                    self._write(session, enrollment, claim=claim, release=release)
         except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
             raise ConflictError(
                 "the enrollment was changed at the same time by another request; "
                 "reload it and try again"
             ) from None
+
+    def _write(self, session: Any, enrollment: Enrollment, *, claim: bool, release: bool) -> None:
+        facts = enrollment.facts
+        if release:
+            open_enrollments.release(session, facts.enrollment_id)
+        if claim:
+            open_enrollments.claim(
+                session,
+                facts.association_id,
+                facts.intervention_id,
+                facts.pseudonym,
+                facts.enrollment_id,
+            )
+        self.store.save(enrollment)
 
     def _replay_of_creation(self, enrollment_id: UUID, request_hash: str) -> WriteResult | None:
         try:

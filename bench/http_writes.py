@@ -1,0 +1,254 @@
+"""Issue 3: the write path through a real server process (uvicorn, background projector).
+
+(a) single enrollment POSTs with one client, against GET /health on the same server;
+(b) four concurrent clients against one;
+(c) POST events:batch with 1,000 events per request, against a raw executemany of the
+    same stored rows into a copy of the event table.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import psycopg
+
+from bench import inprocess
+from bench.common import LiveTenant, Row, bearer, live_server, make_live_tenant, median, workdir
+
+_COUNTER = itertools.count()
+
+
+def _body() -> dict[str, Any]:
+    n = next(_COUNTER)
+    return {
+        "pseudonym": f"bench-pseudonym-{n:09d}-{uuid.uuid4().hex[:6]}",
+        "enrolled_on": "2023-03-01",
+        "sex": "female" if n % 2 else "male",
+        "birth_year": 1960 + n % 40,
+        "education": "upper_secondary",
+        "support": ["social_assistance"],
+    }
+
+
+def _rate(count: int, call: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    for _ in range(count):
+        call()
+    return count / (time.perf_counter() - start)
+
+
+def health_rate(tenant: LiveTenant, count: int) -> float:
+    with httpx.Client(timeout=60) as client:
+        url = f"{tenant.url}/health"
+        client.get(url)
+
+        def call() -> None:
+            assert client.get(url).status_code == 200
+
+        return _rate(count, call)
+
+
+def enroll_rate(tenant: LiveTenant, count: int) -> float:
+    with httpx.Client(timeout=60, headers=bearer(tenant.coach_key)) as client:
+        url = f"{tenant.base}/interventions/{tenant.interventions[0]}/enrollments"
+
+        def call() -> None:
+            response = client.post(url, json=_body())
+            assert response.status_code == 201, response.text
+
+        call()
+        return _rate(count, call)
+
+
+def concurrent_enroll_rate(tenant: LiveTenant, clients: int, count_each: int) -> float:
+    """Total POSTs per second of `clients` threads, each with its own connection."""
+    barrier = threading.Barrier(clients + 1)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with httpx.Client(timeout=120, headers=bearer(tenant.coach_key)) as client:
+                url = f"{tenant.base}/interventions/{tenant.interventions[0]}/enrollments"
+                client.get(f"{tenant.url}/health")
+                barrier.wait()
+                for _ in range(count_each):
+                    response = client.post(url, json=_body())
+                    assert response.status_code == 201, response.text
+        except BaseException as error:  # reported below
+            errors.append(error)
+            barrier.abort()
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return clients * count_each / elapsed
+
+
+def batch_events(tenant: LiveTenant, size: int) -> list[dict[str, Any]]:
+    """`size` enrolled events, each a new enrollment, spread over the interventions."""
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "type": "enrolled",
+            "enrollment_id": str(uuid.uuid4()),
+            "intervention_id": tenant.interventions[i % len(tenant.interventions)],
+            "data": _body(),
+        }
+        for i in range(size)
+    ]
+
+
+def batch_rate(tenant: LiveTenant, requests: int, size: int) -> tuple[float, float]:
+    """(events per second, seconds per request) of `requests` batches of `size` events."""
+    payloads = [{"events": batch_events(tenant, size)} for _ in range(requests)]
+    times = []
+    with httpx.Client(timeout=600, headers=bearer(tenant.coach_key)) as client:
+        for payload in payloads:
+            start = time.perf_counter()
+            response = client.post(f"{tenant.base}/events:batch", json=payload)
+            times.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.text
+            statuses = {r["status"] for r in response.json()["results"]}
+            assert statuses == {201}, statuses
+    per_request = median(times)
+    return size / per_request, per_request
+
+
+# --- the raw baseline ------------------------------------------------------------------
+
+
+def _stored_rows(url: str, limit: int) -> list[tuple[Any, ...]]:
+    """The newest `limit` stored event rows, as the driver returns them."""
+    query = (
+        "SELECT originator_id, originator_version, topic, state FROM uppfoljning_events "
+        f"ORDER BY id DESC LIMIT {int(limit)}"
+    )
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.split("///", 1)[1]) as conn:
+            return list(conn.execute(query))
+    with psycopg.connect(_pg_dsn(url)) as conn:
+        return list(conn.execute(query))
+
+
+def _pg_dsn(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def raw_insert_rate(url: str, rows: list[tuple[Any, ...]], repeats: int) -> float:
+    """Rows per second of one executemany per transaction into a copy of the event table."""
+    times = []
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS raw_events (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "originator_id CHAR(32) NOT NULL, originator_version INTEGER NOT NULL, "
+            "topic TEXT NOT NULL, state BLOB NOT NULL)"
+        )
+        conn.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS raw_events_idx "
+            "ON raw_events (originator_id, originator_version)"
+        )
+        for _ in range(repeats):
+            fresh = [(uuid.uuid4().hex, *r[1:]) for r in rows]
+            start = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "INSERT INTO raw_events (originator_id, originator_version, topic, state) "
+                "VALUES (?, ?, ?, ?)",
+                fresh,
+            )
+            conn.execute("COMMIT")
+            times.append(time.perf_counter() - start)
+        conn.close()
+    else:
+        with psycopg.connect(_pg_dsn(url), autocommit=True) as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS raw_events (id BIGSERIAL PRIMARY KEY, "
+                "originator_id UUID NOT NULL, originator_version BIGINT NOT NULL, "
+                "topic TEXT NOT NULL, state BYTEA NOT NULL, "
+                "UNIQUE (originator_id, originator_version))"
+            )
+            for _ in range(repeats):
+                fresh = [(uuid.uuid4(), *r[1:]) for r in rows]
+                start = time.perf_counter()
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO raw_events (originator_id, originator_version, topic, state) "
+                        "VALUES (%s, %s, %s, %s)",
+                        fresh,
+                    )
+                times.append(time.perf_counter() - start)
+    return len(rows) / median(times)
+
+
+# --- the benchmark ---------------------------------------------------------------------
+
+
+def run(kind: str, quick: bool) -> list[Row]:
+    """Every issue-3 measurement on one database kind."""
+    singles = 40 if quick else 400
+    each = 10 if quick else 100
+    batches = 1 if quick else 3
+    size = 200 if quick else 1000
+    repeats = 1 if quick else 3
+    rows: list[Row] = []
+    with workdir() as folder, live_server(kind, folder) as server:
+        tenant = make_live_tenant(server)
+        health, single, multi = [], [], []
+        for _ in range(repeats):
+            health.append(health_rate(tenant, singles))
+            single.append(enroll_rate(tenant, singles))
+            multi.append(concurrent_enroll_rate(tenant, 4, each))
+        h, s, m = median(health), median(single), median(multi)
+        rows.append(
+            Row("3a", "POST enrollment, 1 client", kind, s, "req/s", h, "GET /health",
+                "≥ 50 % of /health", s >= 0.5 * h)
+        )  # fmt: skip
+        rows.append(
+            Row("3b", "POST enrollment, 4 clients", kind, m, "req/s", s, "1 client",
+                "> 1× (faster)", m > s)
+        )  # fmt: skip
+        events_per_s, per_request = batch_rate(tenant, batches, size)
+        database_url = server.env["UPPFOLJNING_DATABASE_URL"]
+        stored = _stored_rows(database_url, size)
+        raw = raw_insert_rate(database_url, stored, repeats)
+        target = "≥ 10 000 ev/s (SQLite)" if kind == "sqlite" else "(SQLite target)"
+        rows.append(
+            Row("3c", f"events:batch, {size} enrolled/request", kind, events_per_s, "ev/s",
+                raw, "raw executemany", target,
+                events_per_s >= 10_000 if kind == "sqlite" else None,
+                f"{per_request:.2f} s/request")
+        )  # fmt: skip
+    today, one = inprocess.ab_rates(kind, size, repeats)
+    rows.append(
+        Row("3c", f"batch in-process, {size} enrolled, in one_transaction()", kind, one, "ev/s",
+            today, "same, one commit per item", "(A/B of the optimisation)", None,
+            "route function called directly, no HTTP")
+    )  # fmt: skip
+    return rows
+
+
+if __name__ == "__main__":
+    import sys
+
+    from bench.common import markdown
+
+    quick = "--quick" in sys.argv
+    kinds = [a for a in sys.argv[1:] if not a.startswith("--")] or ["sqlite", "postgres"]
+    print(markdown([r for k in kinds for r in run(k, quick)]))
