@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+from tests.server_process import ServerProcess, dedicated_database, running_server, service_env
 
-from tests import pgdb
-from tests.server_process import ServerProcess, run_cli, running_server, service_env
+# The benchmarks' databases are the live tests' own: a fresh SQLite file or PostgreSQL database.
+database = dedicated_database
 
 KINDS = ("sqlite", "postgres")
-
-
-@contextmanager
-def database(kind: str, folder: Path) -> Iterator[str]:
-    """A fresh, empty database of `kind` (SQLite file or throwaway PostgreSQL), dropped after."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.db'}"
-        return
-    name = f"upf_bench_{uuid.uuid4().hex[:10]}"
-    with contextlib.redirect_stdout(io.StringIO()):  # pgdb prints the URL
-        created = pgdb.main("create", name)
-    if created != 0:
-        raise RuntimeError("PostgreSQL is not reachable")
-    try:
-        yield pgdb.url_for(name)
-    finally:
-        pgdb.main("drop", name)
 
 
 @contextmanager
@@ -45,57 +25,10 @@ def workdir() -> Iterator[Path]:
         yield Path(name)
 
 
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
-@dataclass
-class LiveTenant:
-    """An association with one coach key, on a running server."""
-
-    url: str
-    association_id: str
-    coach_key: str
-    interventions: tuple[str, ...]
-
-    @property
-    def base(self) -> str:
-        return f"{self.url}/api/v1/associations/{self.association_id}"
-
-
-def make_live_tenant(
-    server: ServerProcess,
-    association_id: str = "bench-forbund",
-    interventions: tuple[str, ...] = ("team-a", "team-b"),
-) -> LiveTenant:
-    """Set up an association the way an operator would: CLI key, then the API."""
-    root = run_cli(server.env, "create-key").strip()
-    base = f"{server.url}/api/v1/associations/{association_id}"
-    with httpx.Client(timeout=60) as client:
-        body = {"id": association_id, "name": "Bench", "settings": {"min_cell_size": 0}}
-        response = client.post(f"{server.url}/api/v1/associations", json=body, headers=bearer(root))
-        assert response.status_code == 201, response.text
-        admin = client.post(
-            f"{base}/api-keys",
-            json={"name": "admin", "role": "association_admin"},
-            headers=bearer(root),
-        ).json()["key"]
-        for iid in interventions:
-            body = {"id": iid, "name": iid, "kind": "individual", "starts_on": "2019-01-01"}
-            response = client.post(f"{base}/interventions", json=body, headers=bearer(admin))
-            assert response.status_code == 201, response.text
-        coach = client.post(
-            f"{base}/api-keys",
-            headers=bearer(admin),
-            json={"name": "coach", "role": "coach", "interventions": list(interventions)},
-        ).json()["key"]
-    return LiveTenant(server.url, association_id, coach, interventions)
-
-
 @contextmanager
 def live_server(kind: str, folder: Path, **env: str) -> Iterator[ServerProcess]:
     """A real `python -m service serve` on a fresh database of `kind`."""
-    with database(kind, folder) as url, running_server(url, folder, **env) as server:
+    with dedicated_database(kind, folder) as url, running_server(url, folder, **env) as server:
         yield server
 
 

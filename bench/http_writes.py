@@ -20,7 +20,8 @@ import httpx
 import psycopg
 
 from bench import inprocess
-from bench.common import LiveTenant, Row, bearer, live_server, make_live_tenant, median, workdir
+from bench.common import Row, live_server, median, workdir
+from tests.server_process import HttpTenant, bearer, provision
 
 _COUNTER = itertools.count()
 
@@ -44,7 +45,7 @@ def _rate(count: int, call: Callable[[], None]) -> float:
     return count / (time.perf_counter() - start)
 
 
-def health_rate(tenant: LiveTenant, count: int) -> float:
+def health_rate(tenant: HttpTenant, count: int) -> float:
     with httpx.Client(timeout=60) as client:
         url = f"{tenant.url}/health"
         client.get(url)
@@ -55,7 +56,7 @@ def health_rate(tenant: LiveTenant, count: int) -> float:
         return _rate(count, call)
 
 
-def enroll_rate(tenant: LiveTenant, count: int) -> float:
+def enroll_rate(tenant: HttpTenant, count: int) -> float:
     with httpx.Client(timeout=60, headers=bearer(tenant.coach_key)) as client:
         url = f"{tenant.base}/interventions/{tenant.interventions[0]}/enrollments"
 
@@ -67,7 +68,7 @@ def enroll_rate(tenant: LiveTenant, count: int) -> float:
         return _rate(count, call)
 
 
-def concurrent_enroll_rate(tenant: LiveTenant, clients: int, count_each: int) -> float:
+def concurrent_enroll_rate(tenant: HttpTenant, clients: int, count_each: int) -> float:
     """Total POSTs per second of `clients` threads, each with its own connection."""
     barrier = threading.Barrier(clients + 1)
     errors: list[BaseException] = []
@@ -98,7 +99,7 @@ def concurrent_enroll_rate(tenant: LiveTenant, clients: int, count_each: int) ->
     return clients * count_each / elapsed
 
 
-def batch_events(tenant: LiveTenant, size: int) -> list[dict[str, Any]]:
+def batch_events(tenant: HttpTenant, size: int) -> list[dict[str, Any]]:
     """`size` enrolled events, each a new enrollment, spread over the interventions."""
     return [
         {
@@ -112,7 +113,7 @@ def batch_events(tenant: LiveTenant, size: int) -> list[dict[str, Any]]:
     ]
 
 
-def batch_rate(tenant: LiveTenant, requests: int, size: int) -> tuple[float, float]:
+def batch_rate(tenant: HttpTenant, requests: int, size: int) -> tuple[float, float]:
     """(events per second, seconds per request) of `requests` batches of `size` events."""
     payloads = [{"events": batch_events(tenant, size)} for _ in range(requests)]
     times = []
@@ -209,7 +210,7 @@ def run(kind: str, quick: bool) -> list[Row]:
     repeats = 1 if quick else 3
     rows: list[Row] = []
     with workdir() as folder, live_server(kind, folder) as server:
-        tenant = make_live_tenant(server)
+        tenant = provision(server.url, server.env, "bench-forbund")
         health, single, multi = [], [], []
         for _ in range(repeats):
             health.append(health_rate(tenant, singles))

@@ -6,6 +6,8 @@ shutdown): uvicorn, the real event loop, the background projection thread, signa
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import signal
 import socket
@@ -17,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -123,10 +126,12 @@ def dedicated_database(kind: str, folder: Path) -> Iterator[str]:
     A server process must not share the run's PostgreSQL database: other tests empty it.
     """
     if kind == "sqlite":
-        yield f"sqlite:///{folder / 'live.db'}"
+        yield f"sqlite:///{folder / f'live-{uuid.uuid4().hex[:8]}.db'}"
         return
     name = f"uppfoljning_live_{uuid.uuid4().hex[:12]}"
-    if pgdb.main("create", name) != 0:
+    with contextlib.redirect_stdout(io.StringIO()):  # pgdb prints the URL
+        created = pgdb.main("create", name)
+    if created != 0:
         raise RuntimeError("PostgreSQL is not reachable")
     try:
         yield pgdb.url_for(name)
@@ -145,3 +150,101 @@ def running_server(database_url: str, folder: Path, **extra_env: str) -> Iterato
     finally:
         if server.process is not None:
             server.kill()
+
+
+# --- an association on a live server, set up as an operator would --------------------
+
+API = "/api/v1"
+
+
+def bearer(key: str) -> dict[str, str]:
+    """The Authorization header of a key."""
+    return {"Authorization": f"Bearer {key}"}
+
+
+@dataclass
+class HttpTenant:
+    """An association on a real server: its keys and interventions."""
+
+    url: str
+    association_id: str
+    admin_key: str
+    coach_key: str
+    analyst_key: str
+    interventions: tuple[str, ...]
+
+    @property
+    def base(self) -> str:
+        return f"{self.url}{API}/associations/{self.association_id}"
+
+    def enrollments_url(self, intervention: str) -> str:
+        return f"{self.base}/interventions/{intervention}/enrollments"
+
+    def enrollment_url(self, eid: str, action: str = "") -> str:
+        suffix = f"/{action}" if action else ""
+        return f"{self.url}{API}/enrollments/{eid}{suffix}"
+
+    def coach(self, **extra: str) -> dict[str, str]:
+        return {**bearer(self.coach_key), **extra}
+
+    def analyst(self) -> dict[str, str]:
+        return bearer(self.analyst_key)
+
+
+def enrollment_body(pseudonym: str, eid: str | None = None, day: int = 1) -> dict[str, Any]:
+    """An enrollment with a pseudonym; `eid` makes it idempotent."""
+    body: dict[str, Any] = {
+        "pseudonym": pseudonym,
+        "enrolled_on": f"2024-01-{1 + day % 28:02d}",
+        "sex": "female" if day % 2 else "male",
+        "birth_year": 1970 + day % 35,
+        "education": "upper_secondary",
+        "support": ["social_assistance"],
+        "months_on_public_support": day % 60,
+    }
+    if eid is not None:
+        body["id"] = eid
+    return body
+
+
+EXIT_BODY = {"exited_on": "2024-09-30", "reason": "work", "progressed": True}
+
+
+def provision(
+    url: str,
+    env: dict[str, str],
+    association_id: str = "sodra-dalarna",
+    interventions: tuple[str, ...] = ("team-a", "team-b"),
+) -> HttpTenant:
+    """Set up an association the way an operator and its admin would: CLI key, then the API."""
+    root = run_cli(env, "create-key").strip()
+    with httpx.Client(base_url=f"{url}{API}", timeout=60) as client:
+
+        def post(path: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
+            response = client.post(path, json=body, headers=bearer(key))
+            assert response.status_code == 201, response.text
+            answer: dict[str, Any] = response.json()
+            return answer
+
+        base = f"/associations/{association_id}"
+        post(
+            "/associations",
+            root,
+            {"id": association_id, "name": "Förbundet", "settings": {"min_cell_size": 0}},
+        )
+        admin = post(f"{base}/api-keys", root, {"name": "admin", "role": "association_admin"})
+        for iid in interventions:
+            post(
+                f"{base}/interventions",
+                admin["key"],
+                {"id": iid, "name": iid.title(), "kind": "individual", "starts_on": "2019-01-01"},
+            )
+        coach = post(
+            f"{base}/api-keys",
+            admin["key"],
+            {"name": "coach", "role": "coach", "interventions": list(interventions)},
+        )
+        analyst = post(f"{base}/api-keys", admin["key"], {"name": "analyst", "role": "analyst"})
+    return HttpTenant(
+        url, association_id, admin["key"], coach["key"], analyst["key"], tuple(interventions)
+    )

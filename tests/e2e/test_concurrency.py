@@ -20,9 +20,15 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.load import EXIT_BODY, HttpTenant, enrollment_body, provision
 from tests.e2e.test_crash_safety import KINDS
-from tests.server_process import dedicated_database, running_server
+from tests.server_process import (
+    EXIT_BODY,
+    HttpTenant,
+    dedicated_database,
+    enrollment_body,
+    provision,
+    running_server,
+)
 
 CLIENTS = 6
 ROUNDS = 4

@@ -26,10 +26,18 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from bench.load import EXIT_BODY, HttpTenant, enrollment_body, provision
 from service.adapters.tables import events
 from tests.conftest import POSTGRES_URL
-from tests.server_process import ServerProcess, dedicated_database, run_cli, running_server
+from tests.server_process import (
+    EXIT_BODY,
+    HttpTenant,
+    ServerProcess,
+    dedicated_database,
+    enrollment_body,
+    provision,
+    run_cli,
+    running_server,
+)
 
 WRITERS = 4
 KILLS = 3

@@ -30,11 +30,17 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from bench.load import enrollment_body, provision
 from service.adapters.tables import events
 from tests.conftest import IN_CI
 from tests.e2e.test_crash_safety import KINDS, assert_clean_exit
-from tests.server_process import ServerProcess, dedicated_database, free_port, running_server
+from tests.server_process import (
+    ServerProcess,
+    dedicated_database,
+    enrollment_body,
+    free_port,
+    provision,
+    running_server,
+)
 
 BATCH_SIZE = 400  # 2-5 s here: long enough to be in flight, far below the 20 s grace
 
