@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install install-dev migrate demo openapi bench clean
+.PHONY: run test lint install install-dev migrate demo openapi bench fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ openapi: install
 
 bench: install-dev
 	$(PY) -m bench.run_all
+
+# Schema-driven fuzzing of every operation (tests/e2e/test_fuzz.py), random and much longer
+# than the test suite's run: FUZZ_EXAMPLES examples per operation.
+FUZZ_EXAMPLES ?= 500
+fuzz: install-dev
+	UPPFOLJNING_FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) UPPFOLJNING_FUZZ_RANDOM=1 \
+		$(PY) -m pytest tests/e2e/test_fuzz.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -9,6 +9,9 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
+# Ten requests a second per key, sustained, with a minute's worth as burst; a batch of
+# 10,000 events is one request.
+PRODUCTION_RATE_LIMIT = 600
 PLACEHOLDERS = {"changeme", "change-me", "secret", "placeholder", "xxx"}
 
 
@@ -26,7 +29,9 @@ class Settings(BaseSettings):
     batch_max_bytes: int = 16 * 1024 * 1024
     projection_poll_seconds: float = 1.0
     ready_max_lag_events: int = 1000
-    rate_limit_per_minute: int = 0
+    # Requests a minute per API key (per address before authentication); 0 turns it off.
+    # Left unset: PRODUCTION_RATE_LIMIT in production, off elsewhere (docs/rate-limiting.md).
+    rate_limit_per_minute: int = Field(default=0, ge=0)
     log_level: str = "INFO"
 
     @model_validator(mode="after")
@@ -40,6 +45,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "UPPFOLJNING_PSEUDONYM_KEY is a placeholder or shorter than 32 characters"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _production_rate_limit(self) -> Settings:
+        if (
+            self.environment == "production"
+            and "rate_limit_per_minute" not in self.model_fields_set
+        ):
+            self.rate_limit_per_minute = PRODUCTION_RATE_LIMIT
         return self
 
     @property

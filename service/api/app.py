@@ -10,8 +10,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service import __version__
-from service.api.errors import install_error_handlers
+from service.api.errors import API_PROBLEMS, install_error_handlers
 from service.api.middleware import BodyGuard
+from service.api.openapi import declare_problem_schema
+from service.api.rate_limit import RateLimit, TokenBuckets
 from service.api.routes import associations, batch, enrollments, reports, system
 from service.bootstrap import Container
 from service.config import Settings
@@ -66,9 +68,13 @@ def create_app(container: Container, *, background_projection: bool = True) -> F
     install_error_handlers(app)
     app.include_router(system.router)
     for router in (associations.router, enrollments.router, batch.router, reports.router):
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=API_PROBLEMS)
+    declare_problem_schema(app)
     settings = container.settings if container is not None else Settings()
     app.add_middleware(
         BodyGuard, max_bytes=settings.max_body_bytes, batch_max_bytes=settings.batch_max_bytes
     )
+    if settings.rate_limit_per_minute > 0:
+        # Added last, so it runs first: a spent client costs no body read and no route.
+        app.add_middleware(RateLimit, buckets=TokenBuckets(settings.rate_limit_per_minute))
     return app

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.adapters.eventstore import read_session
 from service.adapters.keys import Principal, authenticate
+from service.api.schemas.common import SLUG_PATTERN
 from service.bootstrap import Container
 from service.domain.errors import InvalidValueError, UnauthenticatedError
 
+# The request-state key under which the rate limiter leaves the caller's principal.
+PRINCIPAL_STATE = "uppfoljning_principal"
+# `upf_<uuid>_<token_urlsafe secret>`, as adapters/keys.py makes them.
+_KEY_SHAPE = re.compile(r"upf_[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}_[A-Za-z0-9_-]{16,128}")
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer upf_...`")
 
 
@@ -24,15 +30,28 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
+def authenticate_key(container: Container, token: str) -> Principal | None:
+    """The principal of a valid, unrevoked key; None otherwise."""
+    if not _KEY_SHAPE.fullmatch(token):
+        return None  # not one of our keys: no database lookup (and no NUL bytes sent to it)
+    with read_session(container.store) as session:
+        return authenticate(session, token)
+
+
 def get_principal(
+    request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The key's principal, or 401."""
     if credentials is None:
         raise UnauthenticatedError("send an API key as 'Authorization: Bearer <key>'")
-    with read_session(container.store) as session:
-        principal = authenticate(session, credentials.credentials)
+    # The rate limiter has already looked the key up when it is on (api/rate_limit.py).
+    state = request.scope.get("state") or {}
+    if PRINCIPAL_STATE in state:
+        principal = state[PRINCIPAL_STATE]
+    else:
+        principal = authenticate_key(container, credentials.credentials)
     if principal is None:
         raise UnauthenticatedError("the API key is unknown or revoked")
     return principal
@@ -41,15 +60,27 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
+_IF_MATCH = r'^\s*(W/)?("[0-9]{1,18}"|[0-9]{1,18})\s*$'
+
+
+def get_if_match(
+    # A plain string (not nullable) in the schema: an absent header is the empty default.
+    if_match: Annotated[
+        str, Header(pattern=_IF_MATCH, description='The enrollment\'s version: `3` or `"3"`')
+    ] = "",
+) -> int | None:
     """The version in If-Match ("3" or "\\"3\\""), if any."""
-    if if_match is None:
+    if not if_match:
         return None
     value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not re.fullmatch(r"[0-9]{1,18}", value):
         raise InvalidValueError("If-Match", "If-Match must be the enrollment's version number")
     return int(value)
 
 
 IfMatchDep = Annotated[int | None, Depends(get_if_match)]
+# Path parameters in their documented shapes: anything else is 422 before any lookup.
+AssociationId = Annotated[str, Path(pattern=SLUG_PATTERN, examples=["sodra-dalarna"])]
+InterventionId = Annotated[str, Path(pattern=SLUG_PATTERN, examples=["team-a"])]
+KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")]
 IdempotencyKeyDep = Annotated[str | None, Header(max_length=200)]

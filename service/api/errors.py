@@ -10,7 +10,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from service.domain import errors as e
 
@@ -25,6 +27,44 @@ _STATUS: list[tuple[type[e.DomainError], int]] = [
     (e.StaleVersionError, 412),
     (e.ConflictError, 409),
 ]
+
+
+_WHEN: dict[int, str] = {
+    400: "The body cannot be read as JSON text (UTF-8)",
+    401: "No API key, or an unknown or revoked one",
+    403: "The key's role or reach does not allow this",
+    404: "No such record, or not visible to this key",
+    409: "Conflicts with what is already recorded",
+    412: "If-Match names an older version than the enrollment's",
+    413: "The body is larger than the limit",
+    415: "The body is not application/json",
+    422: "The request is invalid; `errors` names the fields",
+    429: "The key's (or address's) rate limit is spent; retry after `Retry-After` seconds",
+    503: "Not ready",
+}
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
+    429: {
+        "Retry-After": {
+            "description": "Seconds until the next request is allowed",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries: each status answered with a problem+json document."""
+    return {
+        status: {
+            "description": _WHEN[status],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+            **({"headers": _HEADERS[status]} if status in _HEADERS else {}),
+        }
+        for status in statuses
+    }
 
 
 def status_of(error: e.DomainError) -> int:
@@ -80,6 +120,16 @@ def validation_errors(raw: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method of the path, not just those of the first route that matched it."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        path, route_methods = getattr(route, "path", None), getattr(route, "methods", None)
+        if path and route_methods and compile_path(path)[0].fullmatch(request.url.path):
+            methods |= route_methods
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error, the framework's included, answers problem+json."""
 
@@ -94,13 +144,21 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(422, f"the request is invalid: {fields}", errors)
 
     @app.exception_handler(HTTPException)
-    def _http(_: Request, error: HTTPException) -> JSONResponse:
+    def _http(request: Request, error: HTTPException) -> JSONResponse:
         detail = (
             error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
         )
-        return problem(error.status_code, detail, headers=getattr(error, "headers", None))
+        headers = dict(getattr(error, "headers", None) or {})
+        if error.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return problem(error.status_code, detail, headers=headers or None)
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, error: Exception) -> JSONResponse:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
         return problem(500, "an unexpected error occurred; it has been logged")
+
+
+# Every /api/v1 operation may answer these; operations with a body also WRITE_PROBLEMS.
+API_PROBLEMS = problem_responses(401, 403, 404, 422, 429)
+WRITE_PROBLEMS = problem_responses(400, 409, 413, 415)

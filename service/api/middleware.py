@@ -9,7 +9,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 _METHODS_WITH_BODY = {"POST", "PUT", "PATCH"}
 
 
-async def _send_problem(send: Send, status: int, title: str, detail: str) -> None:
+async def send_problem(
+    send: Send,
+    status: int,
+    title: str,
+    detail: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """Answer a problem+json document straight from ASGI middleware."""
     body = json.dumps(
         {"type": "about:blank", "title": title, "status": status, "detail": detail}
     ).encode()
@@ -20,6 +27,7 @@ async def _send_problem(send: Send, status: int, title: str, detail: str) -> Non
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(body)).encode()),
+                *(headers or []),
             ],
         }
     )
@@ -43,14 +51,15 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         limit = self.batch_max_bytes if scope["path"].endswith(":batch") else self.max_bytes
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        # Header bytes are Latin-1 (as Starlette reads them): any byte decodes, none raises.
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _send_problem(send, 413, "Content Too Large", _too_large(limit))
+            await send_problem(send, 413, "Content Too Large", _too_large(limit))
             return
         content_type = headers.get("content-type", "")
         if (declared not in (None, "0")) and "json" not in content_type:
-            await _send_problem(
+            await send_problem(
                 send, 415, "Unsupported Media Type", "send the body as application/json"
             )
             return
@@ -77,7 +86,7 @@ class BodyGuard:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _send_problem(send, 413, "Content Too Large", _too_large(limit))
+                await send_problem(send, 413, "Content Too Large", _too_large(limit))
 
 
 def _too_large(limit: int) -> str:

@@ -30,9 +30,7 @@ class AnnualExports:
         """The export as (bytes, media type, file extension)."""
         queries = self.queries
         current = queries.statistics_unchecked(association_id, Period.year(year), as_of=as_of)
-        previous = queries.statistics_unchecked(
-            association_id, Period.year(year - 1), as_of=as_of
-        )
+        previous = queries.statistics_unchecked(association_id, Period.year(year - 1), as_of=as_of)
         report = build_annual_report(
             association_name=queries.association_name(association_id), year=year,
             current=current, previous=previous,

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Response, status
 
-from service.api.deps import ContainerDep, PrincipalDep
+from service.api.deps import AssociationId, ContainerDep, InterventionId, KeyId, PrincipalDep
+from service.api.errors import WRITE_PROBLEMS
 from service.api.schemas.admin import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -33,7 +34,15 @@ def _settings(body: AssociationCreate | AssociationPatch) -> dict[str, Any]:
     return body.settings.model_dump(exclude_none=True, mode="json") if body.settings else {}
 
 
-@router.post("/associations", status_code=201, response_model=AssociationPublic)
+@router.post(
+    "/associations",
+    status_code=201,
+    response_model=AssociationPublic,
+    responses={
+        200: {"model": AssociationPublic, "description": "Already created"},
+        **WRITE_PROBLEMS,
+    },
+)
 def create_association(
     body: AssociationCreate, principal: PrincipalDep, container: ContainerDep, response: Response
 ) -> AssociationPublic:
@@ -48,7 +57,7 @@ def create_association(
 
 @router.get("/associations/{aid}", response_model=AssociationPublic)
 def read_association(
-    aid: str, principal: PrincipalDep, container: ContainerDep
+    aid: AssociationId, principal: PrincipalDep, container: ContainerDep
 ) -> AssociationPublic:
     """The association's name and settings."""
     require_association(
@@ -57,17 +66,22 @@ def read_association(
     return _public(container.admin.association(aid))
 
 
-@router.patch("/associations/{aid}", response_model=AssociationPublic)
+@router.patch("/associations/{aid}", response_model=AssociationPublic, responses=WRITE_PROBLEMS)
 def change_association(
-    aid: str, body: AssociationPatch, principal: PrincipalDep, container: ContainerDep
+    aid: AssociationId, body: AssociationPatch, principal: PrincipalDep, container: ContainerDep
 ) -> AssociationPublic:
     """Change the name or settings; later answers use them (as_of uses those then in force)."""
     return _public(container.admin.change_association(principal, aid, body.name, _settings(body)))
 
 
-@router.post("/associations/{aid}/api-keys", status_code=201, response_model=ApiKeyCreated)
+@router.post(
+    "/associations/{aid}/api-keys",
+    status_code=201,
+    response_model=ApiKeyCreated,
+    responses=WRITE_PROBLEMS,
+)
 def create_api_key(
-    aid: str, body: ApiKeyCreate, principal: PrincipalDep, container: ContainerDep
+    aid: AssociationId, body: ApiKeyCreate, principal: PrincipalDep, container: ContainerDep
 ) -> ApiKeyCreated:
     """Issue a key; the key is shown only in this answer."""
     key_id, key = container.admin.create_key(
@@ -84,7 +98,7 @@ def create_api_key(
 
 @router.delete("/associations/{aid}/api-keys/{kid}", status_code=204)
 def revoke_api_key(
-    aid: str, kid: str, principal: PrincipalDep, container: ContainerDep
+    aid: AssociationId, kid: KeyId, principal: PrincipalDep, container: ContainerDep
 ) -> Response:
     """Revoke a key at once."""
     container.admin.revoke_key(principal, aid, kid)
@@ -92,10 +106,16 @@ def revoke_api_key(
 
 
 @router.post(
-    "/associations/{aid}/interventions", status_code=201, response_model=InterventionPublic
+    "/associations/{aid}/interventions",
+    status_code=201,
+    response_model=InterventionPublic,
+    responses={
+        200: {"model": InterventionPublic, "description": "Already registered"},
+        **WRITE_PROBLEMS,
+    },
 )
 def register_intervention(
-    aid: str,
+    aid: AssociationId,
     body: InterventionCreate,
     principal: PrincipalDep,
     container: ContainerDep,
@@ -119,7 +139,7 @@ def register_intervention(
 
 @router.get("/associations/{aid}/interventions", response_model=list[InterventionPublic])
 def list_interventions(
-    aid: str, principal: PrincipalDep, container: ContainerDep
+    aid: AssociationId, principal: PrincipalDep, container: ContainerDep
 ) -> list[InterventionPublic]:
     """The association's interventions."""
     rows = container.queries.interventions(principal, aid)
@@ -136,10 +156,10 @@ def list_interventions(
     ]
 
 
-@router.put("/associations/{aid}/interventions/{iid}/finances/{year}")
+@router.put("/associations/{aid}/interventions/{iid}/finances/{year}", responses=WRITE_PROBLEMS)
 def put_finances(
-    aid: str,
-    iid: str,
+    aid: AssociationId,
+    iid: InterventionId,
     body: Finances,
     principal: PrincipalDep,
     container: ContainerDep,

@@ -7,7 +7,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from service.api.deps import ContainerDep, IdempotencyKeyDep, IfMatchDep, PrincipalDep
+from service.api.deps import (
+    AssociationId,
+    ContainerDep,
+    IdempotencyKeyDep,
+    IfMatchDep,
+    InterventionId,
+    PrincipalDep,
+)
+from service.api.errors import WRITE_PROBLEMS, problem_responses
 from service.api.schemas.common import WriteResult
 from service.api.schemas.enrollments import (
     Correction,
@@ -57,28 +65,33 @@ def summary(enrollment_id: str, version: int, f: Any) -> EnrollmentSummary:
     "/associations/{aid}/interventions/{iid}/enrollments",
     status_code=201,
     response_model=WriteResult,
-    responses={200: {"description": "Replayed"}},
+    responses={200: {"model": WriteResult, "description": "Replayed"}, **WRITE_PROBLEMS},
 )
 def enroll(
-    aid: str,
-    iid: str,
+    aid: AssociationId,
+    iid: InterventionId,
     body: EnrollmentCreate,
     principal: PrincipalDep,
     container: ContainerDep,
     response: Response,
 ) -> WriteResult:
     """Inskrivning; the same client `id` with the same body is one enrollment."""
-    data = body.model_dump(mode="python", exclude={"id"}, exclude_none=True)
-    result = container.enrollments.enroll(principal, aid, iid, _plain(data), enrollment_id=body.id)
+    data = enrollment_body(body)
+    result = container.enrollments.enroll(principal, aid, iid, data, enrollment_id=body.id)
     return _answer(result, response)
+
+
+def enrollment_body(body: EnrollmentCreate) -> dict[str, Any]:
+    """An enrollment body as command data: defaults filled in, the client id left out."""
+    return _plain(body.model_dump(mode="python", exclude={"id"}, exclude_none=True))
 
 
 @router.get(
     "/associations/{aid}/interventions/{iid}/enrollments", response_model=list[EnrollmentSummary]
 )
 def list_enrollments(
-    aid: str,
-    iid: str,
+    aid: AssociationId,
+    iid: InterventionId,
     principal: PrincipalDep,
     container: ContainerDep,
     status: Literal["open", "exited", "all"] = "all",
@@ -167,8 +180,12 @@ def _event_route(path: str, schema: type, command: str, doc: str) -> None:
     router.post(
         f"/enrollments/{{eid}}/{path}",
         response_model=WriteResult,
-        status_code=200,
-        responses={409: {"description": "Conflict"}, 412: {"description": "Stale"}},
+        status_code=201,
+        responses={
+            200: {"model": WriteResult, "description": "Replayed (same Idempotency-Key)"},
+            **WRITE_PROBLEMS,
+            **problem_responses(412),
+        },
     )(endpoint)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
-from service.api.deps import ContainerDep, IdempotencyKeyDep, PrincipalDep
+from service.api.deps import AssociationId, ContainerDep, IdempotencyKeyDep, PrincipalDep
+from service.api.errors import WRITE_PROBLEMS
+from service.api.schemas.common import SLUG_PATTERN, IsoDate, IsoDateTime
 from service.api.schemas.enrollments import ActivityCreate, AnonymousParticipants, Created
 from service.application.access import require_association
 from service.application.queries import READERS
@@ -17,9 +19,17 @@ from service.domain.facts import Period
 router = APIRouter(tags=["statistics"])
 
 
-@router.post("/associations/{aid}/anonymous-participants", status_code=201, response_model=Created)
+@router.post(
+    "/associations/{aid}/anonymous-participants",
+    status_code=201,
+    response_model=Created,
+    responses={
+        200: {"model": Created, "description": "Replayed (same Idempotency-Key)"},
+        **WRITE_PROBLEMS,
+    },
+)
 def report_anonymous(
-    aid: str,
+    aid: AssociationId,
     body: AnonymousParticipants,
     principal: PrincipalDep,
     container: ContainerDep,
@@ -35,9 +45,17 @@ def report_anonymous(
     return Created(id=report_id)
 
 
-@router.post("/associations/{aid}/activities", status_code=201, response_model=Created)
+@router.post(
+    "/associations/{aid}/activities",
+    status_code=201,
+    response_model=Created,
+    responses={
+        200: {"model": Created, "description": "Replayed (same Idempotency-Key)"},
+        **WRITE_PROBLEMS,
+    },
+)
 def hold_activity(
-    aid: str,
+    aid: AssociationId,
     body: ActivityCreate,
     principal: PrincipalDep,
     container: ContainerDep,
@@ -66,19 +84,19 @@ def period_of(year: int | None, start: date | None, end: date | None) -> Period:
 
 
 Year = Annotated[int | None, Query(ge=2000, le=2100)]
-From = Annotated[date | None, Query(alias="from")]
-AsOf = Annotated[datetime | None, Query(description="Only events recorded up to this instant")]
+From = Annotated[IsoDate | None, Query(alias="from")]
+AsOf = Annotated[IsoDateTime | None, Query(description="Only events recorded up to this instant")]
 
 
 @router.get("/associations/{aid}/statistics")
 def statistics(
-    aid: str,
+    aid: AssociationId,
     principal: PrincipalDep,
     container: ContainerDep,
     year: Year = None,
     from_: From = None,
-    to: date | None = None,
-    intervention: str | None = None,
+    to: Annotated[IsoDate | None, Query()] = None,
+    intervention: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The measures of product.md §6 per intervention and for the association."""
@@ -88,12 +106,22 @@ def statistics(
     )
 
 
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+_EXPORT_CONTENT = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _FILE,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _FILE,
+    "application/zip": _FILE,
+    "application/json": {"schema": {"type": "object"}},
+    "text/html": {"schema": {"type": "string"}},
+}
+
+
 @router.get(
     "/associations/{aid}/reports/annual/{year}",
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={200: {"description": "The export, as an attachment", "content": _EXPORT_CONTENT}},
 )
 def annual_report(
-    aid: str,
+    aid: AssociationId,
     principal: PrincipalDep,
     container: ContainerDep,
     year: int = Path(ge=2000, le=2100),

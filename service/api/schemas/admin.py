@@ -6,32 +6,32 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from service.api.schemas.common import Count, Slug, Strict
+from service.api.schemas.common import Count, IsoDate, Slug, Strict, StrictBool, StrictInt, Text
 from service.domain.codes import ExitReason, InterventionKind, Role
 
 
 class AssociationSettings(Strict):
     """Reporting rules; any subset may be given, the rest keep their values."""
 
-    early_dropout_months: int | None = Field(default=None, ge=0, le=24)
+    early_dropout_months: StrictInt | None = Field(default=None, ge=0, le=24)
     goal_reasons: list[ExitReason] | None = None
-    youth_max_age: int | None = Field(default=None, ge=15, le=67)
-    min_cell_size: int | None = Field(default=None, ge=0, le=100)
-    accept_personal_identity_numbers: bool | None = None
+    youth_max_age: StrictInt | None = Field(default=None, ge=15, le=67)
+    min_cell_size: StrictInt | None = Field(default=None, ge=0, le=100)
+    accept_personal_identity_numbers: StrictBool | None = None
 
 
 class AssociationCreate(Strict):
     """A new association (system_admin)."""
 
     id: Slug
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     settings: AssociationSettings | None = None
 
 
 class AssociationPatch(Strict):
     """Change the name or settings."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Text | None = Field(default=None, min_length=1, max_length=200)
     settings: AssociationSettings | None = None
 
 
@@ -46,7 +46,7 @@ class AssociationPublic(BaseModel):
 class ApiKeyCreate(Strict):
     """A new key of the association; coach keys list their interventions."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     role: Role
     interventions: list[Slug] = Field(default_factory=list)
 
@@ -65,10 +65,10 @@ class InterventionCreate(Strict):
     """A new intervention (insats)."""
 
     id: Slug
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     kind: InterventionKind
-    starts_on: date
-    ends_on: date | None = None
+    starts_on: IsoDate
+    ends_on: IsoDate | None = None
 
 
 class InterventionPublic(BaseModel):

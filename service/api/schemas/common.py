@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["sodra-dalarna"])]
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """Only `YYYY-MM-DD` (lax parsing would read a number as a Unix timestamp)."""
+    if type(value) is date or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("must be a date as YYYY-MM-DD")
+
+
+def _iso_datetime(value: Any) -> Any:
+    """Only ISO 8601 date-times (lax parsing would read a number as a Unix timestamp)."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("must be a date-time as YYYY-MM-DDThh:mm:ss, with its offset")
+
+
+# Request fields take JSON's own types only: no "1" for 1, 0 for false or 0 for 1970-01-01.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+StrictInt = Annotated[int, Field(strict=True)]
+StrictBool = Annotated[bool, Field(strict=True)]
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, examples=["sodra-dalarna"])]
+# Free text: no control characters (the exports' XML and PostgreSQL's text refuse some).
+Text = Annotated[str, Field(pattern=r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFE\uFFFF]*$")]
+Count = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
 
 
 class Strict(BaseModel):

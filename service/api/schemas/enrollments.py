@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from service.api.schemas.common import Count, Slug, Strict
+from service.api.schemas.common import Count, IsoDate, Slug, Strict, StrictBool, StrictInt, Text
 from service.domain.codes import Education, ExitReason, Organisation, Sex, Support
 
 Months = Field(default=None, ge=0, le=1200)
@@ -18,56 +18,56 @@ class EnrollmentCreate(Strict):
     """Inskrivning: a pseudonym (or, where allowed, a personnummer) and coarse attributes."""
 
     id: UUID | None = None
-    pseudonym: str | None = Field(default=None, min_length=8, max_length=128)
-    personal_identity_number: str | None = Field(default=None, max_length=20)
-    enrolled_on: date
+    pseudonym: Text | None = Field(default=None, min_length=8, max_length=128)
+    personal_identity_number: Text | None = Field(default=None, max_length=20)
+    enrolled_on: IsoDate
     sex: Sex | None = None
-    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    birth_year: StrictInt | None = Field(default=None, ge=1900, le=2100)
     education: Education
     municipality: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
     support: list[Support] = Field(default_factory=list, max_length=8)
-    months_on_public_support: int | None = Months
-    months_without_work_or_studies: int | None = Months
+    months_on_public_support: StrictInt | None = Months
+    months_without_work_or_studies: StrictInt | None = Months
 
 
 class SupportChange(Strict):
     """Försörjningsändring."""
 
-    changed_on: date
+    changed_on: IsoDate
     support: list[Support] = Field(max_length=8)
 
 
 class ExitCreate(Strict):
     """Avslut."""
 
-    exited_on: date
+    exited_on: IsoDate
     reason: ExitReason
     support_at_exit: list[Support] | None = Field(default=None, max_length=8)
-    progressed: bool | None = None
+    progressed: StrictBool | None = None
 
 
 class Reason(Strict):
     """Why an exit is retracted or an enrollment voided."""
 
-    why: str = Field(min_length=1, max_length=500)
+    why: Text = Field(min_length=1, max_length=500)
 
 
 class Correction(Strict):
     """Rättelse: any subset of the enrollment's and the exit's fields."""
 
-    pseudonym: str | None = Field(default=None, min_length=8, max_length=128)
-    enrolled_on: date | None = None
+    pseudonym: Text | None = Field(default=None, min_length=8, max_length=128)
+    enrolled_on: IsoDate | None = None
     sex: Sex | None = None
-    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    birth_year: StrictInt | None = Field(default=None, ge=1900, le=2100)
     education: Education | None = None
     municipality: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
     support: list[Support] | None = Field(default=None, max_length=8)
-    months_on_public_support: int | None = Months
-    months_without_work_or_studies: int | None = Months
-    exited_on: date | None = None
+    months_on_public_support: StrictInt | None = Months
+    months_without_work_or_studies: StrictInt | None = Months
+    exited_on: IsoDate | None = None
     reason: ExitReason | None = None
     support_at_exit: list[Support] | None = Field(default=None, max_length=8)
-    progressed: bool | None = None
+    progressed: StrictBool | None = None
 
 
 class EnrollmentSummary(BaseModel):
@@ -114,8 +114,8 @@ class AnonymousParticipants(Strict):
     """Counts of unregistered participants over a period."""
 
     intervention_id: Slug
-    from_: date = Field(alias="from")
-    to: date
+    from_: IsoDate = Field(alias="from")
+    to: IsoDate
     female: Count
     male: Count
     unspecified: Count
@@ -135,8 +135,8 @@ class ActivityCreate(Strict):
     """A structural activity."""
 
     intervention_id: Slug
-    held_on: date
-    title: str = Field(min_length=1, max_length=300)
+    held_on: IsoDate
+    title: Text = Field(min_length=1, max_length=300)
     participants: ActivityParticipants
     female: Count | None = None
     male: Count | None = None
