@@ -225,6 +225,39 @@ def export(
     console.print(f"Klart: skrev {target} ({len(content):,} byte).".replace(",", " "))
 
 
+@app.command("import")
+def import_events(
+    association: Annotated[str, typer.Option(help="förbundets id")],
+    file: Annotated[Path, typer.Argument(help='batch-JSON ({"events": [...]}) eller JSON Lines')],
+) -> None:
+    """Import history from a file, event by event as the batch endpoint applies them."""
+    from rich.console import Console
+
+    from service.cli_import import run_import
+    from service.domain.errors import DomainError
+
+    console = Console(stderr=True)
+    container = open_container()
+    try:
+        statuses, refused = run_import(container, association, file, console)
+    except DomainError as error:
+        console.print(f"Fel: {error}")
+        raise typer.Exit(1) from None
+    except (OSError, ValueError) as error:
+        console.print(f"Kan inte läsa {file}: {error}")
+        raise typer.Exit(1) from None
+    finally:
+        container.close()
+    for outcome in refused:
+        console.print(f"Rad {outcome.line} ({outcome.id}): {outcome.status} {outcome.detail}")
+    created, replayed = statuses.get(201, 0), statuses.get(200, 0)
+    console.print(
+        f"Klart: {created} nya händelser, {replayed} redan inlästa, {len(refused)} avvisade."
+    )
+    if refused:
+        raise typer.Exit(1)
+
+
 @app.command()
 def demo() -> None:
     """Load a realistic example förbund and print its annual table."""

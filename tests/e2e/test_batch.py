@@ -93,3 +93,27 @@ def test_a_batch_over_10000_events_is_refused(tenant: Tenant) -> None:
     item = event("voided", str(uuid.uuid4()), why="x")
     response = tenant.post(f"{tenant.base}/events:batch", {"events": [item] * 10_001})
     assert response.status_code == 422
+
+
+def test_a_batch_larger_than_a_chunk_keeps_per_item_atomicity(
+    tenant: Tenant, container: Container
+) -> None:
+    """Items are committed in chunks of savepoints: a refused item in the middle of a chunk
+    leaves its neighbours, in this chunk and the next, applied."""
+    ids = [str(uuid.uuid4()) for _ in range(450)]
+    events = [enrolled(eid, f"person-{n:04d}") for n, eid in enumerate(ids)]
+    events[199]["data"]["education"] = "phd"  # last of the first chunk
+    events[200] = enrolled(ids[200], "person-0001")  # an open enrollment already exists
+    before = event_count(container)
+    results = post(tenant, events)
+    statuses = [r["status"] for r in results]
+    assert statuses[199] == 422 and statuses[200] == 409
+    assert statuses.count(201) == 448
+    assert event_count(container) - before == 448, "refused items wrote nothing, others all"
+
+
+def test_an_enrolled_event_without_its_intervention_is_invalid(tenant: Tenant) -> None:
+    item = enrolled(str(uuid.uuid4()), "person-lost")
+    del item["intervention_id"]
+    (result,) = post(tenant, [item])
+    assert result["status"] == 422 and "intervention_id" in result["detail"]

@@ -1,0 +1,58 @@
+"""`python -m service import`: history from a file, with the batch endpoint's rules."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from service.bootstrap import Container
+from tests.conftest import make_tenant
+from tests.reference_journals import sodra_dalarna
+from tests.server_process import ROOT, service_env
+
+AVESTA, SATER = "samverkansteam-avesta", "samverkansteam-sater"
+
+
+def run_import(env: dict[str, str], path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "service", "import", "--association", "sodra-dalarna", str(path)],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_an_import_applies_every_good_event_and_can_be_rerun(
+    client: TestClient, container: Container, tmp_path: Path
+) -> None:
+    tenant = make_tenant(client, container, "sodra-dalarna", (AVESTA, SATER))
+    events = [{k: v for k, v in e.items() if k != "recorded_at"} for e in sodra_dalarna().events]
+    bad_code = {**events[0], "id": str(uuid.uuid4()), "enrollment_id": str(uuid.uuid4())}
+    bad_code["data"] = {**bad_code["data"], "education": "phd", "pseudonym": "someone-else"}
+    lines = [*events, bad_code, {"type": "enrolled"}]
+    path = tmp_path / "historik.jsonl"
+    path.write_text("\n".join(json.dumps(e, default=str) for e in lines) + "\n")
+    env = service_env(container.settings.database_url, tmp_path)
+
+    first = run_import(env, path)
+    assert first.returncode == 1, first.stderr  # some events were refused
+    assert f"Klart: {len(events)} nya händelser, 0 redan inlästa, 2 avvisade." in first.stderr
+    assert f"Rad {len(events) + 1} " in first.stderr and "education" in first.stderr
+    # Imported exactly as the batch endpoint would: the Tabell 9 figures.
+    avesta = tenant.statistics(year=2021)["interventions"][0]["measures"]
+    assert avesta["active"] == {"total": 58, "female": 33, "male": 25}
+
+    again = run_import(env, path)
+    assert f"Klart: 0 nya händelser, {len(events)} redan inlästa, 2 avvisade." in again.stderr
+    assert tenant.statistics(year=2021)["interventions"][0]["measures"] == avesta
+
+
+def test_an_unknown_association_is_a_clear_error(container: Container, tmp_path: Path) -> None:
+    path = tmp_path / "tom.json"
+    path.write_text('{"events": []}')
+    done = run_import(service_env(container.settings.database_url, tmp_path), path)
+    assert done.returncode == 1
+    assert "Fel:" in done.stderr and "Traceback" not in done.stderr
