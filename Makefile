@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install install-dev migrate demo openapi bench fuzz clean
+.PHONY: run test lint install install-dev migrate demo openapi bench load fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ openapi: install
 
 bench: install-dev
 	$(PY) -m bench.run_all
+
+# Coaches writing and analysts reading against a real server (docs/reliability.md).
+load: install-dev
+	$(PY) -m bench.load
 
 # Schema-driven fuzzing of every operation (tests/e2e/test_fuzz.py), random and much longer
 # than the test suite's run: FUZZ_EXAMPLES examples per operation.
