@@ -13,7 +13,8 @@ from datetime import date
 
 from service.domain.errors import InvalidValueError
 
-_FORM = re.compile(r"^(\d{2})?(\d{6})([-+]?)(\d{4})$")
+# ASCII digits only: \d would also match e.g. full-width digits, which are not a number.
+_FORM = re.compile(r"^(\d{2})?(\d{6})([-+]?)(\d{4})$", re.ASCII)
 FIELD = "personal_identity_number"
 
 
@@ -65,3 +66,16 @@ def pseudonymise(key: bytes, number: str, today: date) -> Identity:
     digest = hmac.new(key, normalised.encode("ascii"), hashlib.sha256).hexdigest()
     sex = "male" if int(normalised[10]) % 2 == 1 else "female"
     return Identity(pseudonym=digest, birth_year=int(normalised[:4]), sex=sex)
+
+
+def looks_like_identity_number(value: str) -> bool:
+    """True when a value is a valid personnummer or samordningsnummer (any century), so it
+    must never be kept as a pseudonym. Spaces are ignored, as a person typing one adds them."""
+    compact = "".join(value.split())
+    for today in (date(2000, 12, 31), date(2099, 12, 31)):  # both centuries of a 10-digit form
+        try:
+            normalise(compact, today)
+        except InvalidValueError:
+            continue
+        return True
+    return False

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from service.domain.codes import MAX_AGE, MIN_AGE, Education, ExitReason, Sex, Support
 from service.domain.errors import InvalidValueError, UnknownCodeError
+from service.domain.pseudonym import looks_like_identity_number
 
 _MUNICIPALITY = re.compile(r"^[0-9]{4}$")
 
@@ -61,9 +62,15 @@ def require_municipality(value: str | None) -> str | None:
 
 
 def require_pseudonym(value: str) -> str:
-    """Pseudonyms are opaque strings of 8–128 characters."""
+    """Pseudonyms are opaque strings of 8–128 characters — and never a personnummer, which
+    an integration might send by mistake: it would be kept forever in the event."""
     if not 8 <= len(value) <= 128:
         raise InvalidValueError("pseudonym", "pseudonym must be 8 to 128 characters long")
+    if looks_like_identity_number(value):
+        raise InvalidValueError(
+            "pseudonym",
+            "pseudonym is a personnummer; send its HMAC pseudonym (docs/integration.md)",
+        )
     return value
 
 

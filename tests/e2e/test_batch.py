@@ -117,3 +117,20 @@ def test_an_enrolled_event_without_its_intervention_is_invalid(tenant: Tenant) -
     del item["intervention_id"]
     (result,) = post(tenant, [item])
     assert result["status"] == 422 and "intervention_id" in result["detail"]
+
+
+def test_an_unexpected_failure_of_one_item_stops_nothing_else(
+    tenant: Tenant, container: Container, monkeypatch: Any
+) -> None:
+    enroll = container.enrollments.enroll
+
+    def failing_for_one(principal: Any, aid: str, iid: str, data: dict[str, Any], **kw: Any) -> Any:
+        if data["pseudonym"] == "person-boom":
+            raise RuntimeError("a bug")
+        return enroll(principal, aid, iid, data, **kw)
+
+    monkeypatch.setattr(container.enrollments, "enroll", failing_for_one)
+    items = [enrolled(str(uuid.uuid4()), p) for p in ("person-one", "person-boom", "person-two")]
+    before = event_count(container)
+    assert [r["status"] for r in post(tenant, items)] == [201, 500, 201]
+    assert event_count(container) - before == 2

@@ -16,6 +16,7 @@ from service.client import load_key, new_key_file, pseudonym_for
 from service.domain.errors import InvalidValueError
 from service.domain.pseudonym import normalise
 from tests.conftest import TODAY, Tenant
+from tests.e2e.test_enrollments_api import event_count
 
 # A valid test number (Skatteverket's test series style): 1981-12-18, male (9th digit odd).
 NUMBER_12 = "198112189876"
@@ -54,6 +55,27 @@ def test_a_wrong_check_digit_is_refused_without_echoing_the_number(tenant: Tenan
     response = tenant.enroll(pseudonym=None, personal_identity_number="198112189875")
     assert response.status_code == 422
     assert "198112189875" not in response.text and "8112189875" not in response.text
+
+
+@pytest.mark.parametrize("form", textual_forms(NUMBER_12))
+def test_a_number_sent_as_the_pseudonym_is_refused_and_not_kept(
+    tenant: Tenant, container: Container, form: str
+) -> None:
+    """An integration that puts the personnummer in `pseudonym` by mistake gets 422: the
+    event would otherwise keep it forever."""
+    before = event_count(container)
+    response = tenant.enroll(pseudonym=form)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "pseudonym"
+    assert all(f not in response.text for f in textual_forms(NUMBER_12))
+    assert event_count(container) == before
+
+
+def test_a_number_in_non_ascii_digits_is_refused_not_a_server_error(tenant: Tenant) -> None:
+    allow_numbers(tenant)
+    full_width = NUMBER_12.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    response = tenant.enroll(pseudonym=None, personal_identity_number=full_width)
+    assert response.status_code == 422, response.text
 
 
 def test_a_posted_number_is_never_stored_logged_or_echoed(

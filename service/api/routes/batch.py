@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter
@@ -26,6 +27,7 @@ from service.domain.codes import Role
 from service.domain.errors import DomainError, ForbiddenError, InvalidValueError
 
 router = APIRouter(tags=["enrollments"])
+logger = logging.getLogger("uppfoljning.api")
 
 # Events committed together (each in its own savepoint); see import_batch.
 CHUNK_SIZE = 200
@@ -71,6 +73,11 @@ def apply_item(container: Any, principal: Any, aid: str, item: BatchEvent) -> Ba
         return BatchItemResult(id=item.id, status=422, detail=detail)
     except DomainError as error:
         return BatchItemResult(id=item.id, status=status_of(error), detail=error.detail)
+    except Exception:
+        # The item's savepoint is rolled back; the other items go on (§8). Logged like any
+        # 500: the traceback, never the item's data.
+        logger.exception("batch item %s failed", item.id)
+        return BatchItemResult(id=item.id, status=500, detail="internal error")
     return BatchItemResult(
         id=item.id, status=201 if result.created else 200, version=result.version
     )
