@@ -99,6 +99,7 @@ class EnrollmentCommands:
     ) -> WriteResult:
         """Försörjningsändring."""
         return self._modify(
+            "change_support",
             principal,
             enrollment_id,
             body,
@@ -113,6 +114,7 @@ class EnrollmentCommands:
     ) -> WriteResult:
         """Avslut."""
         return self._modify(
+            "record_exit",
             principal,
             enrollment_id,
             body,
@@ -125,6 +127,7 @@ class EnrollmentCommands:
     ) -> WriteResult:
         """Ångra avslut."""
         return self._modify(
+            "retract_exit",
             principal,
             enrollment_id,
             body,
@@ -139,6 +142,7 @@ class EnrollmentCommands:
         if PIN_FIELD in body:
             raise InvalidValueError(PIN_FIELD, "correct the pseudonym, not the personnummer")
         return self._modify(
+            "correct",
             principal,
             enrollment_id,
             body,
@@ -151,7 +155,12 @@ class EnrollmentCommands:
     ) -> WriteResult:
         """Makulering."""
         return self._modify(
-            principal, enrollment_id, body, lambda e, meta: e.void(body["why"], **meta), **options
+            "void",
+            principal,
+            enrollment_id,
+            body,
+            lambda e, meta: e.void(body["why"], **meta),
+            **options,
         )
 
     @contextmanager
@@ -184,6 +193,7 @@ class EnrollmentCommands:
 
     def _modify(
         self,
+        command: str,
         principal: Principal,
         enrollment_id: UUID,
         body: dict[str, Any],
@@ -195,7 +205,9 @@ class EnrollmentCommands:
         enrollment = self.load(enrollment_id)
         facts = enrollment.facts
         require_intervention(principal, facts.association_id, facts.intervention_id, write=True)
-        request_hash = fingerprint(body)
+        # The command is part of the fingerprint: a key reused for another kind of event
+        # (an exit retraction's key on a voiding) is a conflict, not a replay.
+        request_hash = fingerprint({"command": command, **body})
         replayed = enrollment.replayed_version(idempotency_key, request_hash)
         if replayed is not None:
             return WriteResult(str(enrollment.id), replayed, False)

@@ -166,6 +166,20 @@ class TestEnrollmentEvents:
         other = {**body, "support": ["none"]}
         assert_problem(tenant.post(path, other, headers={"Idempotency-Key": "k-1"}), 409)
 
+    def test_an_idempotency_key_reused_for_another_kind_of_event_is_a_conflict(
+        self, tenant: Tenant, container: Container
+    ) -> None:
+        """The same key and body on another endpoint is not a replay: the client would
+        believe the enrollment voided when only its exit was retracted."""
+        base = self.path(tenant, "").rstrip("/")
+        exited = tenant.post(f"{base}/exit", {"exited_on": "2023-06-01", "reason": "work"})
+        assert exited.status_code == 201, exited.text
+        body, key = {"why": "fel"}, {"Idempotency-Key": "k-2"}
+        assert tenant.post(f"{base}/exit-retraction", body, headers=key).status_code == 201
+        count = event_count(container)
+        assert_problem(tenant.post(f"{base}/voiding", body, headers=key), 409)
+        assert event_count(container) == count
+
     def test_correction_is_checked_like_the_original(self, tenant: Tenant) -> None:
         path = self.path(tenant, "corrections")
         assert_problem(tenant.post(path, {"birth_year": 1900}), 422)
