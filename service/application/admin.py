@@ -57,7 +57,8 @@ class AdminCommands:
             found: object = self.store.repository.get(association_uuid(slug))
         except AggregateNotFoundError:
             raise NotFoundError(f"association {slug!r} was not found") from None
-        assert isinstance(found, Association)
+        if not isinstance(found, Association):  # the id is another aggregate's: no such association
+            raise NotFoundError(f"association {slug!r} was not found")
         return found
 
     def change_association(
@@ -97,7 +98,10 @@ class AdminCommands:
             found: object = self.store.repository.get(intervention_uuid(association_id, slug))
         except AggregateNotFoundError:
             raise NotFoundError(f"intervention {slug!r} was not found") from None
-        assert isinstance(found, Intervention)
+        if not isinstance(
+            found, Intervention
+        ):  # the id is another aggregate's: no such intervention
+            raise NotFoundError(f"intervention {slug!r} was not found")
         return found
 
     def record_finances(

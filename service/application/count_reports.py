@@ -98,6 +98,8 @@ class CountReportCommands:
             except AggregateNotFoundError:
                 existing = None
             if existing is not None:
+                if getattr(existing, "request_hash", None) is None:  # another kind of aggregate
+                    raise IdempotencyConflictError(f"the id {report_id} is already in use")
                 if existing.request_hash != request_hash:
                     raise IdempotencyConflictError(
                         f"idempotency key {idempotency_key!r} was used before with another body"

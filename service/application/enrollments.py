@@ -78,9 +78,11 @@ class EnrollmentCommands:
         """Inskrivning of a participant."""
         require_intervention(principal, association_id, intervention_id, write=True)
         fields = self._pseudonymous(association_id, body)
-        request_hash = fingerprint({"intervention_id": intervention_id, **fields})
+        request_hash = fingerprint(
+            {"association_id": association_id, "intervention_id": intervention_id, **fields}
+        )
         if enrollment_id is not None:
-            replay = self._replay_of_creation(enrollment_id, request_hash)
+            replay = self._replay_of_creation(enrollment_id, association_id, request_hash)
             if replay is not None:
                 return replay
         intervention = self._intervention(association_id, intervention_id)
@@ -257,11 +259,19 @@ class EnrollmentCommands:
             )
         self.store.save(enrollment)
 
-    def _replay_of_creation(self, enrollment_id: UUID, request_hash: str) -> WriteResult | None:
+    def _replay_of_creation(
+        self, enrollment_id: UUID, association_id: str, request_hash: str
+    ) -> WriteResult | None:
+        """The first answer when this creation was made before; None when the id is free."""
         try:
-            existing = self.load(enrollment_id)
-        except NotFoundError:
+            existing: object = self.store.repository.get(enrollment_id)
+        except AggregateNotFoundError:
             return None
+        in_use = IdempotencyConflictError(f"the id {enrollment_id} is already in use")
+        # Another association's enrollment (or any other aggregate) with this id: the same
+        # answer whatever the body, so the id tells nothing about what it belongs to.
+        if not isinstance(existing, Enrollment) or existing.facts.association_id != association_id:
+            raise in_use
         if existing.created_hash != request_hash:
             raise IdempotencyConflictError(
                 f"enrollment {enrollment_id} exists already with another body"
@@ -275,7 +285,8 @@ class EnrollmentCommands:
             )
         except AggregateNotFoundError:
             raise NotFoundError(f"intervention {intervention_id!r} was not found") from None
-        assert isinstance(found, Intervention)
+        if not isinstance(found, Intervention):  # the id is another aggregate's
+            raise NotFoundError(f"intervention {intervention_id!r} was not found")
         return found
 
     def _pseudonymous(self, association_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -212,3 +212,41 @@ def test_a_revoked_key_is_refused_at_once(world: dict[str, Any], client: TestCli
     assert (
         client.get(f"{A}/statistics?year=2023", headers=bearer(created["key"])).status_code == 401
     )
+
+
+def test_an_enrollment_id_of_another_association_tells_nothing(
+    client: TestClient, container: Container
+) -> None:
+    """Replaying another association's enrollment id answers the same 409 whatever the
+    body: no existence or attribute oracle across tenants, and nothing written."""
+    a = make_tenant(client, container, "forb-a", ("team-a",))
+    b = make_tenant(client, container, "forb-b", ("team-a",))
+    eid = str(uuid.uuid4())
+    assert a.enroll(id=eid).status_code == 201
+    same, other = b.enroll(id=eid), b.enroll(id=eid, birth_year=1970)
+    assert same.status_code == other.status_code == 409
+    assert same.json()["detail"] == other.json()["detail"]
+    listing = b.get(f"{b.base}/interventions/team-a/enrollments", key=b.coach_key)
+    assert listing.json() == [] or listing.json().get("enrollments") == []
+
+
+def test_an_enrollment_id_cannot_squat_an_association_or_intervention(
+    client: TestClient, container: Container
+) -> None:
+    """Internal ids are name-based UUIDs; a client id equal to one must not break the
+    creation of that association or intervention later (no 500)."""
+    from service.domain.ids import association_uuid, intervention_uuid
+
+    a = make_tenant(client, container, "forb-a", ("team-a",))
+    for squatted in (association_uuid("forb-new"), intervention_uuid("forb-a", "team-new")):
+        assert a.enroll(id=str(squatted), pseudonym=f"p-{squatted}").status_code == 201
+    created = client.post(
+        "/api/v1/associations", json={"id": "forb-new", "name": "Ny"}, headers=bearer(a.system_key)
+    )
+    assert created.status_code == 409, created.text
+    registered = client.post(
+        f"{a.base}/interventions",
+        json={"id": "team-new", "name": "Ny", "kind": "individual", "starts_on": "2020-01-01"},
+        headers=bearer(a.admin_key),
+    )
+    assert registered.status_code == 409, registered.text
