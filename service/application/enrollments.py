@@ -148,9 +148,16 @@ class EnrollmentCommands:
             principal,
             enrollment_id,
             body,
-            lambda e, meta: e.correct(body, today=self.today(), **meta),
+            lambda e, meta: self._correct(e, body, meta),
             **options,
         )
+
+    def _correct(self, enrollment: Enrollment, body: dict[str, Any], meta: dict[str, Any]) -> None:
+        if "enrolled_on" in body:  # the corrected date must lie within the intervention too
+            facts = enrollment.facts
+            intervention = self._intervention(facts.association_id, facts.intervention_id)
+            intervention.require_open_for_enrollment(body["enrolled_on"])
+        enrollment.correct(body, today=self.today(), **meta)
 
     def void(
         self, principal: Principal, enrollment_id: UUID, body: dict[str, Any], **options: Any

@@ -79,6 +79,10 @@ class Enrollment(Aggregate):
     facts: EnrollmentFacts
     request_hashes: dict[str, tuple[str, int]]
     created_hash: str | None
+    # The date of the latest support change: changes come in date order, so the latest
+    # recorded is the support in force (at the exit too).
+    support_changed_on: date | None
+    first_support_change_on: date | None
 
     class Event(Aggregate.Event):
         """Every enrollment event records who wrote it and the client's idempotency key."""
@@ -128,6 +132,8 @@ class Enrollment(Aggregate):
         def apply(self, aggregate: Enrollment) -> None:
             aggregate.request_hashes = {}
             aggregate.created_hash = self.request_hash
+            aggregate.support_changed_on = None
+            aggregate.first_support_change_on = None
             aggregate.facts = None  # type: ignore[assignment]
             super().apply(aggregate)
 
@@ -136,6 +142,12 @@ class Enrollment(Aggregate):
 
         changed_on: date
         support: list[str]
+
+        def apply(self, aggregate: Enrollment) -> None:
+            super().apply(aggregate)
+            aggregate.support_changed_on = self.changed_on
+            if aggregate.first_support_change_on is None:
+                aggregate.first_support_change_on = self.changed_on
 
         def evolve(self, facts: EnrollmentFacts) -> EnrollmentFacts:
             support = _support(self.support)
@@ -240,6 +252,11 @@ class Enrollment(Aggregate):
             raise InvalidValueError("changed_on", "changed_on is before enrolled_on")
         if self.facts.exited_on is not None and changed_on > self.facts.exited_on:
             raise InvalidValueError("changed_on", "changed_on is after the exit")
+        last = self.support_changed_on
+        if last is not None and changed_on < last:
+            raise InvalidValueError(
+                "changed_on", f"changed_on is before the last support change ({last})"
+            )
         self.trigger_event(
             self.SupportChanged, changed_on=changed_on, support=sorted(support), **meta
         )
@@ -270,9 +287,18 @@ class Enrollment(Aggregate):
             )
         enrolled = {**enrollment_fields_of(self.facts), **_only(changes, ENROLLMENT_FIELDS)}
         check_enrollment_fields(enrolled, today)
+        first_change, last_change = self.first_support_change_on, self.support_changed_on
+        if first_change is not None and enrolled["enrolled_on"] > first_change:
+            raise InvalidValueError(
+                "enrolled_on", f"enrolled_on is after a support change ({first_change})"
+            )
         if self.facts.exited_on is not None:
             exit_fields = {**exit_fields_of(self.facts), **exit_changes}
             check_exit_fields(exit_fields, enrolled["enrolled_on"], today)
+            if last_change is not None and exit_fields["exited_on"] < last_change:
+                raise InvalidValueError(
+                    "exited_on", f"exited_on is before a support change ({last_change})"
+                )
         self.trigger_event(self.Corrected, changes=changes, **meta)
 
     def void(self, why: str, **meta: Any) -> None:

@@ -180,6 +180,36 @@ class TestEnrollmentEvents:
         assert_problem(tenant.post(f"{base}/voiding", body, headers=key), 409)
         assert event_count(container) == count
 
+    def test_support_changes_come_in_date_order_and_bound_corrections(
+        self, tenant: Tenant, container: Container
+    ) -> None:
+        """The latest recorded change is the support in force, so a change dated before
+        the last one is refused; corrections may not move the dates across a change."""
+        base = self.path(tenant, "").rstrip("/")
+        change = {"changed_on": "2023-06-01", "support": ["sickness_benefit"]}
+        assert tenant.post(f"{base}/support-changes", change).status_code == 201
+        count = event_count(container)
+        earlier = {"changed_on": "2023-04-01", "support": ["unemployment_insurance"]}
+        problem = assert_problem(tenant.post(f"{base}/support-changes", earlier), 422)
+        assert problem["errors"][0]["field"] == "changed_on"
+        moved = assert_problem(
+            tenant.post(f"{base}/corrections", {"enrolled_on": "2023-07-01"}), 422
+        )
+        assert moved["errors"][0]["field"] == "enrolled_on"
+        assert (
+            tenant.post(f"{base}/exit", {"exited_on": "2023-09-01", "reason": "work"}).status_code
+            == 201
+        )
+        early = assert_problem(tenant.post(f"{base}/corrections", {"exited_on": "2023-05-01"}), 422)
+        assert early["errors"][0]["field"] == "exited_on"
+        assert event_count(container) == count + 1  # only the exit
+
+    def test_a_corrected_enrollment_date_must_lie_within_the_intervention(
+        self, tenant: Tenant
+    ) -> None:
+        path = self.path(tenant, "corrections")
+        assert_problem(tenant.post(path, {"enrolled_on": "2010-01-01"}), 422)  # starts 2015
+
     def test_correction_is_checked_like_the_original(self, tenant: Tenant) -> None:
         path = self.path(tenant, "corrections")
         assert_problem(tenant.post(path, {"birth_year": 1900}), 422)
