@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventsourcing_sqlalchemy.datastore import transactions
 from sqlalchemy import Engine, create_engine, event, text
 
 
@@ -38,11 +39,21 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock up front: a deferred read-then-write transaction could fail
-        # with SQLITE_BUSY instead of waiting for the other writer.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front: a deferred read-then-write transaction could
+        # fail with SQLITE_BUSY instead of waiting for the other writer. Read-only
+        # transactions (read_session) begin deferred: in WAL they read a snapshot beside
+        # the writer instead of queueing for its lock.
+        connection.exec_driver_sql("BEGIN" if _read_only_transaction() else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _read_only_transaction() -> bool:
+    """True inside the event store's transaction opened with commit=False."""
+    try:
+        return transactions.get().commit is False
+    except LookupError:  # outside the event store's transactions: assume a writer
+        return False
 
 
 def verify_durability(engine: Engine) -> None:

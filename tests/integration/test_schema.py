@@ -57,3 +57,38 @@ def test_durability_check_rejects_a_weak_sqlite_setup(tmp_path: Path) -> None:
     with pytest.raises(DurabilityError):
         verify_durability(weak)
     weak.dispose()
+
+
+def test_sqlite_readers_do_not_hold_the_write_lock(tmp_path: Path) -> None:
+    """A long read (an export, an API key lookup) must not make writers queue: in WAL a
+    read transaction begins deferred and reads a snapshot beside the writer."""
+    import threading
+
+    from sqlalchemy import select
+
+    from service.adapters import keys
+    from service.adapters.eventstore import read_session, unit_of_work
+    from service.adapters.migrations import upgrade_to_head
+    from service.adapters.tables import api_keys
+    from service.config import Settings
+
+    url = f"sqlite:///{tmp_path / 'locks.db'}"
+    upgrade_to_head(url)
+    container = bootstrap(Settings(database_url=url, secrets_file=tmp_path / "s.json"))
+    written = threading.Event()
+
+    def write() -> None:
+        with unit_of_work(container.store) as session:
+            keys.create_key(session, name="w", role="system_admin", association_id=None,
+                            interventions=[], created_by=None)  # fmt: skip
+        written.set()
+
+    try:
+        with read_session(container.store) as session:
+            session.execute(select(api_keys)).all()  # the read transaction has begun
+            writer = threading.Thread(target=write)
+            writer.start()
+            assert written.wait(5), "the writer waited for a reader"
+        writer.join(5)
+    finally:
+        container.close()
