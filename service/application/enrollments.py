@@ -32,7 +32,6 @@ from service.domain.errors import (
     NotFoundError,
     StaleVersionError,
 )
-from service.domain.ids import intervention_uuid
 from service.domain.intervention import Intervention
 from service.domain.pseudonym import FIELD as PIN_FIELD
 from service.domain.pseudonym import pseudonymise
@@ -59,11 +58,13 @@ class EnrollmentCommands:
         today: Callable[[], date],
         pseudonym_key: Callable[[str], bytes],
         settings_of: Callable[[str], dict[str, Any]],
+        intervention: Callable[[str, str], Intervention],
     ) -> None:
         self.store = store
         self.today = today
         self.pseudonym_key = pseudonym_key
         self.settings_of = settings_of
+        self.intervention = intervention
 
     def enroll(
         self,
@@ -85,7 +86,7 @@ class EnrollmentCommands:
             replay = self._replay_of_creation(enrollment_id, association_id, request_hash)
             if replay is not None:
                 return replay
-        intervention = self._intervention(association_id, intervention_id)
+        intervention = self.intervention(association_id, intervention_id)
         intervention.require_open_for_enrollment(fields["enrolled_on"])
         enrollment = Enrollment.enroll(
             enrollment_id or uuid4(), association_id=association_id,
@@ -155,7 +156,7 @@ class EnrollmentCommands:
     def _correct(self, enrollment: Enrollment, body: dict[str, Any], meta: dict[str, Any]) -> None:
         if "enrolled_on" in body:  # the corrected date must lie within the intervention too
             facts = enrollment.facts
-            intervention = self._intervention(facts.association_id, facts.intervention_id)
+            intervention = self.intervention(facts.association_id, facts.intervention_id)
             intervention.require_open_for_enrollment(body["enrolled_on"])
         enrollment.correct(body, today=self.today(), **meta)
 
@@ -284,17 +285,6 @@ class EnrollmentCommands:
                 f"enrollment {enrollment_id} exists already with another body"
             )
         return WriteResult(str(existing.id), 1, False)
-
-    def _intervention(self, association_id: str, intervention_id: str) -> Intervention:
-        try:
-            found: object = self.store.repository.get(
-                intervention_uuid(association_id, intervention_id)
-            )
-        except AggregateNotFoundError:
-            raise NotFoundError(f"intervention {intervention_id!r} was not found") from None
-        if not isinstance(found, Intervention):  # the id is another aggregate's
-            raise NotFoundError(f"intervention {intervention_id!r} was not found")
-        return found
 
     def _pseudonymous(self, association_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """The body with any personnummer replaced by its pseudonym (never kept)."""
