@@ -98,7 +98,7 @@ class CountReportCommands:
             except AggregateNotFoundError:
                 existing = None
             if existing is not None:
-                if getattr(existing, "request_hash", None) is None:  # another kind of aggregate
+                if not isinstance(existing, AnonymousParticipantsReport | Activity):
                     raise IdempotencyConflictError(f"the id {report_id} is already in use")
                 if existing.request_hash != request_hash:
                     raise IdempotencyConflictError(
