@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from service.adapters.keys import Principal
-from service.api.routes.batch import CHUNK_SIZE, apply_item
+from service.api.routes.batch import apply_in_chunks
 from service.api.schemas.enrollments import BatchEvent
 from service.bootstrap import Container
 from service.domain.codes import Role
@@ -28,17 +28,15 @@ from service.domain.codes import Role
 IMPORTER = "cli-import"
 
 
-def read_events(path: Path) -> list[dict[str, Any]]:
+def read_events(path: Path) -> list[Any]:
     """The events of a batch body file or a JSON Lines file."""
     text = path.read_text(encoding="utf-8-sig")
-    stripped = text.lstrip()
-    if stripped.startswith("{") and '"events"' in stripped[:200]:
-        try:
-            body = json.loads(text)
-        except json.JSONDecodeError:
-            body = None
-        if isinstance(body, dict) and isinstance(body.get("events"), list):
-            return list(body["events"])
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError:  # several documents: JSON Lines
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("events"), list):
+        return list(body["events"])
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
@@ -68,35 +66,30 @@ def run_import(
     """Apply every event of the file; the count per status and the refused events."""
     principal = importer_for(container, association_id)
     raw = read_events(path)
-    statuses: Counter[int] = Counter()
-    refused: list[Outcome] = []
+    outcomes: dict[int, Outcome] = {}
+    valid: list[tuple[int, BatchEvent]] = []
+    for line, event in enumerate(raw, start=1):
+        try:
+            valid.append((line, BatchEvent.model_validate(event)))
+        except ValidationError as error:
+            fields = ", ".join(".".join(map(str, e["loc"])) or "event" for e in error.errors())
+            given = event.get("id") if isinstance(event, dict) else None
+            outcomes[line] = Outcome(line, str(given or ""), 422, f"invalid event: {fields}")
     progress = Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=console, transient=True,
     )  # fmt: skip
     with progress:
-        task = progress.add_task("Läser in händelser", total=len(raw))
-        for start in range(0, len(raw), CHUNK_SIZE):
-            chunk = list(enumerate(raw[start : start + CHUNK_SIZE], start=start + 1))
-            with container.enrollments.one_transaction():
-                results = [_apply(container, principal, association_id, n, e) for n, e in chunk]
-            for result in results:
-                statuses[result.status] += 1
-                if result.status not in (200, 201):
-                    refused.append(result)
+        task = progress.add_task("Läser in händelser", total=len(raw), completed=len(outcomes))
+        lines = iter(line for line, _ in valid)
+        events = [event for _, event in valid]
+        for chunk in apply_in_chunks(container, principal, association_id, events):
+            for result in chunk:
+                line = next(lines)
+                outcomes[line] = Outcome(line, str(result.id), result.status, result.detail or "")
             progress.advance(task, len(chunk))
+    statuses = Counter(o.status for o in outcomes.values())
+    refused = [
+        outcomes[line] for line in sorted(outcomes) if outcomes[line].status not in (200, 201)
+    ]
     return statuses, refused
-
-
-def _apply(
-    container: Container, principal: Principal, association_id: str, line: int, raw: Any
-) -> Outcome:
-    """Apply one event as the batch endpoint does."""
-    try:
-        event = BatchEvent.model_validate(raw)
-    except ValidationError as error:
-        fields = ", ".join(".".join(map(str, e["loc"])) or "event" for e in error.errors())
-        given = raw.get("id") if isinstance(raw, dict) else None
-        return Outcome(line, str(given or ""), 422, f"invalid event: {fields}")
-    result = apply_item(container, principal, association_id, event)
-    return Outcome(line, str(result.id), result.status, result.detail or "")
