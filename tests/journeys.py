@@ -94,6 +94,11 @@ def _months() -> st.SearchStrategy[int]:
     return st.one_of(st.sampled_from([0, 1, 12, 24]), st.integers(0, 240))
 
 
+def as_batch(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events as a client posts them to events:batch: without the test's recorded_at."""
+    return [{k: v for k, v in e.items() if k != "recorded_at"} for e in events]
+
+
 def _exit_hints(enrolled_on: date) -> tuple[date, ...]:
     one_day = timedelta(days=1)
     hints = [enrolled_on]

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from service.bootstrap import Container
 from tests.conftest import Tenant, make_tenant
+from tests.journeys import as_batch
 from tests.reference_journals import sodra_dalarna
 from tests.server_process import run_cli, service_env
 
@@ -29,7 +30,7 @@ SUPPRESSED = {"<5", "–*"}
 @pytest.fixture
 def forbund(client: TestClient, container: Container) -> Tenant:
     tenant = make_tenant(client, container, "sodra-dalarna", (AVESTA, SATER))
-    body = [{k: v for k, v in e.items() if k != "recorded_at"} for e in sodra_dalarna().events]
+    body = as_batch(sodra_dalarna().events)
     response = tenant.post(f"{tenant.base}/events:batch", {"events": body})
     assert response.status_code == 200
     return tenant

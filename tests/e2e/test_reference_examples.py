@@ -12,13 +12,14 @@ from fastapi.testclient import TestClient
 
 from service.bootstrap import Container
 from tests.conftest import Tenant, make_tenant
+from tests.journeys import as_batch
 from tests.reference_journals import Journal, cell, gron_rehab, sodra_dalarna
 
 
 def publish(client: TestClient, container: Container, journal: Journal, *iids: str) -> Tenant:
     """An association with the journal's interventions, the journal posted as one batch."""
     tenant = make_tenant(client, container, "referens", iids, settings={"min_cell_size": 0})
-    body = [{k: v for k, v in e.items() if k != "recorded_at"} for e in journal.events]
+    body = as_batch(journal.events)
     response = tenant.post(f"{tenant.base}/events:batch", {"events": body})
     assert response.status_code == 200, response.text
     refused = [r for r in response.json()["results"] if r["status"] != 201]

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from service.bootstrap import Container
 from service.domain.codes import ExitReason
 from tests.conftest import Tenant, make_tenant
-from tests.journeys import INTERVENTION_IDS, journey_with_period
+from tests.journeys import INTERVENTION_IDS, as_batch, journey_with_period
 from tests.oracle import oracle_measures
 
 _associations = itertools.count()
@@ -35,7 +35,7 @@ rules = st.fixed_dictionaries(
 
 
 def post_journey(tenant: Tenant, events: list[dict[str, Any]]) -> None:
-    body = [{k: v for k, v in e.items() if k != "recorded_at"} for e in events]
+    body = as_batch(events)
     response = tenant.post(f"{tenant.base}/events:batch", {"events": body})
     assert response.status_code == 200, response.text
     refused = [r for r in response.json()["results"] if r["status"] != 201]

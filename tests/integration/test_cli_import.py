@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from service.bootstrap import Container
 from tests.conftest import make_tenant
+from tests.journeys import as_batch
 from tests.reference_journals import sodra_dalarna
 from tests.server_process import ROOT, service_env
 
@@ -29,7 +30,7 @@ def test_an_import_applies_every_good_event_and_can_be_rerun(
     client: TestClient, container: Container, tmp_path: Path
 ) -> None:
     tenant = make_tenant(client, container, "sodra-dalarna", (AVESTA, SATER))
-    events = [{k: v for k, v in e.items() if k != "recorded_at"} for e in sodra_dalarna().events]
+    events = as_batch(sodra_dalarna().events)
     bad_code = {**events[0], "id": str(uuid.uuid4()), "enrollment_id": str(uuid.uuid4())}
     bad_code["data"] = {**bad_code["data"], "education": "phd", "pseudonym": "someone-else"}
     lines = [*events, bad_code, {"type": "enrolled"}]
