@@ -91,9 +91,10 @@ def suppress(tree: Mapping[str, Any], rules: ReportingRules) -> dict[Pointer, st
     # Same result as completing every relation, in order, until nothing changes — but after
     # the first pass only the relations with a member hidden since are looked at again
     # (a relation none of whose members changed would do what it did last time: nothing).
-    member_of: dict[Pointer | None, list[int]] = {}
+    member_of: dict[Pointer, list[int]] = {}
     for number, relation in enumerate(relations):
-        for member in (*relation.terms, relation.total):
+        total = () if relation.total is None else (relation.total,)
+        for member in (*relation.terms, *total):
             member_of.setdefault(member, []).append(number)
     pending: Iterable[int] = range(len(relations))
     while True:
