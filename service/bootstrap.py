@@ -65,7 +65,11 @@ def bootstrap(
     admin = AdminCommands(store, today)
     keys = PseudonymKeys(settings.secrets_file, settings.pseudonym_key)
     enrollments = EnrollmentCommands(
-        store, today, keys.key_for, lambda aid: admin.association(aid).settings, admin.intervention
+        store,
+        today,
+        keys.key_for,
+        lambda aid: admin.association(aid).settings,
+        admin.intervention_for_reading,
     )
     count_reports = CountReportCommands(store, today, admin.intervention)
     queries = Queries(store, projector)

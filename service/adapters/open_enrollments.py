@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any
+
 from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from service.adapters.tables import open_enrollments
@@ -14,22 +19,29 @@ def claim(
 ) -> None:
     """Register an open enrollment, or raise if the pseudonym has one in the intervention."""
     t = open_enrollments
+    key = {"association_id": association_id, "intervention_id": intervention_id,
+           "pseudonym": pseudonym}  # fmt: skip
+    # Inserted first (one statement when the pseudonym is free, the common case); a row
+    # that is there already is looked at only then.
+    dialect = session.get_bind().dialect.name
+    insert_new = (pg_insert if dialect == "postgresql" else sqlite_insert)(t)
+    added: Any = session.execute(
+        insert_new.values(**key, enrollment_id=enrollment_id).on_conflict_do_nothing()
+    )
+    if added.rowcount == 1:
+        return
     holder = session.execute(
-        select(t.c.enrollment_id).where(
-            t.c.association_id == association_id, t.c.intervention_id == intervention_id,
-            t.c.pseudonym == pseudonym,
-        )
-    ).scalar()  # fmt: skip
+        select(t.c.enrollment_id).where(*(t.c[name] == value for name, value in key.items()))
+    ).scalar()
     if holder == enrollment_id:
         return
     if holder is not None:
         raise DuplicateOpenEnrollmentError(
             f"the pseudonym already has an open enrollment ({holder}) in {intervention_id!r}"
         )
-    session.execute(insert(t).values(
-        association_id=association_id, intervention_id=intervention_id,
-        pseudonym=pseudonym, enrollment_id=enrollment_id,
-    ))  # fmt: skip
+    # The enrollment is registered under another pseudonym: a plain insert fails as it
+    # always did, and the caller answers with a conflict.
+    session.execute(insert(t).values(**key, enrollment_id=enrollment_id))
 
 
 def release(session: Session, enrollment_id: str) -> None:
@@ -37,3 +49,25 @@ def release(session: Session, enrollment_id: str) -> None:
     session.execute(
         delete(open_enrollments).where(open_enrollments.c.enrollment_id == enrollment_id)
     )
+
+
+def taken(
+    session: Session, association_id: str, keys: Collection[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Those (intervention, pseudonym) pairs that have an open enrollment already."""
+    if not keys:
+        return set()
+    t = open_enrollments
+    rows = session.execute(
+        select(t.c.intervention_id, t.c.pseudonym).where(
+            t.c.association_id == association_id,
+            t.c.pseudonym.in_(sorted({pseudonym for _, pseudonym in keys})),
+        )
+    )
+    return {(row.intervention_id, row.pseudonym) for row in rows} & set(keys)
+
+
+def claim_new(session: Session, claims: list[dict[str, str]]) -> None:
+    """Register many open enrollments known to be free (one executemany)."""
+    if claims:
+        session.execute(insert(open_enrollments), claims)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import sqlalchemy.exc
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
 from service.adapters import keys
-from service.adapters.eventstore import EventStore, unit_of_work
+from service.adapters.eventstore import EventStore, latest_version, unit_of_work
 from service.adapters.keys import Principal
 from service.application.access import require_association, require_role
 from service.domain.association import Association
@@ -22,6 +23,9 @@ from service.domain.intervention import Intervention
 
 ADMINS = (Role.ASSOCIATION_ADMIN, Role.SYSTEM_ADMIN)
 
+# Interventions kept for reading (a few thousand in a national installation at most).
+_READ_CACHE_LIMIT = 10_000
+
 
 class AdminCommands:
     """Writes of association and system administrators."""
@@ -29,6 +33,7 @@ class AdminCommands:
     def __init__(self, store: EventStore, today: Callable[[], date]) -> None:
         self.store = store
         self.today = today
+        self._for_reading: dict[UUID, Intervention] = {}
 
     def create_association(
         self, principal: Principal, slug: str, name: str, settings: dict[str, Any]
@@ -102,6 +107,24 @@ class AdminCommands:
             found, Intervention
         ):  # the id is another aggregate's: no such intervention
             raise NotFoundError(f"intervention {slug!r} was not found")
+        return found
+
+    def intervention_for_reading(self, association_id: str, slug: str) -> Intervention:
+        """The intervention as last recorded, for checks that do not change it.
+
+        Every enrollment write checks its intervention; replaying it each time costs more
+        than the write. The copy kept here is used only while its version is still the
+        newest stored one (one indexed read), so a change by any process is seen at once.
+        Callers must not change the returned aggregate.
+        """
+        intervention_id = intervention_uuid(association_id, slug)
+        kept = self._for_reading.get(intervention_id)
+        if kept is not None and kept.version == latest_version(self.store, intervention_id):
+            return kept
+        found = self.intervention(association_id, slug)
+        if len(self._for_reading) >= _READ_CACHE_LIMIT:
+            self._for_reading.clear()
+        self._for_reading[intervention_id] = found
         return found
 
     def record_finances(

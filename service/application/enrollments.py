@@ -7,7 +7,7 @@ open-enrollment register in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -20,13 +20,19 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
 from service.adapters import open_enrollments
-from service.adapters.eventstore import EventStore, unit_of_work
+from service.adapters.eventstore import (
+    EventStore,
+    existing_ids,
+    record_new_aggregates,
+    unit_of_work,
+)
 from service.adapters.keys import Principal
 from service.application.access import require_intervention
 from service.application.fingerprint import fingerprint
 from service.domain.enrollment import Enrollment
 from service.domain.errors import (
     ConflictError,
+    DomainError,
     IdempotencyConflictError,
     InvalidValueError,
     NotFoundError,
@@ -38,6 +44,16 @@ from service.domain.pseudonym import pseudonymise
 
 # True while the commands of this context run inside `EnrollmentCommands.one_transaction`.
 _IN_BATCH: ContextVar[bool] = ContextVar("enrollment_batch", default=False)
+
+
+@dataclass(frozen=True)
+class EnrollRequest:
+    """One inskrivning of a batch: what the single endpoint gets, and the event's id."""
+
+    intervention_id: str
+    body: dict[str, Any]
+    enrollment_id: UUID
+    client_event_id: str | None
 
 
 @dataclass(frozen=True)
@@ -77,25 +93,108 @@ class EnrollmentCommands:
         client_event_id: str | None = None,
     ) -> WriteResult:
         """Inskrivning of a participant."""
-        require_intervention(principal, association_id, intervention_id, write=True)
-        fields = self._pseudonymous(association_id, body)
-        request_hash = fingerprint(
-            {"association_id": association_id, "intervention_id": intervention_id, **fields}
-        )
-        if enrollment_id is not None:
-            replay = self._replay_of_creation(enrollment_id, association_id, request_hash)
-            if replay is not None:
-                return replay
-        intervention = self.intervention(association_id, intervention_id)
-        intervention.require_open_for_enrollment(fields["enrolled_on"])
-        enrollment = Enrollment.enroll(
-            enrollment_id or uuid4(), association_id=association_id,
-            intervention_id=intervention_id, fields=fields, today=self.today(),
-            recorded_by=principal.key_id, request_hash=request_hash,
-            client_event_id=client_event_id,
-        )  # fmt: skip
-        self._save(enrollment, claim=True)
+        request = EnrollRequest(intervention_id, body, enrollment_id or uuid4(), client_event_id)
+        fields, request_hash = self._creation(principal, association_id, request)
+        # Written optimistically: a new id is the common case, and an id in use makes the
+        # insert fail. Only then is the earlier creation read, to answer a replay as the
+        # first time (even if the intervention has closed since) or to refuse the id.
+        try:
+            intervention = self.intervention(association_id, intervention_id)
+            enrollment = self._new_enrollment(
+                principal, association_id, request, fields, request_hash, intervention
+            )
+            self._save(enrollment, claim=True)
+        except DomainError:
+            if enrollment_id is not None:
+                replay = self._replay_of_creation(enrollment_id, association_id, request_hash)
+                if replay is not None:
+                    return replay
+            raise
         return WriteResult(str(enrollment.id), enrollment.version, True)
+
+    def enroll_many(
+        self, principal: Principal, association_id: str, requests: Sequence[EnrollRequest]
+    ) -> list[WriteResult | None]:
+        """Inskrivningar of a batch import, written together where that is safe.
+
+        A request is written here when it is valid, its id is new, its pseudonym has no
+        open enrollment in its intervention, and no earlier request of `requests` has its
+        id or its pseudonym and intervention. The others answer None: the caller applies
+        them after these, in order, with `enroll` — which gives each the answer it would
+        get alone (an error, a replay, a conflict), since nothing written here touches
+        them. Runs inside `one_transaction`; one savepoint, one statement per table.
+        """
+        assert _IN_BATCH.get(), "enroll_many runs inside one_transaction"
+        results: list[WriteResult | None] = [None] * len(requests)
+        interventions: dict[str, Intervention] = {}
+        candidates: list[tuple[int, Enrollment, tuple[str, str]]] = []
+        seen_ids: set[UUID] = set()
+        seen_keys: set[tuple[str, str]] = set()
+        for index, request in enumerate(requests):
+            try:
+                fields, request_hash = self._creation(principal, association_id, request)
+                if request.intervention_id not in interventions:
+                    interventions[request.intervention_id] = self.intervention(
+                        association_id, request.intervention_id
+                    )
+                enrollment = self._new_enrollment(
+                    principal, association_id, request, fields, request_hash,
+                    interventions[request.intervention_id],
+                )  # fmt: skip
+            except DomainError:
+                continue  # answered by `enroll`, with the same error
+            key = (request.intervention_id, enrollment.facts.pseudonym)
+            if enrollment.id not in seen_ids and key not in seen_keys:
+                candidates.append((index, enrollment, key))
+            seen_ids.add(enrollment.id)
+            seen_keys.add(key)
+        with unit_of_work(self.store) as session:
+            in_use = existing_ids(session, [e.id for _, e, _ in candidates])
+            held = open_enrollments.taken(session, association_id, [k for _, _, k in candidates])
+            chosen = [(i, e, k) for i, e, k in candidates if e.id not in in_use and k not in held]
+            try:
+                with session.begin_nested():
+                    open_enrollments.claim_new(
+                        session,
+                        [{"association_id": association_id, "intervention_id": iid,
+                          "pseudonym": pseudonym, "enrollment_id": str(e.id)}
+                         for _, e, (iid, pseudonym) in chosen],
+                    )  # fmt: skip
+                    record_new_aggregates(session, self.store, [e for _, e, _ in chosen])
+            except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
+                return results  # a concurrent writer came first: one by one instead
+        for index, enrollment, _ in chosen:
+            results[index] = WriteResult(str(enrollment.id), enrollment.version, True)
+        return results
+
+    def _creation(
+        self, principal: Principal, association_id: str, request: EnrollRequest
+    ) -> tuple[dict[str, Any], str]:
+        """The enrollment's fields (pseudonymised) and its request fingerprint."""
+        require_intervention(principal, association_id, request.intervention_id, write=True)
+        fields = self._pseudonymous(association_id, request.body)
+        request_hash = fingerprint(
+            {"association_id": association_id, "intervention_id": request.intervention_id,
+             **fields}
+        )  # fmt: skip
+        return fields, request_hash
+
+    def _new_enrollment(
+        self,
+        principal: Principal,
+        association_id: str,
+        request: EnrollRequest,
+        fields: dict[str, Any],
+        request_hash: str,
+        intervention: Intervention,
+    ) -> Enrollment:
+        intervention.require_open_for_enrollment(fields["enrolled_on"])
+        return Enrollment.enroll(
+            request.enrollment_id, association_id=association_id,
+            intervention_id=request.intervention_id, fields=fields, today=self.today(),
+            recorded_by=principal.key_id, request_hash=request_hash,
+            client_event_id=request.client_event_id,
+        )  # fmt: skip
 
     def change_support(
         self, principal: Principal, enrollment_id: UUID, body: dict[str, Any], **options: Any

@@ -72,6 +72,8 @@ def looks_like_identity_number(value: str) -> bool:
     """True when a value is a valid personnummer or samordningsnummer (any century), so it
     must never be kept as a pseudonym. Spaces are ignored, as a person typing one adds them."""
     compact = "".join(value.split())
+    if _FORM.match(compact) is None:  # the common case, a hex or opaque pseudonym: no number
+        return False
     for today in (date(2000, 12, 31), date(2099, 12, 31)):  # both centuries of a 10-digit form
         try:
             normalise(compact, today)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
+from functools import cache
 
 from service.domain.codes import MAX_AGE, MIN_AGE, Education, ExitReason, Sex, Support
 from service.domain.errors import InvalidValueError, UnknownCodeError
@@ -16,10 +17,15 @@ _MUNICIPALITY = re.compile(r"^[0-9]{4}$")
 
 def require_code(field: str, value: object, codes: type[StrEnum]) -> str:
     """The value as a code of `codes`, or UnknownCodeError naming the allowed ones."""
-    allowed = [c.value for c in codes]
-    if not isinstance(value, str) or value not in allowed:
-        raise UnknownCodeError(field, value, allowed)
+    if not isinstance(value, str) or value not in _values(codes):
+        raise UnknownCodeError(field, value, list(_values(codes)))
     return value
+
+
+@cache
+def _values(codes: type[StrEnum]) -> tuple[str, ...]:
+    """The codes' values in their order (built once: every event checks several)."""
+    return tuple(c.value for c in codes)
 
 
 def require_support(field: str, codes: Iterable[object]) -> frozenset[str]:

@@ -24,6 +24,7 @@ from service.api.schemas.enrollments import (
     SupportChange,
 )
 from service.application.access import require_association
+from service.application.enrollments import EnrollRequest
 from service.domain.codes import Role
 from service.domain.errors import DomainError, ForbiddenError, InvalidValueError
 
@@ -66,12 +67,66 @@ def apply_in_chunks(
     whole 10,000-event request. A chunk is yielded once it is committed.
     """
     for start in range(0, len(events), CHUNK_SIZE):
+        chunk = events[start : start + CHUNK_SIZE]
         with container.enrollments.one_transaction():
-            results = [
-                apply_item(container, principal, aid, item)
-                for item in events[start : start + CHUNK_SIZE]
-            ]
+            results = _apply_chunk(container, principal, aid, chunk)
         yield results
+
+
+def _apply_chunk(
+    container: Any, principal: Any, aid: str, chunk: Sequence[BatchEvent]
+) -> list[BatchItemResult]:
+    """Each run of consecutive `enrolled` items is written in bulk where that is safe
+    (`EnrollmentCommands.enroll_many`); every other item, and each enrolled item the bulk
+    write leaves, is applied alone afterwards, in order."""
+    results: list[BatchItemResult | None] = [None] * len(chunk)
+    run: list[int] = []
+    for index in range(len(chunk) + 1):
+        if index < len(chunk) and chunk[index].type == "enrolled":
+            run.append(index)
+            continue
+        if run:
+            for position, result in _enrolled_in_bulk(container, principal, aid, chunk, run):
+                results[position] = result
+            for position in run:
+                if results[position] is None:
+                    results[position] = apply_item(container, principal, aid, chunk[position])
+            run = []
+        if index < len(chunk):
+            results[index] = apply_item(container, principal, aid, chunk[index])
+    return [r for r in results if r is not None]
+
+
+def _enrolled_in_bulk(
+    container: Any, principal: Any, aid: str, chunk: Sequence[BatchEvent], run: list[int]
+) -> Iterator[tuple[int, BatchItemResult]]:
+    """(position, result) of each enrolled item of the run that was written in bulk."""
+    requests: list[EnrollRequest] = []
+    positions: list[int] = []
+    for position in run:
+        item = chunk[position]
+        if item.intervention_id is None:
+            continue  # answered alone, with its 422
+        try:
+            data = enrollment_body(EnrollmentCreate.model_validate(item.data))
+        except ValidationError:
+            continue
+        requests.append(EnrollRequest(item.intervention_id, data, item.enrollment_id, str(item.id)))
+        positions.append(position)
+    try:
+        written = container.enrollments.enroll_many(principal, aid, requests)
+    except Exception:
+        # A bug in the bulk write must not cost the other items: nothing of it was kept
+        # (its savepoint is rolled back), so every item is applied alone instead, and only
+        # an item that fails there too answers 500.
+        logger.exception("the bulk write of %d enrolled items failed", len(requests))
+        return
+    for position, result in zip(positions, written, strict=True):
+        if result is not None:
+            yield (
+                position,
+                BatchItemResult(id=chunk[position].id, status=201, version=result.version),
+            )
 
 
 def apply_item(container: Any, principal: Any, aid: str, item: BatchEvent) -> BatchItemResult:
