@@ -109,11 +109,11 @@ def existing_ids(session: Session, originator_ids: Collection[UUID]) -> set[UUID
     return {UUID(str(value)) for value in found}
 
 
-def record_new_aggregates(session: Session, store: EventStore, aggregates: Iterable[Any]) -> None:
-    """Record the pending events of many aggregates with one executemany (batch imports).
+def record_events(session: Session, store: EventStore, aggregates: Iterable[Any]) -> None:
+    """Record the pending events of the aggregates with one (executemany) insert.
 
     What `store.save` does, without the recorder's ORM: it adds and flushes one ORM object
-    per event, which costs more than everything else an import item needs. As the recorder
+    per event, which costs more than the rest of an enrollment write. As the recorder
     does, PostgreSQL's event table is locked first, so notification ids are committed in
     order and the projector can never pass over one. An event whose aggregate id and
     version are taken raises IntegrityError, as `store.save` would.

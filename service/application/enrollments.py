@@ -23,7 +23,7 @@ from service.adapters import open_enrollments
 from service.adapters.eventstore import (
     EventStore,
     existing_ids,
-    record_new_aggregates,
+    record_events,
     unit_of_work,
 )
 from service.adapters.keys import Principal
@@ -160,7 +160,7 @@ class EnrollmentCommands:
                           "pseudonym": pseudonym, "enrollment_id": str(e.id)}
                          for _, e, (iid, pseudonym) in chosen],
                     )  # fmt: skip
-                    record_new_aggregates(session, self.store, [e for _, e, _ in chosen])
+                    record_events(session, self.store, [e for _, e, _ in chosen])
             except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
                 return results  # a concurrent writer came first: one by one instead
         for index, enrollment, _ in chosen:
@@ -364,7 +364,7 @@ class EnrollmentCommands:
                 facts.pseudonym,
                 facts.enrollment_id,
             )
-        self.store.save(enrollment)
+        record_events(session, self.store, [enrollment])
 
     def _replay_of_creation(
         self, enrollment_id: UUID, association_id: str, request_hash: str
