@@ -21,7 +21,7 @@ _KEY_SHAPE = re.compile(r"upf_[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}_[A-Za-
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer upf_...`")
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     """The service container of this app."""
     container: Container = request.app.state.container
     return container
