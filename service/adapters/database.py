@@ -23,8 +23,13 @@ def make_engine(url: str) -> Engine:
             pool_size=10,
             max_overflow=10,
             connect_args={"connect_timeout": 5},
+            hide_parameters=True,  # pseudonyms and event data stay out of logged errors
         )
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        hide_parameters=True,  # pseudonyms and event data stay out of logged errors
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -129,6 +129,14 @@ def record_events(session: Session, store: EventStore, aggregates: Iterable[Any]
             )  # fmt: skip
     if not rows:
         return
+    lock_event_table(session)
+    session.execute(insert(events), rows)
+
+
+def lock_event_table(session: Session) -> None:
+    """On PostgreSQL, the recorder's table lock, held to the end of the transaction: event
+    ids then commit in the order they were given, so the projector, which reads after the
+    last id it applied, never passes over one. (SQLite has one writer at a time anyway.)
+    Taking it again in the same transaction costs nothing."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE"))
-    session.execute(insert(events), rows)

@@ -23,6 +23,7 @@ from service.adapters import open_enrollments
 from service.adapters.eventstore import (
     EventStore,
     existing_ids,
+    lock_event_table,
     record_events,
     unit_of_work,
 )
@@ -126,6 +127,26 @@ class EnrollmentCommands:
         """
         assert _IN_BATCH.get(), "enroll_many runs inside one_transaction"
         results: list[WriteResult | None] = [None] * len(requests)
+        with unit_of_work(self.store) as session:
+            try:
+                # Everything in one savepoint, reads included: whatever fails in here
+                # leaves the chunk's transaction usable for the one-by-one path.
+                with session.begin_nested():
+                    written = self._write_new(session, principal, association_id, requests)
+            except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
+                return results  # a concurrent writer came first: one by one instead
+        for index, enrollment in written:
+            results[index] = WriteResult(str(enrollment.id), enrollment.version, True)
+        return results
+
+    def _write_new(
+        self,
+        session: Any,
+        principal: Principal,
+        association_id: str,
+        requests: Sequence[EnrollRequest],
+    ) -> list[tuple[int, Enrollment]]:
+        """Write the requests `enroll_many` may write in bulk; (position, enrollment) each."""
         interventions: dict[str, Intervention] = {}
         candidates: list[tuple[int, Enrollment, tuple[str, str]]] = []
         seen_ids: set[UUID] = set()
@@ -142,30 +163,27 @@ class EnrollmentCommands:
                     interventions[request.intervention_id],
                 )  # fmt: skip
             except DomainError:
-                continue  # answered by `enroll`, with the same error
+                # Answered by `enroll`, with the same error — as long as no later request
+                # of the run takes its id first (its error would turn into "id in use").
+                seen_ids.add(request.enrollment_id)
+                continue
             key = (request.intervention_id, enrollment.facts.pseudonym)
             if enrollment.id not in seen_ids and key not in seen_keys:
                 candidates.append((index, enrollment, key))
             seen_ids.add(enrollment.id)
             seen_keys.add(key)
-        with unit_of_work(self.store) as session:
-            in_use = existing_ids(session, [e.id for _, e, _ in candidates])
-            held = open_enrollments.taken(session, association_id, [k for _, _, k in candidates])
-            chosen = [(i, e, k) for i, e, k in candidates if e.id not in in_use and k not in held]
-            try:
-                with session.begin_nested():
-                    open_enrollments.claim_new(
-                        session,
-                        [{"association_id": association_id, "intervention_id": iid,
-                          "pseudonym": pseudonym, "enrollment_id": str(e.id)}
-                         for _, e, (iid, pseudonym) in chosen],
-                    )  # fmt: skip
-                    record_events(session, self.store, [e for _, e, _ in chosen])
-            except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
-                return results  # a concurrent writer came first: one by one instead
-        for index, enrollment, _ in chosen:
-            results[index] = WriteResult(str(enrollment.id), enrollment.version, True)
-        return results
+        in_use = existing_ids(session, [e.id for _, e, _ in candidates])
+        held = open_enrollments.taken(session, association_id, [k for _, _, k in candidates])
+        chosen = [(i, e, k) for i, e, k in candidates if e.id not in in_use and k not in held]
+        lock_event_table(session)  # before the claims: every writer locks in this order
+        open_enrollments.claim_new(
+            session,
+            [{"association_id": association_id, "intervention_id": iid,
+              "pseudonym": pseudonym, "enrollment_id": str(e.id)}
+             for _, e, (iid, pseudonym) in chosen],
+        )  # fmt: skip
+        record_events(session, self.store, [e for _, e, _ in chosen])
+        return [(i, e) for i, e, _ in chosen]
 
     def _creation(
         self, principal: Principal, association_id: str, request: EnrollRequest
@@ -354,6 +372,9 @@ class EnrollmentCommands:
 
     def _write(self, session: Any, enrollment: Enrollment, *, claim: bool, release: bool) -> None:
         facts = enrollment.facts
+        # The event table first, then the register: the order every writer locks in, so
+        # two writers never wait for each other (PostgreSQL; SQLite locks it all at BEGIN).
+        lock_event_table(session)
         if release:
             open_enrollments.release(session, facts.enrollment_id)
         if claim:

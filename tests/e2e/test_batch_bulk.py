@@ -35,7 +35,8 @@ enrolled_op = st.fixed_dictionaries(
         "enrollment": st.integers(0, IDS - 1),
         "pseudonym": st.integers(0, PSEUDONYMS - 1),
         "intervention": st.sampled_from(["team-a", "team-b", "no-such-team"]),
-        "enrolled_on": st.sampled_from(["2022-02-01", "2022-03-01"]),
+        # Two dates the domain refuses: before the intervention starts, and in the future.
+        "enrolled_on": st.sampled_from(["2022-02-01", "2022-03-01", "2014-06-01", "2027-01-01"]),
         "valid": st.booleans() | st.just(True),
     }
 )
@@ -88,20 +89,31 @@ def answers(results: list[Any], nonce: uuid.UUID) -> list[tuple[Any, ...]]:
 
 
 def state(container: Container, nonce: uuid.UUID) -> tuple[Any, ...]:
-    """Each pool id's event versions and the open-enrollment register, by pool index."""
+    """Each pool id's events (version, type) and the open-enrollment register, by pool index
+    and pseudonym index."""
     pool = {uuid.uuid5(nonce, f"e{n}"): n for n in range(IDS + 1)}
     with read_session(container.store) as session:
         stored = session.execute(
-            select(events.c.originator_id, events.c.originator_version).where(
+            select(events.c.originator_id, events.c.originator_version, events.c.topic).where(
                 events.c.originator_id.in_(list(pool))
             )
         ).all()
         register = session.execute(
-            select(open_enrollments.c.intervention_id, open_enrollments.c.enrollment_id)
+            select(
+                open_enrollments.c.intervention_id,
+                open_enrollments.c.pseudonym,
+                open_enrollments.c.enrollment_id,
+            )
         ).all()
-    versions = sorted((pool[uuid.UUID(str(o))], v) for o, v in stored)
-    held = sorted((iid, pool[uuid.UUID(eid)]) for iid, eid in register if uuid.UUID(eid) in pool)
-    return versions, held
+    history = sorted(
+        (pool[uuid.UUID(str(o))], v, topic.rsplit(".", 1)[-1]) for o, v, topic in stored
+    )
+    held = sorted(
+        (iid, pseudonym.rsplit("-", 1)[-1], pool[uuid.UUID(eid)])
+        for iid, pseudonym, eid in register
+        if uuid.UUID(eid) in pool
+    )
+    return history, held
 
 
 @settings(
@@ -135,24 +147,82 @@ def test_a_batch_answers_as_its_items_applied_one_by_one(
         assert state(container, bulk) == state(container, alone)
 
 
+def three_new(nonce: uuid.UUID) -> list[dict[str, Any]]:
+    ops = [
+        {"type": "enrolled", "enrollment": n, "pseudonym": n, "intervention": "team-a",
+         "enrolled_on": "2022-02-01", "valid": True}
+        for n in range(3)
+    ]  # fmt: skip
+    return items(ops, nonce)
+
+
+def spy_on_bulk(container: Container, monkeypatch: Any) -> list[list[Any]]:
+    """What each enroll_many call answered."""
+    answered: list[list[Any]] = []
+    enroll_many = container.enrollments.enroll_many
+
+    def spied(*args: Any) -> list[Any]:
+        answered.append(enroll_many(*args))
+        return answered[-1]
+
+    monkeypatch.setattr(container.enrollments, "enroll_many", spied)
+    return answered
+
+
 def test_a_claim_made_concurrently_sends_the_run_one_by_one(
     tenant: Tenant, container: Container, monkeypatch: Any
 ) -> None:
     """If another writer claims a pseudonym between the bulk write's check and its insert
     (simulated: the check sees nothing), the insert fails, nothing of the run is kept, and
     each item is applied alone: the claimed one answers 409, the others are written."""
-    first = tenant.enroll(pseudonym="already-open-1")
-    assert first.status_code == 201
+    assert tenant.enroll(pseudonym="already-open-1").status_code == 201
     monkeypatch.setattr("service.adapters.open_enrollments.taken", lambda *a: set())
+    answered = spy_on_bulk(container, monkeypatch)
     nonce = uuid.uuid4()
-    ops = [
-        {"type": "enrolled", "enrollment": n, "pseudonym": n, "intervention": "team-a",
-         "enrolled_on": "2022-02-01", "valid": True}
-        for n in range(3)
-    ]  # fmt: skip
-    batch = items(ops, nonce)
+    batch = three_new(nonce)
     batch[1]["data"]["pseudonym"] = "already-open-1"
     response = tenant.post(f"{tenant.base}/events:batch", {"events": batch})
     assert [r["status"] for r in response.json()["results"]] == [201, 409, 201]
-    versions, _ = state(container, nonce)
-    assert versions == [(0, 1), (2, 1)]
+    assert answered == [[None, None, None]], "the bulk write ran, failed and left all three"
+    history, held = state(container, nonce)
+    assert history == [(0, 1, "Enrolled"), (2, 1, "Enrolled")]
+    assert held == [("team-a", "p0", 0), ("team-a", "p2", 2)]
+
+
+def test_an_id_written_concurrently_sends_the_run_one_by_one(
+    tenant: Tenant, container: Container, monkeypatch: Any
+) -> None:
+    """The same for an id that another writer stored first (simulated: the check sees no
+    ids in use): the event insert fails, the claim made before it in the same savepoint is
+    rolled back with it, and alone the item is a replay. The first enrollment has exited,
+    so its pseudonym is free and the rolled-back claim is the only one it could have."""
+    nonce = uuid.uuid4()
+    batch = three_new(nonce)
+    exit_first = {"id": str(uuid.uuid4()), "type": "exited",
+                  "enrollment_id": batch[1]["enrollment_id"],
+                  "data": {"exited_on": "2022-06-01", "reason": "work"}}  # fmt: skip
+    first = tenant.post(f"{tenant.base}/events:batch", {"events": [batch[1], exit_first]})
+    assert [r["status"] for r in first.json()["results"]] == [201, 201]
+    monkeypatch.setattr("service.application.enrollments.existing_ids", lambda *a: set())
+    answered = spy_on_bulk(container, monkeypatch)
+    response = tenant.post(f"{tenant.base}/events:batch", {"events": batch})
+    assert [r["status"] for r in response.json()["results"]] == [201, 200, 201]
+    assert answered == [[None, None, None]]
+    history, held = state(container, nonce)
+    assert history == [(0, 1, "Enrolled"), (1, 1, "Enrolled"), (1, 2, "Exited"), (2, 1, "Enrolled")]
+    assert held == [("team-a", "p0", 0), ("team-a", "p2", 2)]
+
+
+def test_a_refused_item_keeps_its_own_error_when_a_later_item_takes_its_id(
+    tenant: Tenant,
+) -> None:
+    """Found in review: the refused item's id must stay reserved within the run, or the
+    later item is written first and the refused one answers "id in use" instead."""
+    nonce = uuid.uuid4()
+    batch = three_new(nonce)[:2]
+    batch[1]["enrollment_id"] = batch[0]["enrollment_id"]
+    batch[0]["data"]["enrolled_on"] = "2014-06-01"  # before the intervention starts
+    response = tenant.post(f"{tenant.base}/events:batch", {"events": batch})
+    (refused, written) = response.json()["results"]
+    assert (refused["status"], written["status"]) == (422, 201)
+    assert "2014-06-01" in refused["detail"]
