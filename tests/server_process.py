@@ -39,12 +39,14 @@ def service_env(database_url: str, folder: Path, **extra: str) -> dict[str, str]
     """The environment of a server or CLI process on `database_url`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("UPPFOLJNING_")}
     env.update(
-        UPPFOLJNING_DATABASE_URL=database_url,
-        UPPFOLJNING_SECRETS_FILE=str(folder / "secrets.json"),
-        UPPFOLJNING_ENVIRONMENT="test",
-        UPPFOLJNING_PROJECTION_POLL_SECONDS="0.2",
-        PYTHONUNBUFFERED="1",
-        **extra,
+        {
+            "UPPFOLJNING_DATABASE_URL": database_url,
+            "UPPFOLJNING_SECRETS_FILE": str(folder / "secrets.json"),
+            "UPPFOLJNING_ENVIRONMENT": "test",
+            "UPPFOLJNING_PROJECTION_POLL_SECONDS": "0.2",
+            "PYTHONUNBUFFERED": "1",
+            **extra,  # may override the defaults above
+        }
     )
     return env
 
