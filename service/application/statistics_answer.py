@@ -25,17 +25,17 @@ from datetime import datetime
 from typing import Any
 
 from service.application import statistics as st
-from service.application.disclosure import suppress
+from service.application.disclosure import hidden_leaves, measure_roots
+from service.application.leaf_layout import MeasuredLeaves
 from service.application.measures_format import (
     Kind,
     Statistic,
     aggregate,
     counts,
-    json_pointer,
-    leaves,
+    filled,
     mean_and_median,
     plain_counts,
-    render,
+    published,
     share,
 )
 from service.domain.codes import InterventionKind
@@ -108,17 +108,26 @@ def _rendered(
     tree: dict[str, Any],
 ) -> dict[str, Any]:
     """The answer as JSON-ready values, with disclosure control applied to the tree."""
-    hidden = suppress(tree, rules)
+    measured = MeasuredLeaves.of(measure_roots(tree))
+    hidden = hidden_leaves(measured, rules)
+    # The measures objects' leaves in document order, as published: filled in below.
+    values = iter(
+        [None if n in hidden else published(leaf) for n, leaf in enumerate(measured.leaves)]
+    )
+    interventions = [
+        {**entry, "measures": filled(entry["measures"], values)} for entry in tree["interventions"]
+    ]
+    total = {"measures": filled(tree["total"]["measures"], values)}
     return {
         "association": association_id,
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
         "as_of": as_of.isoformat() if as_of is not None else None,
         "settings": settings(rules),
-        **render(tree, hidden),
+        "interventions": interventions,
+        "total": total,
+        # Leaf numbers follow document order, as the list does.
         "suppressed": [
-            {"pointer": json_pointer(at), "rule": hidden[at]}
-            for at, _ in leaves(tree)
-            if at in hidden
+            {"pointer": measured.json_pointer(n), "rule": hidden[n]} for n in sorted(hidden)
         ],
     }
 
