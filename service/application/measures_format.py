@@ -63,12 +63,29 @@ def by_sex(selection: Sequence[EnrollmentFacts]) -> dict[str, list[EnrollmentFac
     return columns
 
 
+# Counts are immutable, so the small ones (nearly all) are made once and shared.
+_SMALL_COUNTS = tuple(Count(n) for n in range(1024))
+TOTAL, FEMALE, MALE = COLUMNS
+
+
+def count_of(value: int) -> Count:
+    """A Count leaf of a value."""
+    return _SMALL_COUNTS[value] if 0 <= value < len(_SMALL_COUNTS) else Count(value)
+
+
 def counts(grouping: Sequence[EnrollmentFacts] | Mapping[str, Any]) -> dict[str, Any]:
     """Count cells for a selection, or for every group of a (nested) grouping, keys kept."""
-    if isinstance(grouping, Mapping):
+    # A list is never a Mapping: tell the common case apart without the slower ABC check.
+    if not isinstance(grouping, list) and isinstance(grouping, Mapping):
         return {key: counts(group) for key, group in grouping.items()}
+    if not grouping:
+        return {TOTAL: _SMALL_COUNTS[0], FEMALE: _SMALL_COUNTS[0], MALE: _SMALL_COUNTS[0]}
     sexes = [f.sex for f in grouping]
-    return {"total": Count(len(sexes)), **{sex: Count(sexes.count(sex)) for sex in COLUMNS[1:]}}
+    return {
+        TOTAL: count_of(len(sexes)),
+        FEMALE: count_of(sexes.count(FEMALE)),
+        MALE: count_of(sexes.count(MALE)),
+    }
 
 
 def share(
@@ -113,7 +130,7 @@ def mean_and_median(
 
 def plain_counts(values: Mapping[str, int]) -> dict[str, Count]:
     """Reported counts (not built from enrollments), as Count leaves."""
-    return {key: Count(value) for key, value in values.items()}
+    return {key: count_of(value) for key, value in values.items()}
 
 
 def leaves(tree: Any, at: Pointer = ()) -> Iterator[tuple[Pointer, Leaf]]:
