@@ -81,23 +81,45 @@ def build_statistics_answer(
     only_intervention: str | None = None,
 ) -> dict[str, Any]:
     """The statistics answer of product.md §8, with disclosure control applied."""
+    tree = statistics_tree(
+        association_id=association_id, period=period, rules=rules, interventions=interventions,
+        facts=facts, anonymous=anonymous, activities=activities, finances=finances,
+        only_intervention=only_intervention,
+    )  # fmt: skip
+    return _rendered(association_id, period, as_of, rules, tree)
+
+
+def statistics_tree(
+    *,
+    association_id: str,
+    period: Period,
+    rules: ReportingRules,
+    interventions: Sequence[InterventionInfo],
+    facts: Sequence[EnrollmentFacts],
+    anonymous: Sequence[AnonymousParticipantsReport] = (),
+    activities: Sequence[ActivityRecord] = (),
+    finances: Sequence[FinanceRecord] = (),
+    only_intervention: str | None = None,
+) -> dict[str, Any]:
+    """The answer's interventions and total with their measures as Count and Statistic
+    leaves, before disclosure control."""
     counted = [f for f in st.countable(facts) if f.association_id == association_id]
     chosen = _chosen(interventions, counted, anonymous, activities, period, only_intervention)
-    facts_of = {
-        i.intervention_id: [f for f in counted if f.intervention_id == i.intervention_id]
-        for i in chosen
-    }
+    facts_of: dict[str, list[EnrollmentFacts]] = {i.intervention_id: [] for i in chosen}
+    for f in counted:
+        group = facts_of.get(f.intervention_id)
+        if group is not None:
+            group.append(f)
     everyone = [f for group in facts_of.values() for f in group]
     individual = frozenset(
         i.intervention_id for i in chosen if i.kind == InterventionKind.INDIVIDUAL
     )
     municipalities = st.municipality_codes(st.active(everyone, period))
     context = Context(period, rules, municipalities, anonymous, activities, finances, individual)
-    tree = {
+    return {
         "interventions": [_entry(i, facts_of[i.intervention_id], context) for i in chosen],
         "total": {"measures": measures_for(everyone, context, list(facts_of), total=True)},
     }
-    return _rendered(association_id, period, as_of, rules, tree)
 
 
 def _rendered(
