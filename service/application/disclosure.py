@@ -89,28 +89,32 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> dict[int, 
     relations = _Relations(measured, rules)
     links = _links(measured, statistics)
     cells = relations.statistic_cells()
-    # Same result as completing every relation, in order, until nothing changes — but a
-    # relation is looked at only once one of its members is hidden (before that, completing
-    # it does nothing), and after the first pass only those with a member hidden since.
-    touched = bytearray(relations.count)
-    for n in hidden:
-        for number in relations.member_of(n):
-            touched[number] = 1
+    # Same result as completing every relation, in order, until nothing changes. But how
+    # many terms of each relation are hidden, and whether its total is, is kept up to date,
+    # so only a relation with exactly one hidden member is completed (for any other,
+    # completing does nothing); and after the first pass only those with a member hidden
+    # since are looked at.
+    hidden_terms = [0] * relations.count
+    hidden_total = bytearray(relations.count)
+    any_single_term = relations.any_single_term
+    relations.count_hidden(hidden, hidden_terms, hidden_total)
     pending: Iterable[int] = range(relations.count)
     while True:
         seen = len(hidden)
         for number in pending:
-            if touched[number] and _complete(relations.relation(number), counts, hidden):
-                for other in relations.member_of(next(reversed(hidden))):
-                    touched[other] = 1
+            terms = hidden_terms[number]
+            if (
+                terms + hidden_total[number] == 1 or (terms == 1 and any_single_term[number])
+            ) and _complete(relations.relation(number), counts, hidden):
+                relations.count_hidden((next(reversed(hidden)),), hidden_terms, hidden_total)
+        completed = len(hidden)
         _hide_statistics(leaves, statistics, links, cells, hidden)
         # `hidden` only grows, in insertion order: the new keys are its tail.
-        changed = list(islice(hidden, seen, None))
-        if not changed:
+        relations.count_hidden(islice(hidden, completed, None), hidden_terms, hidden_total)
+        if len(hidden) == seen:
             return hidden
-        pending = sorted({number for n in changed for number in relations.member_of(n)})
-        for number in pending:
-            touched[number] = 1
+        changed = islice(hidden, seen, None)
+        pending = sorted({number for n in changed for number in relations.memberships(n)})
 
 
 def measure_roots(tree: Mapping[str, Any]) -> list[tuple[Pointer, Mapping[str, Any]]]:
@@ -159,33 +163,39 @@ class _Within:
     """The relations and statistic cells of one measures object, by its own leaf numbers."""
 
     relations: list[NumberedRelation]
-    # The relations each leaf is a member of.
-    member_of: dict[int, list[int]]
+    any_single_term: bytes
+    # For each leaf, the relations it is a term of, and those it is the total of.
+    terms_of: list[list[int]]
+    totals_of: list[list[int]]
     statistic_cells: list[tuple[int, int, int]]
 
     @classmethod
     def of(cls, layout: Layout, measures: Mapping[str, Any], rules: ReportingRules) -> _Within:
         number = layout.number
         relations: list[NumberedRelation] = []
-        member_of: dict[int, list[int]] = {}
+        terms_of: list[list[int]] = [[] for _ in layout.pointers]
+        totals_of: list[list[int]] = [[] for _ in layout.pointers]
         for relation in relations_within((), measures, rules):
             # A member the tree does not have is never hidden: leaving it out changes nothing.
             terms = tuple(number[t] for t in relation.terms if t in number)
             total = None if relation.total is None else number.get(relation.total)
-            for member in (*terms, *(() if total is None else (total,))):
-                member_of.setdefault(member, []).append(len(relations))
+            for term in terms:
+                terms_of[term].append(len(relations))
+            if total is not None:
+                totals_of[total].append(len(relations))
             relations.append((relation.rule, terms, total, relation.any_single_term))
+        any_single_term = bytes(r[3] for r in relations)
         cells = [(number[t], number[f], number[m]) for t, f, m in _cells(measures, (), Statistic)]
-        return cls(relations, member_of, cells)
+        return cls(relations, any_single_term, terms_of, totals_of, cells)
 
 
 class _Relations:
     """The relations of an answer by leaf numbers, in the order they are completed: those
     within each measures object, object by object, then those across objects.
 
-    An answer has thousands, most of which are never looked at (no member is hidden), and
-    its measures objects share a few shapes; so each is decoded from its shape when asked
-    for, not built for every object up front.
+    An answer has thousands, most of which are never completed, and its measures objects
+    share a few shapes; so a relation is decoded from its shape when it is completed, not
+    built for every object up front.
     """
 
     def __init__(self, measured: MeasuredLeaves, rules: ReportingRules) -> None:
@@ -222,16 +232,12 @@ class _Relations:
             self.across.append(shared[layout])
         self.across_start = count
         self.count = count + len(self.summed)
-        self.decoded: dict[int, NumberedRelation] = {}
+        self.any_single_term = b"".join(w.any_single_term for w in self.within) + bytes(
+            len(self.summed)
+        )
 
     def relation(self, number: int) -> NumberedRelation:
         """Relation `number`, by the answer's leaf numbers."""
-        found = self.decoded.get(number)
-        if found is None:
-            found = self.decoded[number] = self._decode(number)
-        return found
-
-    def _decode(self, number: int) -> NumberedRelation:
         measured = self.measured
         if number >= self.across_start:
             at_total = self.summed[number - self.across_start]
@@ -257,16 +263,41 @@ class _Relations:
             any_single_term,
         )
 
-    def member_of(self, leaf: int) -> list[int]:
+    def memberships(self, leaf: int) -> list[int]:
         """The relations a leaf is a member of."""
         scope = self.measured.scope_of(leaf)
         local = leaf - self.measured.offsets[scope]
-        start = self.starts[scope]
-        found = [start + k for k in self.within[scope].member_of.get(local, ())]
+        start, within = self.starts[scope], self.within[scope]
+        found = [start + k for k in (*within.terms_of[local], *within.totals_of[local])]
         across = self.across[scope][local]
         if across is not None:
             found.append(self.across_start + across)
         return found
+
+    def count_hidden(
+        self, leaves: Iterable[int], hidden_terms: list[int], hidden_total: bytearray
+    ) -> None:
+        """Count newly hidden leaves in the relations they are members of: per relation, how
+        many of its terms are hidden and whether its total is."""
+        offsets, starts, within, across = (
+            self.measured.offsets, self.starts, self.within, self.across
+        )  # fmt: skip
+        total_scope, across_start = self.total_scope, self.across_start
+        for leaf in leaves:
+            scope = bisect_right(offsets, leaf) - 1
+            local = leaf - offsets[scope]
+            start, relations = starts[scope], within[scope]
+            for k in relations.terms_of[local]:
+                hidden_terms[start + k] += 1
+            for k in relations.totals_of[local]:
+                hidden_total[start + k] = 1
+            k_across = across[scope][local]
+            if k_across is None:
+                continue
+            if scope == total_scope:
+                hidden_total[across_start + k_across] = 1
+            else:
+                hidden_terms[across_start + k_across] += 1
 
     def statistic_cells(self) -> list[tuple[int, int, int]]:
         """The (total, female, male) leaves of every cell of statistics, object by object."""
