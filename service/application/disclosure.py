@@ -35,6 +35,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from operator import attrgetter
 from typing import Any
 
 from service.application.leaf_layout import Layout, MeasuredLeaves
@@ -83,11 +84,18 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> dict[int, 
     if limit <= 0:
         return {}
     leaves = measured.leaves
-    counts = [leaf.value if isinstance(leaf, Count) else 0 for leaf in leaves]
-    statistics = [n for n, leaf in enumerate(leaves) if isinstance(leaf, Statistic)]
+    statistics = [
+        offset + n
+        for layout, offset in zip(measured.layouts, measured.offsets, strict=True)
+        for n in layout.statistics
+    ]
+    # Every leaf's value, then 0 for statistics: the counts, few steps per leaf.
+    counts = list(map(attrgetter("value"), leaves))
+    for n in statistics:
+        counts[n] = 0
     hidden = _primary(leaves, counts, statistics, limit)
     relations = _Relations(measured, rules)
-    links = _links(measured, statistics)
+    links = _links(measured)
     cells = relations.statistic_cells()
     # Same result as completing every relation, in order, until nothing changes. But how
     # many terms of each relation are hidden, and whether its total is, is kept up to date,
@@ -308,15 +316,15 @@ class _Relations:
         ]
 
 
-def _links(measured: MeasuredLeaves, statistics: Sequence[int]) -> dict[int, tuple[int, ...]]:
+def _links(measured: MeasuredLeaves) -> dict[int, tuple[int, ...]]:
     """The leaves (counts) each statistic would give away, by number."""
     links: dict[int, tuple[int, ...]] = {}
     leaves = measured.leaves
-    for n in statistics:
-        scope = measured.scope_of(n)
-        number, offset = measured.layouts[scope].number, measured.offsets[scope]
-        reveals = leaves[n].reveals  # type: ignore[union-attr]
-        links[n] = tuple(number[r] + offset for r in reveals if r in number)
+    for layout, offset in zip(measured.layouts, measured.offsets, strict=True):
+        number = layout.number
+        for n in layout.statistics:
+            reveals = leaves[offset + n].reveals  # type: ignore[union-attr]
+            links[offset + n] = tuple(number[r] + offset for r in reveals if r in number)
     return links
 
 

@@ -12,7 +12,7 @@ same keys.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +69,8 @@ class Layout:
     number: Mapping[Pointer, int]
     # RFC 6901 pointers of the leaves, relative too.
     json_pointers: tuple[str, ...]
+    # The numbers of the Statistic leaves.
+    statistics: tuple[int, ...]
 
     @classmethod
     def of(cls, tree: Any) -> Layout:
@@ -80,6 +82,7 @@ class Layout:
             tuple(type(leaf) for _, leaf in found),
             {at: n for n, at in enumerate(pointers)},
             tuple(json_pointer(at) for at in pointers),
+            tuple(n for n, (_, leaf) in enumerate(found) if isinstance(leaf, Statistic)),
         )
 
 
@@ -129,8 +132,11 @@ class MeasuredLeaves:
         scope = self.scope_of(number)
         return (*self.roots[scope], *self.layouts[scope].pointers[number - self.offsets[scope]])
 
-    def json_pointer(self, number: int) -> str:
-        """The JSON pointer of a leaf in the answer."""
-        scope = self.scope_of(number)
-        relative = self.layouts[scope].json_pointers[number - self.offsets[scope]]
-        return self.json_roots[scope] + relative
+    def json_pointers(self, numbers: Iterable[int]) -> Iterator[tuple[int, str]]:
+        """Leaves in increasing order, each with its JSON pointer in the answer."""
+        scope = 0
+        for number in numbers:
+            while scope + 1 < len(self.offsets) and self.offsets[scope + 1] <= number:
+                scope += 1
+            relative = self.layouts[scope].json_pointers[number - self.offsets[scope]]
+            yield number, self.json_roots[scope] + relative

@@ -19,9 +19,10 @@ Choices the specification leaves open:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from service.application import statistics as st
@@ -35,7 +36,7 @@ from service.application.measures_format import (
     filled,
     mean_and_median,
     plain_counts,
-    published,
+    rounded,
     share,
 )
 from service.domain.codes import InterventionKind
@@ -132,10 +133,7 @@ def _rendered(
     """The answer as JSON-ready values, with disclosure control applied to the tree."""
     measured = MeasuredLeaves.of(measure_roots(tree))
     hidden = hidden_leaves(measured, rules)
-    # The measures objects' leaves in document order, as published: filled in below.
-    values = iter(
-        [None if n in hidden else published(leaf) for n, leaf in enumerate(measured.leaves)]
-    )
+    values = iter(_published(measured, hidden))
     interventions = [
         {**entry, "measures": filled(entry["measures"], values)} for entry in tree["interventions"]
     ]
@@ -149,9 +147,24 @@ def _rendered(
         "total": total,
         # Leaf numbers follow document order, as the list does.
         "suppressed": [
-            {"pointer": measured.json_pointer(n), "rule": hidden[n]} for n in sorted(hidden)
+            {"pointer": pointer, "rule": hidden[n]}
+            for n, pointer in measured.json_pointers(sorted(hidden))
         ],
     }
+
+
+def _published(measured: MeasuredLeaves, hidden: Iterable[int]) -> list[Any]:
+    """The measures objects' leaves in document order, as published: a count as it is, a
+    statistic rounded, None where hidden. (The same as measures_format.published leaf by
+    leaf, in fewer steps: statistics are a fifth of the leaves.)"""
+    leaves = measured.leaves
+    values = list(map(attrgetter("value"), leaves))
+    for layout, offset in zip(measured.layouts, measured.offsets, strict=True):
+        for n in layout.statistics:
+            values[offset + n] = rounded(leaves[offset + n])  # type: ignore[arg-type]
+    for n in hidden:
+        values[n] = None
+    return values
 
 
 def settings(rules: ReportingRules) -> dict[str, Any]:
