@@ -32,7 +32,7 @@ as a system of equations (that needs an auditing solver; the product does not as
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from operator import attrgetter
@@ -410,15 +410,27 @@ def _hide_statistics(
 
 def _cells(
     tree: Any, at: Pointer, kind: type[Count] | type[Statistic]
-) -> Iterator[tuple[Pointer, Pointer, Pointer]]:
+) -> list[tuple[Pointer, Pointer, Pointer]]:
     """The (total, female, male) pointers of every cell of `kind` leaves in a tree."""
+    found: list[tuple[Pointer, Pointer, Pointer]] = []
+    _find_cells(tree, at, kind, found)
+    return found
+
+
+def _find_cells(
+    tree: Any,
+    at: Pointer,
+    kind: type[Count] | type[Statistic],
+    found: list[tuple[Pointer, Pointer, Pointer]],
+) -> None:
     if not isinstance(tree, dict):
         return
     if tree.keys() == CELL_KEYS and all(isinstance(v, kind) for v in tree.values()):
-        yield (*at, COLUMNS[0]), (*at, COLUMNS[1]), (*at, COLUMNS[2])
+        found.append(((*at, COLUMNS[0]), (*at, COLUMNS[1]), (*at, COLUMNS[2])))
         return
     for key, child in tree.items():
-        yield from _cells(child, (*at, key), kind)
+        if isinstance(child, dict):  # only dicts hold cells: no call for leaves
+            _find_cells(child, (*at, key), kind, found)
 
 
 def _at(tree: Mapping[str, Any], path: Pointer) -> Mapping[str, Any]:
