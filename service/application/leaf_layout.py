@@ -22,7 +22,6 @@ from service.application.measures_format import (
     Pointer,
     Statistic,
     json_pointer,
-    leaves,
 )
 
 # The keys and node kinds of a tree in document order: a dict is the tuple of its keys, a
@@ -60,6 +59,18 @@ def _walk(node: Any, shape: list[Any], found: list[Leaf]) -> None:
         shape.append(None)
 
 
+def _with_pointers(node: Any, at: Pointer, found: list[tuple[Pointer, Leaf]]) -> None:
+    # measures_format.leaves as a list (a generator per level costs more here).
+    if isinstance(node, Count | Statistic):
+        found.append((at, node))
+    elif isinstance(node, dict):
+        for key, child in node.items():
+            _with_pointers(child, (*at, key), found)
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            _with_pointers(child, (*at, index), found)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Layout:
     """The leaves of one shape: pointers (relative to the tree), numbered in document order."""
@@ -75,7 +86,8 @@ class Layout:
     @classmethod
     def of(cls, tree: Any) -> Layout:
         """The layout of a tree (only its shape matters)."""
-        found = list(leaves(tree))
+        found: list[tuple[Pointer, Leaf]] = []
+        _with_pointers(tree, (), found)
         pointers = tuple(at for at, _ in found)
         return cls(
             pointers,
