@@ -43,8 +43,12 @@ class Projector:
     def lag(self) -> int:
         """How many recorded events the read models have not applied yet."""
         with read_session(self.store) as session:
-            newest = session.execute(select(func.max(events.c.id))).scalar() or 0
-            return newest - _position(session, lock=False)
+            return self.lag_in(session)
+
+    def lag_in(self, session: Session) -> int:
+        """The lag as seen by a read transaction already open."""
+        newest = session.execute(select(func.max(events.c.id))).scalar() or 0
+        return newest - _position(session, lock=False)
 
     def _apply_one_batch(self) -> int:
         with unit_of_work(self.store) as session:

@@ -9,7 +9,7 @@ from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from service.adapters.rows import naive_utc, row_to_facts
+from service.adapters.rows import FACT_FIELDS, naive_utc, rows_to_facts
 from service.adapters.tables import (
     activities,
     anonymous_reports,
@@ -99,14 +99,14 @@ def enrollment_facts(
 ) -> list[EnrollmentFacts]:
     """Non-voided enrollments active at some point of the period."""
     t = enrollment_versions
-    query = select(t).where(
+    query = select(*(t.c[name] for name in FACT_FIELDS)).where(
         t.c.association_id == association_id,
         _valid_at(t, as_of),
         t.c.voided.is_(False),
         t.c.enrolled_on <= period.end,
         or_(t.c.exited_on.is_(None), t.c.exited_on >= period.start),
     )
-    return [row_to_facts(r) for r in session.execute(query).mappings()]
+    return rows_to_facts(session.execute(query).all())
 
 
 def anonymous_reports_in(

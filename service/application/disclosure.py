@@ -31,11 +31,15 @@ as a system of equations (that needs an auditing solver; the product does not as
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
+from operator import attrgetter
 from typing import Any
 
-from service.application.measures_format import COLUMNS, Count, Pointer, Statistic, leaves
+from service.application.leaf_layout import Layout, MeasuredLeaves
+from service.application.measures_format import COLUMNS, Count, Leaf, Pointer, Statistic
 from service.domain.codes import AGE_BANDS, WORK_OR_STUDIES, ExitReason
 from service.domain.facts import ReportingRules
 
@@ -70,43 +74,55 @@ class Relation:
 
 def suppress(tree: Mapping[str, Any], rules: ReportingRules) -> dict[Pointer, str]:
     """The values of an answer tree to hide, each with the rule that hides it."""
+    measured = MeasuredLeaves.of(measure_roots(tree))
+    return {measured.pointer(n): rule for n, rule in hidden_leaves(measured, rules).items()}
+
+
+def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> dict[int, str]:
+    """The leaves (by number) of an answer's measures objects to hide, with their rules."""
     limit = rules.min_cell_size
     if limit <= 0:
         return {}
-    roots = measure_roots(tree)
-    counts: dict[Pointer, int] = {}
-    statistics: dict[Pointer, Statistic] = {}
-    links: dict[Pointer, tuple[Pointer, ...]] = {}
-    for root, measures in roots:
-        for at, leaf in leaves(measures, root):
-            if isinstance(leaf, Count):
-                counts[at] = leaf.value
-            else:
-                statistics[at] = leaf
-                links[at] = tuple((*root, *r) for r in leaf.reveals)
-    hidden = _primary(counts, statistics, limit)
-    relations = [r for root, m in roots for r in relations_within(root, m, rules)]
-    relations += relations_across(roots)
-    statistic_cells = [cell for root, m in roots for cell in _cells(m, root, Statistic)]
-    # Same result as completing every relation, in order, until nothing changes — but after
-    # the first pass only the relations with a member hidden since are looked at again
-    # (a relation none of whose members changed would do what it did last time: nothing).
-    member_of: dict[Pointer, list[int]] = {}
-    for number, relation in enumerate(relations):
-        total = () if relation.total is None else (relation.total,)
-        for member in (*relation.terms, *total):
-            member_of.setdefault(member, []).append(number)
-    pending: Iterable[int] = range(len(relations))
+    leaves = measured.leaves
+    statistics = [
+        offset + n
+        for layout, offset in zip(measured.layouts, measured.offsets, strict=True)
+        for n in layout.statistics
+    ]
+    # Every leaf's value, then 0 for statistics: the counts, few steps per leaf.
+    counts = list(map(attrgetter("value"), leaves))
+    for n in statistics:
+        counts[n] = 0
+    hidden = _primary(leaves, counts, statistics, limit)
+    relations = _Relations(measured, rules)
+    links = _links(measured)
+    cells = relations.statistic_cells()
+    # Same result as completing every relation, in order, until nothing changes. But how
+    # many terms of each relation are hidden, and whether its total is, is kept up to date,
+    # so only a relation with exactly one hidden member is completed (for any other,
+    # completing does nothing); and after the first pass only those with a member hidden
+    # since are looked at.
+    hidden_terms = [0] * relations.count
+    hidden_total = bytearray(relations.count)
+    any_single_term = relations.any_single_term
+    relations.count_hidden(hidden, hidden_terms, hidden_total)
+    pending: Iterable[int] = range(relations.count)
     while True:
         seen = len(hidden)
         for number in pending:
-            _complete(relations[number], counts, hidden)
-        _hide_statistics(statistics, links, statistic_cells, hidden)
+            terms = hidden_terms[number]
+            if (
+                terms + hidden_total[number] == 1 or (terms == 1 and any_single_term[number])
+            ) and _complete(relations.relation(number), counts, hidden):
+                relations.count_hidden((next(reversed(hidden)),), hidden_terms, hidden_total)
+        completed = len(hidden)
+        _hide_statistics(leaves, statistics, links, cells, hidden)
         # `hidden` only grows, in insertion order: the new keys are its tail.
-        changed = list(hidden)[seen:]
-        if not changed:
+        relations.count_hidden(islice(hidden, completed, None), hidden_terms, hidden_total)
+        if len(hidden) == seen:
             return hidden
-        pending = sorted({n for at in changed for n in member_of.get(at, ())})
+        changed = islice(hidden, seen, None)
+        pending = sorted({number for n in changed for number in relations.memberships(n)})
 
 
 def measure_roots(tree: Mapping[str, Any]) -> list[tuple[Pointer, Mapping[str, Any]]]:
@@ -146,15 +162,170 @@ def relations_within(
     return relations
 
 
-def relations_across(roots: Sequence[tuple[Pointer, Mapping[str, Any]]]) -> list[Relation]:
-    """Each count of the association total = the sum of that count over the interventions."""
-    parts = [root for root, _ in roots if root != TOTAL_ROOT]
-    total = next(m for root, m in roots if root == TOTAL_ROOT)
-    return [
-        Relation("complementary_total", tuple((*r, *at) for r in parts), (*TOTAL_ROOT, *at))
-        for at, leaf in leaves(total)
-        if isinstance(leaf, Count) and at[0] not in NOT_SUMMED_OVER_INTERVENTIONS
-    ]
+# A relation by leaf numbers: (rule, terms, total or None, any_single_term).
+NumberedRelation = tuple[str, tuple[int, ...], int | None, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class _Within:
+    """The relations and statistic cells of one measures object, by its own leaf numbers."""
+
+    relations: list[NumberedRelation]
+    any_single_term: bytes
+    # For each leaf, the relations it is a term of, and those it is the total of.
+    terms_of: list[list[int]]
+    totals_of: list[list[int]]
+    statistic_cells: list[tuple[int, int, int]]
+
+    @classmethod
+    def of(cls, layout: Layout, measures: Mapping[str, Any], rules: ReportingRules) -> _Within:
+        number = layout.number
+        relations: list[NumberedRelation] = []
+        terms_of: list[list[int]] = [[] for _ in layout.pointers]
+        totals_of: list[list[int]] = [[] for _ in layout.pointers]
+        for relation in relations_within((), measures, rules):
+            # A member the tree does not have is never hidden: leaving it out changes nothing.
+            terms = tuple(number[t] for t in relation.terms if t in number)
+            total = None if relation.total is None else number.get(relation.total)
+            for term in terms:
+                terms_of[term].append(len(relations))
+            if total is not None:
+                totals_of[total].append(len(relations))
+            relations.append((relation.rule, terms, total, relation.any_single_term))
+        any_single_term = bytes(r[3] for r in relations)
+        cells = [(number[t], number[f], number[m]) for t, f, m in _cells(measures, (), Statistic)]
+        return cls(relations, any_single_term, terms_of, totals_of, cells)
+
+
+class _Relations:
+    """The relations of an answer by leaf numbers, in the order they are completed: those
+    within each measures object, object by object, then those across objects.
+
+    An answer has thousands, most of which are never completed, and its measures objects
+    share a few shapes; so a relation is decoded from its shape when it is completed, not
+    built for every object up front.
+    """
+
+    def __init__(self, measured: MeasuredLeaves, rules: ReportingRules) -> None:
+        self.measured = measured
+        of_shape: dict[Layout, _Within] = {}
+        self.within: list[_Within] = []
+        self.starts: list[int] = []
+        count = 0
+        for layout, tree in zip(measured.layouts, measured.trees, strict=True):
+            within = of_shape.get(layout)
+            if within is None:
+                within = of_shape[layout] = _Within.of(layout, tree, rules)
+            self.within.append(within)
+            self.starts.append(count)
+            count += len(within.relations)
+        # Across: one relation per summed count of the total, in its document order.
+        self.total_scope = measured.roots.index(TOTAL_ROOT)
+        total = measured.layouts[self.total_scope]
+        self.summed = [
+            n
+            for n, at in enumerate(total.pointers)
+            if total.kinds[n] is Count and at[0] not in NOT_SUMMED_OVER_INTERVENTIONS
+        ]
+        across_of = {total.pointers[n]: k for k, n in enumerate(self.summed)}
+        # For each measures object, leaf → its relation across (None: in none).
+        shared: dict[Layout, list[int | None]] = {}
+        self.across: list[list[int | None]] = []
+        for scope, layout in enumerate(measured.layouts):
+            if scope == self.total_scope:
+                self.across.append([across_of.get(at) for at in layout.pointers])
+                continue
+            if layout not in shared:
+                shared[layout] = [across_of.get(at) for at in layout.pointers]
+            self.across.append(shared[layout])
+        self.across_start = count
+        self.count = count + len(self.summed)
+        self.any_single_term = b"".join(w.any_single_term for w in self.within) + bytes(
+            len(self.summed)
+        )
+
+    def relation(self, number: int) -> NumberedRelation:
+        """Relation `number`, by the answer's leaf numbers."""
+        measured = self.measured
+        if number >= self.across_start:
+            at_total = self.summed[number - self.across_start]
+            at = measured.layouts[self.total_scope].pointers[at_total]
+            terms = tuple(
+                layout.number[at] + offset
+                for scope, (layout, offset) in enumerate(
+                    zip(measured.layouts, measured.offsets, strict=True)
+                )
+                if scope != self.total_scope and at in layout.number
+            )
+            total_at = at_total + measured.offsets[self.total_scope]
+            return ("complementary_total", terms, total_at, False)
+        scope = bisect_right(self.starts, number) - 1
+        rule, terms, total, any_single_term = self.within[scope].relations[
+            number - self.starts[scope]
+        ]
+        offset = measured.offsets[scope]
+        return (
+            rule,
+            tuple(t + offset for t in terms),
+            None if total is None else total + offset,
+            any_single_term,
+        )
+
+    def memberships(self, leaf: int) -> list[int]:
+        """The relations a leaf is a member of."""
+        scope = self.measured.scope_of(leaf)
+        local = leaf - self.measured.offsets[scope]
+        start, within = self.starts[scope], self.within[scope]
+        found = [start + k for k in (*within.terms_of[local], *within.totals_of[local])]
+        across = self.across[scope][local]
+        if across is not None:
+            found.append(self.across_start + across)
+        return found
+
+    def count_hidden(
+        self, leaves: Iterable[int], hidden_terms: list[int], hidden_total: bytearray
+    ) -> None:
+        """Count newly hidden leaves in the relations they are members of: per relation, how
+        many of its terms are hidden and whether its total is."""
+        offsets, starts, within, across = (
+            self.measured.offsets, self.starts, self.within, self.across
+        )  # fmt: skip
+        total_scope, across_start = self.total_scope, self.across_start
+        for leaf in leaves:
+            scope = bisect_right(offsets, leaf) - 1
+            local = leaf - offsets[scope]
+            start, relations = starts[scope], within[scope]
+            for k in relations.terms_of[local]:
+                hidden_terms[start + k] += 1
+            for k in relations.totals_of[local]:
+                hidden_total[start + k] = 1
+            k_across = across[scope][local]
+            if k_across is None:
+                continue
+            if scope == total_scope:
+                hidden_total[across_start + k_across] = 1
+            else:
+                hidden_terms[across_start + k_across] += 1
+
+    def statistic_cells(self) -> list[tuple[int, int, int]]:
+        """The (total, female, male) leaves of every cell of statistics, object by object."""
+        return [
+            (t + offset, f + offset, m + offset)
+            for within, offset in zip(self.within, self.measured.offsets, strict=True)
+            for t, f, m in within.statistic_cells
+        ]
+
+
+def _links(measured: MeasuredLeaves) -> dict[int, tuple[int, ...]]:
+    """The leaves (counts) each statistic would give away, by number."""
+    links: dict[int, tuple[int, ...]] = {}
+    leaves = measured.leaves
+    for layout, offset in zip(measured.layouts, measured.offsets, strict=True):
+        number = layout.number
+        for n in layout.statistics:
+            reveals = leaves[offset + n].reveals  # type: ignore[union-attr]
+            links[offset + n] = tuple(number[r] + offset for r in reveals if r in number)
+    return links
 
 
 def _sums(rules: ReportingRules) -> list[tuple[Pointer, list[Pointer]]]:
@@ -180,62 +351,86 @@ def _sums(rules: ReportingRules) -> list[tuple[Pointer, list[Pointer]]]:
 
 
 def _primary(
-    counts: Mapping[Pointer, int], statistics: Mapping[Pointer, Statistic], limit: int
-) -> dict[Pointer, str]:
+    leaves: Sequence[Leaf], counts: Sequence[int], statistics: Sequence[int], limit: int
+) -> dict[int, str]:
     """Small counts, and statistics over few persons."""
-    hidden = {at: "min_cell_size" for at, value in counts.items() if 0 < value < limit}
-    for at, statistic in statistics.items():
-        if statistic.value is not None and statistic.base < limit:
-            hidden[at] = "small_base"
+    hidden = {n: "min_cell_size" for n, value in enumerate(counts) if 0 < value < limit}
+    for n in statistics:
+        statistic = leaves[n]
+        if statistic.value is not None and statistic.base < limit:  # type: ignore[union-attr]
+            hidden[n] = "small_base"
     return hidden
 
 
-def _complete(
-    relation: Relation, counts: Mapping[Pointer, int], hidden: dict[Pointer, str]
-) -> None:
-    """Hide another member of a relation that has exactly one hidden member."""
-    hidden_terms = sum(t in hidden for t in relation.terms)
-    total_hidden = relation.total is not None and relation.total in hidden
+def _complete(relation: NumberedRelation, counts: Sequence[int], hidden: dict[int, str]) -> bool:
+    """Hide another member of a relation that has exactly one hidden member; True if so."""
+    rule, terms, total, any_single_term = relation
+    hidden_terms = 0
+    for t in terms:
+        if t in hidden:
+            hidden_terms += 1
+    total_hidden = total is not None and total in hidden
     single = hidden_terms + total_hidden == 1
-    if not (single or (relation.any_single_term and hidden_terms == 1)):
-        return
-    visible = [t for t in relation.terms if t not in hidden and counts.get(t, 0) > 0]
-    if visible:
-        hidden[min(visible, key=lambda t: counts[t])] = relation.rule
-    elif relation.total is not None and not total_hidden and counts.get(relation.total, 0) > 0:
-        hidden[relation.total] = relation.rule
+    if not (single or (any_single_term and hidden_terms == 1)):
+        return False
+    # The smallest non-zero visible term, the first on a tie; else the sum.
+    smallest = None
+    for t in terms:
+        if t not in hidden and counts[t] > 0 and (smallest is None or counts[t] < counts[smallest]):
+            smallest = t
+    if smallest is not None:
+        hidden[smallest] = rule
+        return True
+    if total is not None and not total_hidden and counts[total] > 0:
+        hidden[total] = rule
+        return True
+    return False
 
 
 def _hide_statistics(
-    statistics: Mapping[Pointer, Statistic],
-    links: Mapping[Pointer, tuple[Pointer, ...]],
-    cells: Sequence[tuple[Pointer, Pointer, Pointer]],
-    hidden: dict[Pointer, str],
+    leaves: Sequence[Leaf],
+    statistics: Sequence[int],
+    links: Mapping[int, tuple[int, ...]],
+    cells: Sequence[tuple[int, int, int]],
+    hidden: dict[int, str],
 ) -> None:
     """Hide statistics that give away hidden counts, then complete their sex cells."""
-    for at, statistic in statistics.items():
-        visible = at not in hidden and statistic.value is not None
-        if visible and any(link in hidden for link in links[at]):
-            hidden[at] = "derived_from_suppressed"
+    for n in statistics:
+        if n in hidden or leaves[n].value is None:
+            continue
+        if any(link in hidden for link in links[n]):
+            hidden[n] = "derived_from_suppressed"
     for total, female, male in cells:
         if total in hidden or (female in hidden) == (male in hidden):
             continue
         other = male if female in hidden else female
-        if statistics[other].value is not None:
+        if leaves[other].value is not None:
             hidden[other] = "complementary_sex"
 
 
 def _cells(
     tree: Any, at: Pointer, kind: type[Count] | type[Statistic]
-) -> Iterator[tuple[Pointer, Pointer, Pointer]]:
+) -> list[tuple[Pointer, Pointer, Pointer]]:
     """The (total, female, male) pointers of every cell of `kind` leaves in a tree."""
+    found: list[tuple[Pointer, Pointer, Pointer]] = []
+    _find_cells(tree, at, kind, found)
+    return found
+
+
+def _find_cells(
+    tree: Any,
+    at: Pointer,
+    kind: type[Count] | type[Statistic],
+    found: list[tuple[Pointer, Pointer, Pointer]],
+) -> None:
     if not isinstance(tree, dict):
         return
     if tree.keys() == CELL_KEYS and all(isinstance(v, kind) for v in tree.values()):
-        yield (*at, COLUMNS[0]), (*at, COLUMNS[1]), (*at, COLUMNS[2])
+        found.append(((*at, COLUMNS[0]), (*at, COLUMNS[1]), (*at, COLUMNS[2])))
         return
     for key, child in tree.items():
-        yield from _cells(child, (*at, key), kind)
+        if isinstance(child, dict):  # only dicts hold cells: no call for leaves
+            _find_cells(child, (*at, key), kind, found)
 
 
 def _at(tree: Mapping[str, Any], path: Pointer) -> Mapping[str, Any]:

@@ -3,7 +3,7 @@
 Disclosure control (product.md §7) must know how many persons every mean, median and share
 was computed over, and which published counts it would give away, so measures are built as
 trees (dicts and lists, shaped like the JSON they become) with `Count` and `Statistic`
-leaves. Only `render` turns them into numbers: rounded, or null where suppressed. Rounding
+leaves. Only `render` (or `filled`) turns them into numbers: rounded, or null where suppressed. Rounding
 happens nowhere else: shares to 4 decimals, means to 1, medians exact (an int when whole,
 else x.5), amounts of money to whole kronor.
 """
@@ -63,12 +63,29 @@ def by_sex(selection: Sequence[EnrollmentFacts]) -> dict[str, list[EnrollmentFac
     return columns
 
 
+# Counts are immutable, so the small ones (nearly all) are made once and shared.
+_SMALL_COUNTS = tuple(Count(n) for n in range(1024))
+TOTAL, FEMALE, MALE = COLUMNS
+
+
+def count_of(value: int) -> Count:
+    """A Count leaf of a value."""
+    return _SMALL_COUNTS[value] if 0 <= value < len(_SMALL_COUNTS) else Count(value)
+
+
 def counts(grouping: Sequence[EnrollmentFacts] | Mapping[str, Any]) -> dict[str, Any]:
     """Count cells for a selection, or for every group of a (nested) grouping, keys kept."""
-    if isinstance(grouping, Mapping):
+    # A list is never a Mapping: tell the common case apart without the slower ABC check.
+    if not isinstance(grouping, list) and isinstance(grouping, Mapping):
         return {key: counts(group) for key, group in grouping.items()}
+    if not grouping:
+        return {TOTAL: _SMALL_COUNTS[0], FEMALE: _SMALL_COUNTS[0], MALE: _SMALL_COUNTS[0]}
     sexes = [f.sex for f in grouping]
-    return {"total": Count(len(sexes)), **{sex: Count(sexes.count(sex)) for sex in COLUMNS[1:]}}
+    return {
+        TOTAL: count_of(len(sexes)),
+        FEMALE: count_of(sexes.count(FEMALE)),
+        MALE: count_of(sexes.count(MALE)),
+    }
 
 
 def share(
@@ -113,7 +130,7 @@ def mean_and_median(
 
 def plain_counts(values: Mapping[str, int]) -> dict[str, Count]:
     """Reported counts (not built from enrollments), as Count leaves."""
-    return {key: Count(value) for key, value in values.items()}
+    return {key: count_of(value) for key, value in values.items()}
 
 
 def leaves(tree: Any, at: Pointer = ()) -> Iterator[tuple[Pointer, Leaf]]:
@@ -150,17 +167,33 @@ def half_up(value: float, places: int) -> float:
     return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
 
 
-def render(tree: Any, hidden: Mapping[Pointer, str], at: Pointer = ()) -> Any:
-    """The tree as JSON-ready values; leaves in `hidden` become None."""
-    if isinstance(tree, Count):
-        return None if at in hidden else tree.value
-    if isinstance(tree, Statistic):
-        return None if at in hidden else rounded(tree)
+def published(leaf: Leaf) -> float | int | None:
+    """A leaf's value as published, when it is not hidden."""
+    return leaf.value if isinstance(leaf, Count) else rounded(leaf)
+
+
+def filled(tree: Any, values: Iterator[Any]) -> Any:
+    """The tree as JSON-ready values, its leaves taken in document order from `values`."""
     if isinstance(tree, dict):
-        return {key: render(child, hidden, (*at, key)) for key, child in tree.items()}
+        filled_in = {}
+        for key, child in tree.items():
+            kind = type(child)
+            # Leaves are most nodes: no call for them.
+            filled_in[key] = (
+                next(values) if kind is Count or kind is Statistic else filled(child, values)
+            )
+        return filled_in
+    if isinstance(tree, Count | Statistic):
+        return next(values)
     if isinstance(tree, list):
-        return [render(child, hidden, (*at, index)) for index, child in enumerate(tree)]
+        return [filled(child, values) for child in tree]
     return tree
+
+
+def render(tree: Any, hidden: Mapping[Pointer, str]) -> Any:
+    """The tree as JSON-ready values; leaves in `hidden` become None."""
+    values = [None if at in hidden else published(leaf) for at, leaf in leaves(tree)]
+    return filled(tree, iter(values))
 
 
 def json_pointer(pointer: Pointer) -> str:

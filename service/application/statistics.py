@@ -10,7 +10,8 @@ removed by `countable`.
 from __future__ import annotations
 
 import statistics as pystats
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from service.domain.calendar import add_months
 from service.domain.codes import (
@@ -94,7 +95,7 @@ def completed_exits(facts: Facts, period: Period, months: int) -> list[Enrollmen
 
 def exits_by_reason(completed: Facts) -> Groups:
     """Completed exits per exit reason, every reason listed; early dropouts are not in it."""
-    return {r.value: [f for f in completed if f.exit_reason == r.value] for r in ExitReason}
+    return _grouped(completed, [r.value for r in ExitReason], lambda f: f.exit_reason)
 
 
 def to_work_or_studies(completed: Facts) -> list[EnrollmentFacts]:
@@ -163,20 +164,15 @@ def support_at_exit(fact: EnrollmentFacts) -> frozenset[str]:
 
 def support_at_enrollment(active_facts: Facts) -> Groups:
     """Active participants per support code at enrollment (several each; `unknown` if none)."""
-    return {
-        code: [f for f in active_facts if code in support_codes(f.support_at_enrollment)]
-        for code in SUPPORT_KEYS
-    }
+    return _grouped_by_codes(active_facts, lambda f: support_codes(f.support_at_enrollment))
 
 
 def support_before_after(completed: Facts) -> dict[str, Groups]:
     """Over completed exits: per support code, who had it at enrollment and who at exit."""
     at_enrollment = support_at_enrollment(completed)
+    at_exit = _grouped_by_codes(completed, lambda f: support_codes(support_at_exit(f)))
     return {
-        code: {
-            "at_enrollment": at_enrollment[code],
-            "at_exit": [f for f in completed if code in support_codes(support_at_exit(f))],
-        }
+        code: {"at_enrollment": at_enrollment[code], "at_exit": at_exit[code]}
         for code in SUPPORT_KEYS
     }
 
@@ -198,7 +194,7 @@ def by_age_group(selection: Facts, youth_max_age: int) -> Groups:
 
 def education(active_facts: Facts) -> Groups:
     """Active participants per education level (SUN), every level listed."""
-    return {e.value: [f for f in active_facts if f.education == e.value] for e in Education}
+    return _grouped(active_facts, [e.value for e in Education], lambda f: f.education)
 
 
 def municipality_codes(active_facts: Facts) -> list[str]:
@@ -209,10 +205,31 @@ def municipality_codes(active_facts: Facts) -> list[str]:
 
 def municipality(active_facts: Facts, codes: Sequence[str]) -> Groups:
     """Active participants per municipality code; `unknown` where none was given."""
-    return {
-        code: [f for f in active_facts if (f.municipality or UNKNOWN_MUNICIPALITY) == code]
-        for code in codes
-    }
+    return _grouped(active_facts, codes, lambda f: f.municipality or UNKNOWN_MUNICIPALITY)
+
+
+def _grouped(facts: Facts, keys: Sequence[str], key_of: Callable[[EnrollmentFacts], Any]) -> Groups:
+    """The facts under their key, every key listed (in order); a fact of no listed key is
+    in no group. One pass over the facts, not one per key."""
+    groups: Groups = {key: [] for key in keys}
+    for f in facts:
+        group = groups.get(key_of(f))
+        if group is not None:
+            group.append(f)
+    return groups
+
+
+def _grouped_by_codes(
+    facts: Facts, codes_of: Callable[[EnrollmentFacts], frozenset[str]]
+) -> Groups:
+    """The facts under each of their support codes, every code of SUPPORT_KEYS listed."""
+    groups: Groups = {code: [] for code in SUPPORT_KEYS}
+    for f in facts:
+        for code in codes_of(f):
+            group = groups.get(code)
+            if group is not None:
+                group.append(f)
+    return groups
 
 
 def unique_participants(active_facts: Facts) -> list[EnrollmentFacts]:

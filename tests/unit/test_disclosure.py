@@ -11,8 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
 from service.application.disclosure import suppress
-from service.application.measures_format import Count, Kind, Statistic
-from service.application.statistics_answer import build_statistics_answer
+from service.application.measures_format import (
+    Count,
+    Kind,
+    Statistic,
+    json_pointer,
+    leaves,
+    render,
+)
+from service.application.statistics_answer import build_statistics_answer, statistics_tree
 from service.domain.codes import Education, ExitReason, Support
 from service.domain.facts import (
     ActivityRecord,
@@ -22,6 +29,7 @@ from service.domain.facts import (
     Period,
     ReportingRules,
 )
+from tests import reference_disclosure
 
 RULES = ReportingRules(min_cell_size=5)
 
@@ -229,17 +237,20 @@ def scenarios(draw: hs.DrawFn) -> tuple[list[EnrollmentFacts], ReportingRules]:
     return facts, rules
 
 
+def inputs(facts: list[EnrollmentFacts], rules: ReportingRules) -> dict[str, Any]:
+    return {
+        "association_id": "forbund",
+        "period": PERIOD,
+        "rules": rules,
+        "interventions": INTERVENTIONS,
+        "facts": facts,
+        "anonymous": [AnonymousParticipantsReport("alfa", PERIOD.start, PERIOD.end, 3, 7, 1)],
+        "activities": [ActivityRecord("beta", date(2023, 5, 1), "Forum", {"af": 2, "kommun": 9})],
+    }
+
+
 def answer(facts: list[EnrollmentFacts], rules: ReportingRules) -> dict[str, Any]:
-    return build_statistics_answer(
-        association_id="forbund",
-        period=PERIOD,
-        as_of=None,
-        rules=rules,
-        interventions=INTERVENTIONS,
-        facts=facts,
-        anonymous=[AnonymousParticipantsReport("alfa", PERIOD.start, PERIOD.end, 3, 7, 1)],
-        activities=[ActivityRecord("beta", date(2023, 5, 1), "Forum", {"af": 2, "kommun": 9})],
-    )
+    return build_statistics_answer(**inputs(facts, rules), as_of=None)
 
 
 def get(tree: Any, path: tuple[Any, ...]) -> Any:
@@ -341,3 +352,26 @@ def test_a_visible_share_has_its_count_and_divisor_visible(
             if measures["share_to_goal"][column] is not None and rules.min_cell_size:
                 assert measures["to_goal"][column] is not None
                 assert measures["completed_exits"][column] >= rules.min_cell_size
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), hs.sampled_from([None, "alfa", "gamma"]))
+def test_the_same_values_are_hidden_as_by_the_reference(
+    scenario: tuple[list[EnrollmentFacts], ReportingRules], only: str | None
+) -> None:
+    """Leaf numbering only makes disclosure control faster: it hides what the pointer-by-
+    pointer reading of §7 hides, with the same rules, in the same order."""
+    facts, rules = scenario
+    given_inputs = inputs(facts, rules) | {"only_intervention": only}
+    tree = statistics_tree(**given_inputs)
+    expected = reference_disclosure.suppress(tree, rules)
+    assert list(suppress(tree, rules).items()) == list(expected.items())
+    shown = build_statistics_answer(**given_inputs, as_of=None)
+    assert shown["suppressed"] == [
+        {"pointer": json_pointer(at), "rule": expected[at]}
+        for at, _ in leaves(tree)
+        if at in expected
+    ]
+    rendered = render(tree, expected)
+    assert shown["interventions"] == rendered["interventions"]
+    assert shown["total"] == rendered["total"]

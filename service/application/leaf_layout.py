@@ -1,0 +1,154 @@
+"""Leaf numbers: where the leaves of a measures tree are, derived once per shape.
+
+An answer has some 13,000 leaves in one measures object per intervention and one for the
+total, and those objects have (almost always) the same keys. Disclosure control and
+rendering therefore work on leaf numbers — positions in document order — instead of
+building and hashing a pointer per leaf; the pointers, and what depends only on them,
+are derived once for each distinct shape. A shape holds the keys and the kind of every
+node, never a number, so two answers share a layout exactly when their trees have the
+same keys.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from service.application.measures_format import (
+    Count,
+    Leaf,
+    Pointer,
+    Statistic,
+    json_pointer,
+)
+
+# The keys and node kinds of a tree in document order: a dict is the tuple of its keys, a
+# list its length, a leaf its class, anything else (a name, the number of activities) None.
+Shape = tuple[Any, ...]
+
+
+def flatten(tree: Any) -> tuple[Shape, list[Leaf]]:
+    """The shape of a tree and its Count and Statistic leaves, in document order."""
+    shape: list[Any] = []
+    found: list[Leaf] = []
+    _walk(tree, shape, found)
+    return tuple(shape), found
+
+
+def _walk(node: Any, shape: list[Any], found: list[Leaf]) -> None:
+    # Same order and the same node kinds as measures_format.leaves and render.
+    if isinstance(node, Count | Statistic):
+        shape.append(type(node))
+        found.append(node)
+    elif isinstance(node, dict):
+        shape.append(tuple(node))
+        for child in node.values():
+            kind = type(child)
+            if kind is Count or kind is Statistic:  # most nodes: no call for them
+                shape.append(kind)
+                found.append(child)
+            else:
+                _walk(child, shape, found)
+    elif isinstance(node, list):
+        shape.append(len(node))
+        for child in node:
+            _walk(child, shape, found)
+    else:
+        shape.append(None)
+
+
+def _with_pointers(node: Any, at: Pointer, found: list[tuple[Pointer, Leaf]]) -> None:
+    # measures_format.leaves as a list (a generator per level costs more here).
+    if isinstance(node, Count | Statistic):
+        found.append((at, node))
+    elif isinstance(node, dict):
+        for key, child in node.items():
+            _with_pointers(child, (*at, key), found)
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            _with_pointers(child, (*at, index), found)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Layout:
+    """The leaves of one shape: pointers (relative to the tree), numbered in document order."""
+
+    pointers: tuple[Pointer, ...]
+    kinds: tuple[type[Leaf], ...]
+    number: Mapping[Pointer, int]
+    # RFC 6901 pointers of the leaves, relative too.
+    json_pointers: tuple[str, ...]
+    # The numbers of the Statistic leaves.
+    statistics: tuple[int, ...]
+
+    @classmethod
+    def of(cls, tree: Any) -> Layout:
+        """The layout of a tree (only its shape matters)."""
+        found: list[tuple[Pointer, Leaf]] = []
+        _with_pointers(tree, (), found)
+        pointers = tuple(at for at, _ in found)
+        return cls(
+            pointers,
+            tuple(type(leaf) for _, leaf in found),
+            {at: n for n, at in enumerate(pointers)},
+            tuple(json_pointer(at) for at in pointers),
+            tuple(n for n, (_, leaf) in enumerate(found) if isinstance(leaf, Statistic)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MeasuredLeaves:
+    """The leaves of an answer's measures objects, numbered across them in their order."""
+
+    roots: tuple[Pointer, ...]
+    trees: tuple[Any, ...]
+    layouts: tuple[Layout, ...]
+    # Leaf n of the answer is leaf n − offsets[i] of measures object i.
+    offsets: tuple[int, ...]
+    leaves: tuple[Leaf, ...]
+    json_roots: tuple[str, ...]
+
+    @classmethod
+    def of(cls, roots: Sequence[tuple[Pointer, Any]]) -> MeasuredLeaves:
+        """Number the leaves of measures objects; one layout per distinct shape."""
+        layouts: list[Layout] = []
+        offsets: list[int] = []
+        found: list[Leaf] = []
+        by_shape: dict[Shape, Layout] = {}
+        for _, tree in roots:
+            shape, leaves_of_tree = flatten(tree)
+            layout = by_shape.get(shape)
+            if layout is None:
+                layout = by_shape[shape] = Layout.of(tree)
+            layouts.append(layout)
+            offsets.append(len(found))
+            found += leaves_of_tree
+        pointers = tuple(r for r, _ in roots)
+        return cls(
+            pointers,
+            tuple(t for _, t in roots),
+            tuple(layouts),
+            tuple(offsets),
+            tuple(found),
+            tuple(json_pointer(r) for r in pointers),
+        )
+
+    def scope_of(self, number: int) -> int:
+        """The measures object a leaf is in."""
+        return bisect_right(self.offsets, number) - 1
+
+    def pointer(self, number: int) -> Pointer:
+        """The pointer of a leaf in the answer."""
+        scope = self.scope_of(number)
+        return (*self.roots[scope], *self.layouts[scope].pointers[number - self.offsets[scope]])
+
+    def json_pointers(self, numbers: Iterable[int]) -> Iterator[tuple[int, str]]:
+        """Leaves in increasing order, each with its JSON pointer in the answer."""
+        scope = 0
+        for number in numbers:
+            while scope + 1 < len(self.offsets) and self.offsets[scope + 1] <= number:
+                scope += 1
+            relative = self.layouts[scope].json_pointers[number - self.offsets[scope]]
+            yield number, self.json_roots[scope] + relative
