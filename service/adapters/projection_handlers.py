@@ -26,6 +26,7 @@ from service.adapters.tables import (
 from service.domain.association import Association
 from service.domain.count_reports import Activity, AnonymousParticipantsReport
 from service.domain.enrollment import Enrollment
+from service.domain.facts import EnrollmentFacts
 from service.domain.intervention import Intervention
 
 Key = tuple[str, ...]
@@ -116,6 +117,9 @@ class BatchWriter:
             intervention_versions, ("association_id", "intervention_id")
         )
         self.associations = _Versioned(association_versions, ("association_id",))
+        # The facts behind each enrollment's newest row: later events of the batch evolve
+        # them directly instead of decoding that row again.
+        self.enrollment_facts: dict[str, EnrollmentFacts] = {}
         self.appends: dict[Table, list[dict[str, Any]]] = {anonymous_reports: [], activities: []}
 
     def preload_enrollments(self, enrollment_ids: list[str]) -> None:
@@ -160,9 +164,13 @@ class BatchWriter:
             rows.clear()
 
     def _enrollment(self, event: Enrollment.Event, at: datetime) -> None:
-        key = (str(event.originator_id),)
-        previous = self.enrollments.latest(self.session, key)
-        facts = event.evolve(row_to_facts(previous) if previous else None)  # type: ignore[arg-type]
+        enrollment_id = str(event.originator_id)
+        facts = self.enrollment_facts.get(enrollment_id)
+        if facts is None:
+            previous = self.enrollments.latest(self.session, (enrollment_id,))
+            facts = row_to_facts(previous) if previous else None
+        facts = event.evolve(facts)  # type: ignore[arg-type]
+        self.enrollment_facts[enrollment_id] = facts
         self.enrollments.add(
             self.session, {**facts_to_row(facts), "version": event.originator_version}, at
         )
