@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from service.adapters.bulk_insert import insert_rows
 from service.adapters.rows import facts_to_row, naive_utc, row_to_facts
 from service.adapters.tables import (
     activities,
@@ -97,8 +98,7 @@ class _Versioned:
                 .values(recorded_to=bindparam("ts"))
             )
             session.connection().execute(stmt, self.closes)
-        if self.inserts:
-            session.connection().execute(insert(self.table), self.inserts)
+        insert_rows(session.connection(), self.table, self.inserts)
         self.closes, self.inserts = [], []
 
     def _remember_db_row(self, row: dict[str, Any]) -> None:
@@ -159,8 +159,7 @@ class BatchWriter:
         for versioned in (self.associations, self.interventions, self.enrollments):
             versioned.flush(self.session)
         for table, rows in self.appends.items():
-            if rows:
-                self.session.connection().execute(insert(table), rows)
+            insert_rows(self.session.connection(), table, rows)
             rows.clear()
 
     def _enrollment(self, event: Enrollment.Event, at: datetime) -> None:
