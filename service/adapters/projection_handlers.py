@@ -45,7 +45,7 @@ class _Versioned:
     inserts: list[dict[str, Any]] = field(default_factory=list)
 
     def key_of(self, row: dict[str, Any]) -> Key:
-        return tuple(row[c] for c in self.key_columns)
+        return tuple([row[c] for c in self.key_columns])
 
     def preload(self, session: Session, keys: list[Key]) -> None:
         """Fetch the current rows of `keys` (one column keys only) in one query."""
@@ -73,7 +73,8 @@ class _Versioned:
         return self.current[key] or None
 
     def add(self, session: Session, row: dict[str, Any], recorded_at: datetime) -> None:
-        """Make `row` the current version from `recorded_at` on."""
+        """Make `row` (a fresh dict, kept and completed here) the current version from
+        `recorded_at` on."""
         key = self.key_of(row)
         previous = self.latest(session, key)
         if previous:
@@ -84,10 +85,11 @@ class _Versioned:
                 self.from_db.discard(key)
             else:
                 previous["recorded_to"] = recorded_at
-        new_row = {**row, "recorded_from": recorded_at, "recorded_to": None}
-        new_row.pop("row_id", None)
-        self.inserts.append(new_row)
-        self.current[key] = new_row
+        row["recorded_from"] = recorded_at
+        row["recorded_to"] = None
+        row.pop("row_id", None)
+        self.inserts.append(row)
+        self.current[key] = row
 
     def flush(self, session: Session) -> None:
         if self.closes:
@@ -170,9 +172,9 @@ class BatchWriter:
             facts = row_to_facts(previous) if previous else None
         facts = event.evolve(facts)  # type: ignore[arg-type]
         self.enrollment_facts[enrollment_id] = facts
-        self.enrollments.add(
-            self.session, {**facts_to_row(facts), "version": event.originator_version}, at
-        )
+        row = facts_to_row(facts)
+        row["version"] = event.originator_version
+        self.enrollments.add(self.session, row, at)
 
     def _intervention(self, event: Any, at: datetime) -> None:
         key = (event.association_id, event.slug)
