@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from eventsourcing.persistence import Notification
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -53,9 +54,7 @@ class Projector:
     def _apply_one_batch(self) -> int:
         with unit_of_work(self.store) as session:
             position = _position(session, lock=True)
-            notifications = self.store.recorder.select_notifications(
-                start=position + 1, limit=self.batch_size
-            )
+            notifications = _notifications_after(session, position, self.batch_size)
             if not notifications:
                 return 0
             writer = BatchWriter(session)
@@ -71,6 +70,21 @@ class Projector:
                 .values(position=notifications[-1].id)
             )
             return len(notifications)
+
+
+def _notifications_after(session: Session, position: int, limit: int) -> list[Notification]:
+    """The next `limit` notifications: the recorder's query in Core, without ORM objects."""
+    e = events.c
+    rows = session.execute(
+        select(e.id, e.originator_id, e.originator_version, e.topic, e.state)
+        .where(e.id > position)
+        .order_by(e.id)
+        .limit(limit)
+    )
+    return [
+        Notification(id=i, originator_id=o, originator_version=v, topic=t, state=s)
+        for i, o, v, t, s in rows
+    ]
 
 
 def _position(session: Session, *, lock: bool) -> int:

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from service.adapters.bulk_insert import insert_rows
 from service.adapters.rows import facts_to_row, naive_utc, row_to_facts
 from service.adapters.tables import (
     activities,
@@ -26,6 +27,7 @@ from service.adapters.tables import (
 from service.domain.association import Association
 from service.domain.count_reports import Activity, AnonymousParticipantsReport
 from service.domain.enrollment import Enrollment
+from service.domain.facts import EnrollmentFacts
 from service.domain.intervention import Intervention
 
 Key = tuple[str, ...]
@@ -43,7 +45,7 @@ class _Versioned:
     inserts: list[dict[str, Any]] = field(default_factory=list)
 
     def key_of(self, row: dict[str, Any]) -> Key:
-        return tuple(row[c] for c in self.key_columns)
+        return tuple([row[c] for c in self.key_columns])
 
     def preload(self, session: Session, keys: list[Key]) -> None:
         """Fetch the current rows of `keys` (one column keys only) in one query."""
@@ -71,7 +73,8 @@ class _Versioned:
         return self.current[key] or None
 
     def add(self, session: Session, row: dict[str, Any], recorded_at: datetime) -> None:
-        """Make `row` the current version from `recorded_at` on."""
+        """Make `row` (a fresh dict, kept and completed here) the current version from
+        `recorded_at` on."""
         key = self.key_of(row)
         previous = self.latest(session, key)
         if previous:
@@ -82,10 +85,11 @@ class _Versioned:
                 self.from_db.discard(key)
             else:
                 previous["recorded_to"] = recorded_at
-        new_row = {**row, "recorded_from": recorded_at, "recorded_to": None}
-        new_row.pop("row_id", None)
-        self.inserts.append(new_row)
-        self.current[key] = new_row
+        row["recorded_from"] = recorded_at
+        row["recorded_to"] = None
+        row.pop("row_id", None)
+        self.inserts.append(row)
+        self.current[key] = row
 
     def flush(self, session: Session) -> None:
         if self.closes:
@@ -96,8 +100,7 @@ class _Versioned:
                 .values(recorded_to=bindparam("ts"))
             )
             session.connection().execute(stmt, self.closes)
-        if self.inserts:
-            session.connection().execute(insert(self.table), self.inserts)
+        insert_rows(session.connection(), self.table, self.inserts)
         self.closes, self.inserts = [], []
 
     def _remember_db_row(self, row: dict[str, Any]) -> None:
@@ -116,6 +119,9 @@ class BatchWriter:
             intervention_versions, ("association_id", "intervention_id")
         )
         self.associations = _Versioned(association_versions, ("association_id",))
+        # The facts behind each enrollment's newest row: later events of the batch evolve
+        # them directly instead of decoding that row again.
+        self.enrollment_facts: dict[str, EnrollmentFacts] = {}
         self.appends: dict[Table, list[dict[str, Any]]] = {anonymous_reports: [], activities: []}
 
     def preload_enrollments(self, enrollment_ids: list[str]) -> None:
@@ -155,17 +161,20 @@ class BatchWriter:
         for versioned in (self.associations, self.interventions, self.enrollments):
             versioned.flush(self.session)
         for table, rows in self.appends.items():
-            if rows:
-                self.session.connection().execute(insert(table), rows)
+            insert_rows(self.session.connection(), table, rows)
             rows.clear()
 
     def _enrollment(self, event: Enrollment.Event, at: datetime) -> None:
-        key = (str(event.originator_id),)
-        previous = self.enrollments.latest(self.session, key)
-        facts = event.evolve(row_to_facts(previous) if previous else None)  # type: ignore[arg-type]
-        self.enrollments.add(
-            self.session, {**facts_to_row(facts), "version": event.originator_version}, at
-        )
+        enrollment_id = str(event.originator_id)
+        facts = self.enrollment_facts.get(enrollment_id)
+        if facts is None:
+            previous = self.enrollments.latest(self.session, (enrollment_id,))
+            facts = row_to_facts(previous) if previous else None
+        facts = event.evolve(facts)  # type: ignore[arg-type]
+        self.enrollment_facts[enrollment_id] = facts
+        row = facts_to_row(facts)
+        row["version"] = event.originator_version
+        self.enrollments.add(self.session, row, at)
 
     def _intervention(self, event: Any, at: datetime) -> None:
         key = (event.association_id, event.slug)

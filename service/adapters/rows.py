@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from service.domain.facts import EnrollmentFacts
 
 FACT_FIELDS = tuple(EnrollmentFacts.__dataclass_fields__)
+_fact_values = attrgetter(*FACT_FIELDS)  # one C call instead of a getattr per field
 _SET_FIELDS = {
     "support_at_enrollment", "current_support", "support_at_exit", "support_change",
     "exit_support_given",
@@ -36,7 +38,7 @@ def decode_codes(text: str | None) -> frozenset[str] | None:
 
 def facts_to_row(facts: EnrollmentFacts) -> dict[str, Any]:
     """The columns of enrollment_versions for these facts."""
-    row = {name: getattr(facts, name) for name in FACT_FIELDS}
+    row = dict(zip(FACT_FIELDS, _fact_values(facts), strict=True))
     for name in _SET_FIELDS:
         row[name] = encode_codes(row[name])
     return row
