@@ -97,6 +97,8 @@ def load_enrollments(
     chunk: list[dict[str, Any]] = []
 
     def flush() -> None:
+        if not chunk:  # an empty executemany would insert one row of defaults
+            return
         with container.engine.begin() as conn:
             conn.execute(insert(events), chunk)
         chunk.clear()
