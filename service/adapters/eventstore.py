@@ -113,10 +113,10 @@ def record_events(session: Session, store: EventStore, aggregates: Iterable[Any]
     """Record the pending events of the aggregates with one (executemany) insert.
 
     What `store.save` does, without the recorder's ORM: it adds and flushes one ORM object
-    per event, which costs more than the rest of an enrollment write. As the recorder
-    does, PostgreSQL's event table is locked first, so notification ids are committed in
-    order and the projector can never pass over one. An event whose aggregate id and
-    version are taken raises IntegrityError, as `store.save` would.
+    per event, which costs more than the rest of an enrollment write. The caller has taken
+    `lock_event_table` first, as the recorder does, before anything else it writes. An
+    event whose aggregate id and version are taken raises IntegrityError, as `store.save`
+    would.
     """
     rows = []
     for aggregate in aggregates:
@@ -127,16 +127,13 @@ def record_events(session: Session, store: EventStore, aggregates: Iterable[Any]
                  "originator_version": stored.originator_version,
                  "topic": stored.topic, "state": stored.state}
             )  # fmt: skip
-    if not rows:
-        return
-    lock_event_table(session)
-    session.execute(insert(events), rows)
+    if rows:
+        session.execute(insert(events), rows)
 
 
 def lock_event_table(session: Session) -> None:
     """On PostgreSQL, the recorder's table lock, held to the end of the transaction: event
     ids then commit in the order they were given, so the projector, which reads after the
-    last id it applied, never passes over one. (SQLite has one writer at a time anyway.)
-    Taking it again in the same transaction costs nothing."""
+    last id it applied, never passes over one. (SQLite has one writer at a time anyway.)"""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE"))

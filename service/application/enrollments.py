@@ -175,6 +175,8 @@ class EnrollmentCommands:
         in_use = existing_ids(session, [e.id for _, e, _ in candidates])
         held = open_enrollments.taken(session, association_id, [k for _, _, k in candidates])
         chosen = [(i, e, k) for i, e, k in candidates if e.id not in in_use and k not in held]
+        if not chosen:
+            return []  # e.g. a replayed import: nothing to lock, everything goes one by one
         lock_event_table(session)  # before the claims: every writer locks in this order
         open_enrollments.claim_new(
             session,
