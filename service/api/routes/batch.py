@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from itertools import groupby
 from typing import Any
 
 from fastapi import APIRouter
@@ -80,25 +81,21 @@ def _apply_chunk(
     (`EnrollmentCommands.enroll_many`); every other item, and each enrolled item the bulk
     write leaves, is applied alone afterwards, in order."""
     results: list[BatchItemResult | None] = [None] * len(chunk)
-    run: list[int] = []
-    for index in range(len(chunk) + 1):
-        if index < len(chunk) and chunk[index].type == "enrolled":
-            run.append(index)
-            continue
-        if run:
+    start = 0
+    for enrolled, items in groupby(chunk, key=lambda item: item.type == "enrolled"):
+        run = range(start, start + len(list(items)))
+        start = run.stop
+        if enrolled:
             for position, result in _enrolled_in_bulk(container, principal, aid, chunk, run):
                 results[position] = result
-            for position in run:
-                if results[position] is None:
-                    results[position] = apply_item(container, principal, aid, chunk[position])
-            run = []
-        if index < len(chunk):
-            results[index] = apply_item(container, principal, aid, chunk[index])
+        for position in run:
+            if results[position] is None:
+                results[position] = apply_item(container, principal, aid, chunk[position])
     return [r for r in results if r is not None]
 
 
 def _enrolled_in_bulk(
-    container: Any, principal: Any, aid: str, chunk: Sequence[BatchEvent], run: list[int]
+    container: Any, principal: Any, aid: str, chunk: Sequence[BatchEvent], run: range
 ) -> Iterator[tuple[int, BatchItemResult]]:
     """(position, result) of each enrolled item of the run that was written in bulk."""
     requests: list[EnrollRequest] = []
