@@ -84,11 +84,7 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> dict[int, 
     if limit <= 0:
         return {}
     leaves = measured.leaves
-    statistics = [
-        offset + n
-        for layout, offset in zip(measured.layouts, measured.offsets, strict=True)
-        for n in layout.statistics
-    ]
+    statistics = measured.statistics
     # Every leaf's value, then 0 for statistics: the counts, few steps per leaf.
     counts = list(map(attrgetter("value"), leaves))
     for n in statistics:

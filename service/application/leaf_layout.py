@@ -109,6 +109,8 @@ class MeasuredLeaves:
     offsets: tuple[int, ...]
     leaves: tuple[Leaf, ...]
     json_roots: tuple[str, ...]
+    # The numbers of the Statistic leaves, in order.
+    statistics: tuple[int, ...]
 
     @classmethod
     def of(cls, roots: Sequence[tuple[Pointer, Any]]) -> MeasuredLeaves:
@@ -133,6 +135,11 @@ class MeasuredLeaves:
             tuple(offsets),
             tuple(found),
             tuple(json_pointer(r) for r in pointers),
+            tuple(
+                offset + n
+                for layout, offset in zip(layouts, offsets, strict=True)
+                for n in layout.statistics
+            ),
         )
 
     def scope_of(self, number: int) -> int:

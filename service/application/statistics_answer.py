@@ -159,9 +159,8 @@ def _published(measured: MeasuredLeaves, hidden: Iterable[int]) -> list[Any]:
     leaf, in fewer steps: statistics are a fifth of the leaves.)"""
     leaves = measured.leaves
     values = list(map(attrgetter("value"), leaves))
-    for layout, offset in zip(measured.layouts, measured.offsets, strict=True):
-        for n in layout.statistics:
-            values[offset + n] = rounded(leaves[offset + n])  # type: ignore[arg-type]
+    for n in measured.statistics:
+        values[n] = rounded(leaves[n])  # type: ignore[arg-type]
     for n in hidden:
         values[n] = None
     return values
