@@ -62,7 +62,4 @@ def rows_to_facts(rows: Iterable[Sequence[Any]]) -> list[EnrollmentFacts]:
 
 def row_to_facts(row: Mapping[Any, Any]) -> EnrollmentFacts:
     """The facts stored in an enrollment_versions row."""
-    values = {name: row[name] for name in FACT_FIELDS}
-    for name in _SET_FIELDS:
-        values[name] = decode_codes(values[name])
-    return EnrollmentFacts(**values)
+    return rows_to_facts([[row[name] for name in FACT_FIELDS]])[0]
