@@ -21,21 +21,14 @@ import psycopg
 
 from bench import inprocess
 from bench.common import Row, live_server, median, workdir
-from tests.server_process import HttpTenant, bearer, provision
+from tests.server_process import HttpTenant, bearer, enrollment_body, provision
 
 _COUNTER = itertools.count()
 
 
 def _body() -> dict[str, Any]:
     n = next(_COUNTER)
-    return {
-        "pseudonym": f"bench-pseudonym-{n:09d}-{uuid.uuid4().hex[:6]}",
-        "enrolled_on": "2023-03-01",
-        "sex": "female" if n % 2 else "male",
-        "birth_year": 1960 + n % 40,
-        "education": "upper_secondary",
-        "support": ["social_assistance"],
-    }
+    return enrollment_body(f"bench-pseudonym-{n:09d}-{uuid.uuid4().hex[:6]}", day=n)
 
 
 def _rate(count: int, call: Callable[[], None]) -> float:

@@ -26,6 +26,7 @@ from service.adapters.tables import metadata, projection_tracking
 from service.api.app import create_app
 from service.bootstrap import Container, bootstrap
 from service.config import Settings
+from tests.server_process import bearer
 
 POSTGRES_URL = os.environ.get("UPPFOLJNING_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -91,11 +92,6 @@ def client(container: Container) -> Iterator[TestClient]:
     """An HTTP client on the ASGI app (httpx under the hood)."""
     with TestClient(create_app(container, background_projection=False)) as test_client:
         yield test_client
-
-
-def bearer(key: str) -> dict[str, str]:
-    """The Authorization header of a key."""
-    return {"Authorization": f"Bearer {key}"}
 
 
 @dataclass
