@@ -69,6 +69,34 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     )
 
 
+@app.command()
+def project(
+    until_stdin_closes: Annotated[
+        bool, typer.Option(help="also stop when standard input ends (as `serve` runs it)")
+    ] = False,
+) -> None:
+    """Keep the read models caught up with the event store until stopped (SIGTERM, Ctrl-C)."""
+    import logging
+    import threading
+
+    from service.projection_worker import follow, stop_when_closed
+
+    container = open_container()
+    logging.basicConfig(
+        level=container.settings.log_level.upper(), format="%(levelname)s:  %(name)s: %(message)s"
+    )
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    if until_stdin_closes:
+        # Run by `serve`: Ctrl-C reaches the whole process group, and the server, not
+        # this child, decides when the projection stops (it closes our stdin).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stop_when_closed(sys.stdin.buffer, stopping)
+    else:
+        signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    follow(container.projector, container.settings.projection_poll_seconds, stopping)
+
+
 @app.command("create-key")
 def create_key(
     role: Annotated[str, typer.Option()] = "system_admin",
