@@ -86,14 +86,10 @@ def project(
         level=container.settings.log_level.upper(), format="%(levelname)s:  %(name)s: %(message)s"
     )
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
     if until_stdin_closes:
-        # Run by `serve`: Ctrl-C reaches the whole process group, and the server, not
-        # this child, decides when the projection stops (it closes our stdin).
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
         stop_when_closed(sys.stdin.buffer, stopping)
-    else:
-        signal.signal(signal.SIGINT, lambda *_: stopping.set())
     follow(container.projector, container.settings.projection_poll_seconds, stopping)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,17 +17,9 @@ from service.api.rate_limit import RateLimit, TokenBuckets
 from service.api.routes import associations, batch, enrollments, reports, system
 from service.bootstrap import Container
 from service.config import Settings
-from service.projection_worker import ProjectionProcess
+from service.projection_worker import ProjectionProcess, keep_running
 
 API_PREFIX = "/api/v1"
-
-
-async def _keep_running(projection: ProjectionProcess, settings: Settings) -> None:
-    """Restart the projection child should it die (the read path would still catch up,
-    but only on demand, and /ready would report the lag)."""
-    while True:
-        await asyncio.sleep(max(settings.projection_poll_seconds, 1.0))
-        projection.restart_if_dead()
 
 
 def create_app(container: Container, *, background_projection: bool = True) -> FastAPI:
@@ -42,11 +35,15 @@ def create_app(container: Container, *, background_projection: bool = True) -> F
             return
         projection = ProjectionProcess()
         projection.start()
-        watcher = asyncio.create_task(_keep_running(projection, container.settings))
+        watcher = asyncio.create_task(
+            keep_running(projection, container.settings.projection_poll_seconds)
+        )
         try:
             yield
         finally:
             watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
             projection.stop()
 
     app = FastAPI(

@@ -63,6 +63,7 @@ def lag(server: ServerProcess) -> int:
     return int(response.json()["projection_lag"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_child_projects_writes_and_is_replaced_when_it_dies(kind: str, tmp_path: Path) -> None:
     with (
@@ -92,6 +93,7 @@ def test_the_child_projects_writes_and_is_replaced_when_it_dies(kind: str, tmp_p
         assert "starting a new one" in server.log()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("how", ["sigterm", "sigkill"])
 def test_the_child_ends_with_the_server(kind: str, how: str, tmp_path: Path) -> None:
