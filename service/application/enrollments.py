@@ -184,7 +184,7 @@ class EnrollmentCommands:
               "pseudonym": pseudonym, "enrollment_id": str(e.id)}
              for _, e, (iid, pseudonym) in chosen],
         )  # fmt: skip
-        record_events(session, self.store, [e for _, e, _ in chosen])
+        record_events(session, self.store, [ev for _, e, _ in chosen for ev in e.collect_events()])
         return [(i, e) for i, e, _ in chosen]
 
     def _creation(
@@ -387,7 +387,7 @@ class EnrollmentCommands:
                 facts.pseudonym,
                 facts.enrollment_id,
             )
-        record_events(session, self.store, [enrollment])
+        record_events(session, self.store, enrollment.collect_events())
 
     def _replay_of_creation(
         self, enrollment_id: UUID, association_id: str, request_hash: str
