@@ -44,6 +44,9 @@ from service.domain.intervention import Intervention
 from service.domain.pseudonym import FIELD as PIN_FIELD
 from service.domain.pseudonym import pseudonymise
 
+# A bulk-written request: its position in the run, its event, (intervention, pseudonym).
+_Candidate = tuple[int, "Enrollment.Enrolled", tuple[str, str]]
+
 # True while the commands of this context run inside `EnrollmentCommands.one_transaction`.
 _IN_BATCH: ContextVar[bool] = ContextVar("enrollment_batch", default=False)
 
@@ -126,35 +129,42 @@ class EnrollmentCommands:
         id or its pseudonym and intervention. The others answer None: the caller applies
         them after these, in order, with `enroll` — which gives each the answer it would
         get alone (an error, a replay, a conflict), since nothing written here touches
-        them. Runs inside `one_transaction`; one savepoint, one statement per table.
+        them. Runs inside `one_transaction`. The run is written optimistically, one statement
+        per table; only when that fails are ids in use and held pseudonyms looked up.
         """
         assert _IN_BATCH.get(), "enroll_many runs inside one_transaction"
         results: list[WriteResult | None] = [None] * len(requests)
+        candidates: list[_Candidate] = []
         with unit_of_work(self.store) as session:
+            # Each attempt in a savepoint, reads included: whatever fails in one leaves
+            # the chunk's transaction usable for the one-by-one path.
             try:
-                # Everything in one savepoint, reads included: whatever fails in here
-                # leaves the chunk's transaction usable for the one-by-one path.
                 with session.begin_nested():
-                    written = self._write_new(session, principal, association_id, requests)
+                    candidates = self._candidates(principal, association_id, requests)
+                    written = self._insert_new(session, candidates)
             except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
-                return results  # a concurrent writer came first: one by one instead
-        for index, enrolled in written:
+                # Optimism failed: some id is in use or some pseudonym held (a replayed
+                # import, a conflict). Written are then those that are free.
+                try:
+                    with session.begin_nested():
+                        free = self._free(session, association_id, candidates)
+                        written = self._insert_new(session, free)
+                except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
+                    return results  # a concurrent writer came first: one by one instead
+        for index, enrolled, _ in written:
             results[index] = WriteResult(
                 str(enrolled.originator_id), enrolled.originator_version, True
             )
         return results
 
-    def _write_new(
-        self,
-        session: Any,
-        principal: Principal,
-        association_id: str,
-        requests: Sequence[EnrollRequest],
-    ) -> list[tuple[int, Enrollment.Enrolled]]:
-        """Write the requests `enroll_many` may write in bulk; (position, event) each."""
+    def _candidates(
+        self, principal: Principal, association_id: str, requests: Sequence[EnrollRequest]
+    ) -> list[_Candidate]:
+        """The valid requests, as (position, event, (intervention, pseudonym)), that no
+        earlier request of the run shares an id or a pseudonym and intervention with."""
         today = self.today()
         reached: dict[str, Intervention | DomainError] = {}
-        candidates: list[tuple[int, Enrollment.Enrolled, tuple[str, str]]] = []
+        candidates: list[_Candidate] = []
         seen_ids: set[UUID] = set()
         seen_keys: set[tuple[str, str]] = set()
         for index, request in enumerate(requests):
@@ -179,17 +189,24 @@ class EnrollmentCommands:
                 candidates.append((index, enrolled, key))
             seen_ids.add(request.enrollment_id)
             seen_keys.add(key)
+        return candidates
+
+    def _free(
+        self, session: Any, association_id: str, candidates: list[_Candidate]
+    ) -> list[_Candidate]:
+        """The candidates whose id is new and whose pseudonym is free in its intervention."""
         in_use = existing_ids(session, [e.originator_id for _, e, _ in candidates])
         held = open_enrollments.taken(session, association_id, [k for _, _, k in candidates])
-        chosen = [
-            (i, e, k) for i, e, k in candidates if e.originator_id not in in_use and k not in held
-        ]
-        if not chosen:
-            return []  # e.g. a replayed import: nothing to lock, everything goes one by one
-        lock_event_table(session)  # before the claims: every writer locks in this order
-        open_enrollments.claim_new(session, [_claim_of(e) for _, e, _ in chosen])
-        record_events(session, self.store, [e for _, e, _ in chosen])
-        return [(i, e) for i, e, _ in chosen]
+        return [c for c in candidates if c[1].originator_id not in in_use and c[2] not in held]
+
+    def _insert_new(self, session: Any, candidates: list[_Candidate]) -> list[_Candidate]:
+        """Claim and record the candidates: one statement per table (IntegrityError when an
+        id is in use or a pseudonym held)."""
+        if candidates:
+            lock_event_table(session)  # before the claims: every writer locks in this order
+            open_enrollments.claim_new(session, [_claim_of(e) for _, e, _ in candidates])
+            record_events(session, self.store, [e for _, e, _ in candidates])
+        return candidates
 
     def _reachable(
         self, principal: Principal, association_id: str, intervention_id: str
