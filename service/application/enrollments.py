@@ -23,6 +23,7 @@ from service.adapters import open_enrollments
 from service.adapters.eventstore import (
     EventStore,
     existing_ids,
+    failed_inserts_are_quiet,
     lock_event_table,
     record_events,
     unit_of_work,
@@ -129,8 +130,9 @@ class EnrollmentCommands:
         id or its pseudonym and intervention. The others answer None: the caller applies
         them after these, in order, with `enroll` — which gives each the answer it would
         get alone (an error, a replay, a conflict), since nothing written here touches
-        them. Runs inside `one_transaction`. The run is written optimistically, one statement
-        per table; only when that fails are ids in use and held pseudonyms looked up.
+        them. Runs inside `one_transaction`. The run is written optimistically, one
+        statement per table; only when that fails are ids in use and held pseudonyms
+        looked up (on PostgreSQL, always first: see `failed_inserts_are_quiet`).
         """
         assert _IN_BATCH.get(), "enroll_many runs inside one_transaction"
         results: list[WriteResult | None] = [None] * len(requests)
@@ -141,6 +143,8 @@ class EnrollmentCommands:
             try:
                 with session.begin_nested():
                     candidates = self._candidates(principal, association_id, requests)
+                    if not failed_inserts_are_quiet(session):
+                        candidates = self._free(session, association_id, candidates)
                     written = self._insert_new(session, candidates)
             except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
                 # Optimism failed: some id is in use or some pseudonym held (a replayed
