@@ -70,9 +70,11 @@ def _enrollment(rng: random.Random, aid: str, iid: str, n: int) -> Enrollment:
         "months_on_public_support": rng.randrange(60),
     }
     meta: dict[str, Any] = {"recorded_by": "loader", "client_event_id": None, "request_hash": None}
-    enrollment = Enrollment.enroll(
-        uuid.uuid4(), association_id=aid, intervention_id=iid, fields=fields, today=TODAY,
-        recorded_by="loader", request_hash=None,
+    enrollment = Enrollment.started_by(
+        Enrollment.enroll(
+            uuid.uuid4(), association_id=aid, intervention_id=iid, fields=fields, today=TODAY,
+            recorded_by="loader", request_hash=None,
+        )
     )  # fmt: skip
     exit_on = add_months(enrolled_on, rng.randint(1, 30))
     if rng.random() < 0.3:

@@ -19,6 +19,7 @@ from eventsourcing.utils import Environment
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.adapters.stored_events import event_rows
 from service.adapters.tables import EVENTS_TABLE, events
 
 
@@ -109,26 +110,24 @@ def existing_ids(session: Session, originator_ids: Collection[UUID]) -> set[UUID
     return {UUID(str(value)) for value in found}
 
 
-def record_events(session: Session, store: EventStore, aggregates: Iterable[Any]) -> None:
-    """Record the pending events of the aggregates with one (executemany) insert.
+def record_events(session: Session, store: EventStore, domain_events: Iterable[Any]) -> None:
+    """Record new events (an aggregate's `collect_events()`) with one executemany insert.
 
     What `store.save` does, without the recorder's ORM: it adds and flushes one ORM object
-    per event, which costs more than the rest of an enrollment write. The caller has taken
-    `lock_event_table` first, as the recorder does, before anything else it writes. An
-    event whose aggregate id and version are taken raises IntegrityError, as `store.save`
-    would.
+    per event, which costs more than the rest of an enrollment write. The rows are the
+    mapper's (`stored_events`). The caller has taken `lock_event_table` first, as the
+    recorder does, before anything else it writes. An event whose aggregate id and version
+    are taken raises IntegrityError, as `store.save` would.
     """
-    rows = []
-    for aggregate in aggregates:
-        for event in aggregate.collect_events():
-            stored = store.mapper.to_stored_event(event)
-            rows.append(
-                {"originator_id": stored.originator_id,
-                 "originator_version": stored.originator_version,
-                 "topic": stored.topic, "state": stored.state}
-            )  # fmt: skip
+    rows = event_rows(store.mapper, domain_events)
     if rows:
         session.execute(insert(events), rows)
+
+
+def failed_inserts_are_quiet(session: Session) -> bool:
+    """False on PostgreSQL, where psycopg logs a warning ("pipeline aborted") for each
+    failed executemany: writers that expect conflicts look before they insert there."""
+    return session.get_bind().dialect.name != "postgresql"
 
 
 def lock_event_table(session: Session) -> None:

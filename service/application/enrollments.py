@@ -23,6 +23,7 @@ from service.adapters import open_enrollments
 from service.adapters.eventstore import (
     EventStore,
     existing_ids,
+    failed_inserts_are_quiet,
     lock_event_table,
     record_events,
     unit_of_work,
@@ -39,9 +40,13 @@ from service.domain.errors import (
     NotFoundError,
     StaleVersionError,
 )
+from service.domain.facts import EnrollmentFacts
 from service.domain.intervention import Intervention
 from service.domain.pseudonym import FIELD as PIN_FIELD
 from service.domain.pseudonym import pseudonymise
+
+# A bulk-written request: its position in the run, its event, (intervention, pseudonym).
+_Candidate = tuple[int, Enrollment.Enrolled, tuple[str, str]]
 
 # True while the commands of this context run inside `EnrollmentCommands.one_transaction`.
 _IN_BATCH: ContextVar[bool] = ContextVar("enrollment_batch", default=False)
@@ -95,23 +100,25 @@ class EnrollmentCommands:
     ) -> WriteResult:
         """Inskrivning of a participant."""
         request = EnrollRequest(intervention_id, body, enrollment_id or uuid4(), client_event_id)
+        require_intervention(principal, association_id, intervention_id, write=True)
         fields, request_hash = self._creation(principal, association_id, request)
         # Written optimistically: a new id is the common case, and an id in use makes the
         # insert fail. Only then is the earlier creation read, to answer a replay as the
         # first time (even if the intervention has closed since) or to refuse the id.
         try:
             intervention = self.intervention(association_id, intervention_id)
-            enrollment = self._new_enrollment(
-                principal, association_id, request, fields, request_hash, intervention
-            )
-            self._save(enrollment, claim=True)
+            enrolled = self._enrolled(
+                principal, association_id, request, fields, request_hash, intervention,
+                self.today(),
+            )  # fmt: skip
+            self._save([enrolled], claim=_claim_of(enrolled))
         except DomainError:
             if enrollment_id is not None:
                 replay = self._replay_of_creation(enrollment_id, association_id, request_hash)
                 if replay is not None:
                     return replay
             raise
-        return WriteResult(str(enrollment.id), enrollment.version, True)
+        return WriteResult(str(enrolled.originator_id), enrolled.originator_version, True)
 
     def enroll_many(
         self, principal: Principal, association_id: str, requests: Sequence[EnrollRequest]
@@ -123,75 +130,102 @@ class EnrollmentCommands:
         id or its pseudonym and intervention. The others answer None: the caller applies
         them after these, in order, with `enroll` — which gives each the answer it would
         get alone (an error, a replay, a conflict), since nothing written here touches
-        them. Runs inside `one_transaction`; one savepoint, one statement per table.
+        them. Runs inside `one_transaction`. The run is written optimistically, one
+        statement per table; only when that fails are ids in use and held pseudonyms
+        looked up (on PostgreSQL, always first: see `failed_inserts_are_quiet`).
         """
         assert _IN_BATCH.get(), "enroll_many runs inside one_transaction"
         results: list[WriteResult | None] = [None] * len(requests)
+        candidates: list[_Candidate] = []
         with unit_of_work(self.store) as session:
+            # Each attempt in a savepoint, reads included: whatever fails in one leaves
+            # the chunk's transaction usable for the one-by-one path.
             try:
-                # Everything in one savepoint, reads included: whatever fails in here
-                # leaves the chunk's transaction usable for the one-by-one path.
                 with session.begin_nested():
-                    written = self._write_new(session, principal, association_id, requests)
+                    candidates = self._candidates(principal, association_id, requests)
+                    if not failed_inserts_are_quiet(session):
+                        candidates = self._free(session, association_id, candidates)
+                    written = self._insert_new(session, candidates)
             except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
-                return results  # a concurrent writer came first: one by one instead
-        for index, enrollment in written:
-            results[index] = WriteResult(str(enrollment.id), enrollment.version, True)
+                # Optimism failed: some id is in use or some pseudonym held (a replayed
+                # import, a conflict). Written are then those that are free.
+                try:
+                    with session.begin_nested():
+                        free = self._free(session, association_id, candidates)
+                        written = self._insert_new(session, free)
+                except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
+                    return results  # a concurrent writer came first: one by one instead
+        for index, enrolled, _ in written:
+            results[index] = WriteResult(
+                str(enrolled.originator_id), enrolled.originator_version, True
+            )
         return results
 
-    def _write_new(
-        self,
-        session: Any,
-        principal: Principal,
-        association_id: str,
-        requests: Sequence[EnrollRequest],
-    ) -> list[tuple[int, Enrollment]]:
-        """Write the requests `enroll_many` may write in bulk; (position, enrollment) each."""
-        interventions: dict[str, Intervention] = {}
-        candidates: list[tuple[int, Enrollment, tuple[str, str]]] = []
+    def _candidates(
+        self, principal: Principal, association_id: str, requests: Sequence[EnrollRequest]
+    ) -> list[_Candidate]:
+        """The valid requests, as (position, event, (intervention, pseudonym)), that no
+        earlier request of the run shares an id or a pseudonym and intervention with."""
+        today = self.today()
+        reached: dict[str, Intervention | DomainError] = {}
+        candidates: list[_Candidate] = []
         seen_ids: set[UUID] = set()
         seen_keys: set[tuple[str, str]] = set()
         for index, request in enumerate(requests):
+            iid = request.intervention_id
+            if iid not in reached:
+                reached[iid] = self._reachable(principal, association_id, iid)
             try:
+                intervention = reached[iid]
+                if isinstance(intervention, DomainError):
+                    raise intervention
                 fields, request_hash = self._creation(principal, association_id, request)
-                if request.intervention_id not in interventions:
-                    interventions[request.intervention_id] = self.intervention(
-                        association_id, request.intervention_id
-                    )
-                enrollment = self._new_enrollment(
-                    principal, association_id, request, fields, request_hash,
-                    interventions[request.intervention_id],
-                )  # fmt: skip
+                enrolled = self._enrolled(
+                    principal, association_id, request, fields, request_hash, intervention, today
+                )
             except DomainError:
                 # Answered by `enroll`, with the same error — as long as no later request
                 # of the run takes its id first (its error would turn into "id in use").
                 seen_ids.add(request.enrollment_id)
                 continue
-            key = (request.intervention_id, enrollment.facts.pseudonym)
-            if enrollment.id not in seen_ids and key not in seen_keys:
-                candidates.append((index, enrollment, key))
-            seen_ids.add(enrollment.id)
+            key = (iid, enrolled.fields["pseudonym"])
+            if request.enrollment_id not in seen_ids and key not in seen_keys:
+                candidates.append((index, enrolled, key))
+            seen_ids.add(request.enrollment_id)
             seen_keys.add(key)
-        in_use = existing_ids(session, [e.id for _, e, _ in candidates])
+        return candidates
+
+    def _free(
+        self, session: Any, association_id: str, candidates: list[_Candidate]
+    ) -> list[_Candidate]:
+        """The candidates whose id is new and whose pseudonym is free in its intervention."""
+        in_use = existing_ids(session, [e.originator_id for _, e, _ in candidates])
         held = open_enrollments.taken(session, association_id, [k for _, _, k in candidates])
-        chosen = [(i, e, k) for i, e, k in candidates if e.id not in in_use and k not in held]
-        if not chosen:
-            return []  # e.g. a replayed import: nothing to lock, everything goes one by one
-        lock_event_table(session)  # before the claims: every writer locks in this order
-        open_enrollments.claim_new(
-            session,
-            [{"association_id": association_id, "intervention_id": iid,
-              "pseudonym": pseudonym, "enrollment_id": str(e.id)}
-             for _, e, (iid, pseudonym) in chosen],
-        )  # fmt: skip
-        record_events(session, self.store, [e for _, e, _ in chosen])
-        return [(i, e) for i, e, _ in chosen]
+        return [c for c in candidates if c[1].originator_id not in in_use and c[2] not in held]
+
+    def _insert_new(self, session: Any, candidates: list[_Candidate]) -> list[_Candidate]:
+        """Claim and record the candidates: one statement per table (IntegrityError when an
+        id is in use or a pseudonym held)."""
+        if candidates:
+            lock_event_table(session)  # before the claims: every writer locks in this order
+            open_enrollments.claim_new(session, [_claim_of(e) for _, e, _ in candidates])
+            record_events(session, self.store, [e for _, e, _ in candidates])
+        return candidates
+
+    def _reachable(
+        self, principal: Principal, association_id: str, intervention_id: str
+    ) -> Intervention | DomainError:
+        """The intervention when the key may enroll in it; else the error that says why."""
+        try:
+            require_intervention(principal, association_id, intervention_id, write=True)
+            return self.intervention(association_id, intervention_id)
+        except DomainError as error:
+            return error
 
     def _creation(
         self, principal: Principal, association_id: str, request: EnrollRequest
     ) -> tuple[dict[str, Any], str]:
         """The enrollment's fields (pseudonymised) and its request fingerprint."""
-        require_intervention(principal, association_id, request.intervention_id, write=True)
         fields = self._pseudonymous(association_id, request.body)
         request_hash = fingerprint(
             {"association_id": association_id, "intervention_id": request.intervention_id,
@@ -199,7 +233,7 @@ class EnrollmentCommands:
         )  # fmt: skip
         return fields, request_hash
 
-    def _new_enrollment(
+    def _enrolled(
         self,
         principal: Principal,
         association_id: str,
@@ -207,11 +241,12 @@ class EnrollmentCommands:
         fields: dict[str, Any],
         request_hash: str,
         intervention: Intervention,
-    ) -> Enrollment:
+        today: date,
+    ) -> Enrollment.Enrolled:
         intervention.require_open_for_enrollment(fields["enrolled_on"])
         return Enrollment.enroll(
             request.enrollment_id, association_id=association_id,
-            intervention_id=request.intervention_id, fields=fields, today=self.today(),
+            intervention_id=request.intervention_id, fields=fields, today=today,
             recorded_by=principal.key_id, request_hash=request_hash,
             client_event_id=request.client_event_id,
         )  # fmt: skip
@@ -355,39 +390,49 @@ class EnrollmentCommands:
         )
         now = enrollment.facts
         is_open = now.exited_on is None and not now.voided
-        self._save(enrollment, claim=is_open, release=was_open)
+        self._save(
+            enrollment.collect_events(),
+            claim=_claim_of_facts(now) if is_open else None,
+            release=facts.enrollment_id if was_open else None,
+        )
         return WriteResult(str(enrollment.id), enrollment.version, True)
 
-    def _save(self, enrollment: Enrollment, *, claim: bool, release: bool = False) -> None:
+    def _save(
+        self,
+        domain_events: Sequence[Any],
+        *,
+        claim: dict[str, str] | None,
+        release: str | None = None,
+    ) -> None:
         try:
             with unit_of_work(self.store) as session:
                 if _IN_BATCH.get():
                     with session.begin_nested():
-                        self._write(session, enrollment, claim=claim, release=release)
+                        self._write(session, domain_events, claim=claim, release=release)
                 else:
-                    self._write(session, enrollment, claim=claim, release=release)
+                    self._write(session, domain_events, claim=claim, release=release)
         except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
             raise ConflictError(
                 "the enrollment was changed at the same time by another request; "
                 "reload it and try again"
             ) from None
 
-    def _write(self, session: Any, enrollment: Enrollment, *, claim: bool, release: bool) -> None:
-        facts = enrollment.facts
+    def _write(
+        self,
+        session: Any,
+        domain_events: Sequence[Any],
+        *,
+        claim: dict[str, str] | None,
+        release: str | None,
+    ) -> None:
         # The event table first, then the register: the order every writer locks in, so
         # two writers never wait for each other (PostgreSQL; SQLite locks it all at BEGIN).
         lock_event_table(session)
-        if release:
-            open_enrollments.release(session, facts.enrollment_id)
-        if claim:
-            open_enrollments.claim(
-                session,
-                facts.association_id,
-                facts.intervention_id,
-                facts.pseudonym,
-                facts.enrollment_id,
-            )
-        record_events(session, self.store, [enrollment])
+        if release is not None:
+            open_enrollments.release(session, release)
+        if claim is not None:
+            open_enrollments.claim(session, **claim)
+        record_events(session, self.store, domain_events)
 
     def _replay_of_creation(
         self, enrollment_id: UUID, association_id: str, request_hash: str
@@ -426,3 +471,23 @@ class EnrollmentCommands:
             pseudonym=identity.pseudonym, birth_year=identity.birth_year, sex=identity.sex
         )
         return fields
+
+
+def _claim_of(enrolled: Enrollment.Enrolled) -> dict[str, str]:
+    """The open-enrollment register's row of a new enrollment."""
+    return {
+        "association_id": enrolled.association_id,
+        "intervention_id": enrolled.intervention_id,
+        "pseudonym": enrolled.fields["pseudonym"],
+        "enrollment_id": str(enrolled.originator_id),
+    }
+
+
+def _claim_of_facts(facts: EnrollmentFacts) -> dict[str, str]:
+    """The register's row of an enrollment that is open after a change."""
+    return {
+        "association_id": facts.association_id,
+        "intervention_id": facts.intervention_id,
+        "pseudonym": facts.pseudonym,
+        "enrollment_id": facts.enrollment_id,
+    }

@@ -4,10 +4,41 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date, datetime
 from typing import Any
+
+import orjson
+
+# Stored events keep these hashes, so the canonical text can never change: it is what
+# json.dumps(sort_keys=True, separators=(",", ":"), default=str) writes. orjson writes the
+# same bytes for these types when the result is ASCII without DEL (json escapes the rest).
+_SAME_IN_ORJSON = (str, int, bool, type(None), date, datetime)
+_ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def fingerprint(body: dict[str, Any]) -> str:
     """SHA-256 of the body as canonical JSON (sorted keys, dates as ISO strings)."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def canonical_json(body: dict[str, Any]) -> bytes:
+    """The body as canonical JSON: orjson's bytes where they are json's, else json's."""
+    if _orjson_writes_the_same(body):
+        try:
+            fast = orjson.dumps(body, default=str, option=_ORJSON_OPTIONS)
+        except orjson.JSONEncodeError:  # e.g. an int beyond 64 bits
+            pass
+        else:
+            if fast.isascii() and b"\x7f" not in fast:
+                return fast
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def _orjson_writes_the_same(value: Any) -> bool:
+    """Only plain values (floats, for one, are written differently by the two)."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and _orjson_writes_the_same(v) for k, v in value.items())
+    if kind is list:
+        return all(map(_orjson_writes_the_same, value))
+    return kind in _SAME_IN_ORJSON

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 
 from service.domain.errors import ConflictError, IdempotencyConflictError, InvalidValueError
 from service.domain.facts import EnrollmentFacts
@@ -221,14 +222,31 @@ class Enrollment(Aggregate):
         cls, enrollment_id: UUID, *, association_id: str, intervention_id: str,
         fields: dict[str, Any], today: date, recorded_by: str, request_hash: str | None,
         client_event_id: str | None = None,
-    ) -> Enrollment:  # fmt: skip
-        """Inskrivning; the intervention's own rules are checked by the caller."""
+    ) -> Enrollment.Enrolled:  # fmt: skip
+        """Inskrivning: the event that starts an enrollment, once its fields obey the rules
+        (the intervention's own rules are checked by the caller).
+
+        An event, not an aggregate: a new enrollment has no history to check, so writers
+        store the event as it is — an import thousands at a time, without building an
+        aggregate for each. `started_by` builds the aggregate where one is wanted.
+        """
         check_enrollment_fields(fields, today)
-        return cls._create(
-            cls.Enrolled, id=enrollment_id, association_id=association_id,
-            intervention_id=intervention_id, fields=fields, recorded_by=recorded_by,
-            client_event_id=client_event_id, request_hash=request_hash,
-        )  # fmt: skip
+        attributes: dict[str, Any] = {
+            "originator_id": enrollment_id, "originator_version": cls.INITIAL_VERSION,
+            "timestamp": cls.Enrolled.create_timestamp(), "originator_topic": _TOPIC,
+            "recorded_by": recorded_by, "client_event_id": client_event_id,
+            "request_hash": request_hash, "association_id": association_id,
+            "intervention_id": intervention_id, "fields": fields,
+        }  # fmt: skip
+        return cls.Enrolled(**attributes)
+
+    @classmethod
+    def started_by(cls, enrolled: Enrollment.Enrolled) -> Enrollment:
+        """The new enrollment of an `enroll` event, the event pending (as `_create` leaves it)."""
+        enrollment = enrolled.mutate(None)
+        assert isinstance(enrollment, cls)
+        enrollment._pending_events.append(enrolled)
+        return enrollment
 
     def replayed_version(self, client_event_id: str | None, request_hash: str) -> int | None:
         """The version an earlier identical request produced, or None for a new request."""
@@ -313,3 +331,6 @@ class Enrollment(Aggregate):
 
 def _only(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k in names}
+
+
+_TOPIC = get_topic(Enrollment)

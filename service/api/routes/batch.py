@@ -26,13 +26,14 @@ from service.api.schemas.enrollments import (
 )
 from service.application.access import require_association
 from service.application.enrollments import EnrollRequest
+from service.application.queries import cyclic_gc_paused
 from service.domain.codes import Role
 from service.domain.errors import DomainError, ForbiddenError, InvalidValueError
 
 router = APIRouter(tags=["enrollments"])
 logger = logging.getLogger("uppfoljning.api")
 
-# Events committed together (each in its own savepoint); see import_batch.
+# Events committed together (each in its own savepoint); see apply_in_chunks.
 CHUNK_SIZE = 200
 
 _SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
@@ -69,7 +70,9 @@ def apply_in_chunks(
     """
     for start in range(0, len(events), CHUNK_SIZE):
         chunk = events[start : start + CHUNK_SIZE]
-        with container.enrollments.one_transaction():
+        # A chunk makes thousands of small acyclic objects, freed by reference counting:
+        # the cyclic collector would only rescan them (and the whole heap, now and then).
+        with cyclic_gc_paused(), container.enrollments.one_transaction():
             results = _apply_chunk(container, principal, aid, chunk)
         yield results
 

@@ -1,0 +1,41 @@
+"""A batch is committed in chunks; their borders change no answer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from service.adapters.keys import Principal
+from service.api.routes import batch
+from service.api.schemas.enrollments import BatchEvent
+from service.bootstrap import Container
+from tests.conftest import Tenant
+from tests.e2e.test_batch_bulk import answers, batches, items, state
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=batches)
+def test_a_batch_over_several_chunks_answers_as_its_items_one_by_one(
+    tenant: Tenant, container: Container, monkeypatch: Any, ops: list[dict[str, Any]]
+) -> None:
+    """Chunk borders cut runs of enrolled items and sequences of one enrollment's events."""
+    monkeypatch.setattr(batch, "CHUNK_SIZE", 5)
+    chunked, alone = uuid.uuid4(), uuid.uuid4()
+    coach = Principal("coach", "coach", tenant.association_id, frozenset({"team-a", "team-b"}))
+    for _ in range(2):
+        posted = tenant.post(f"{tenant.base}/events:batch", {"events": items(ops, chunked)})
+        assert posted.status_code == 200, posted.text
+        one_by_one = [
+            batch.apply_item(container, coach, tenant.association_id, BatchEvent(**item))
+            for item in items(ops, alone)
+        ]
+        assert answers(posted.json()["results"], chunked) == answers(
+            [r.model_dump() for r in one_by_one], alone
+        )
+        assert state(container, chunked) == state(container, alone)
