@@ -231,7 +231,7 @@ def run(kind: str, quick: bool) -> list[Row]:
         )  # fmt: skip
     today, one = inprocess.ab_rates(kind, size, repeats)
     rows.append(
-        Row("3c", f"batch in-process, {size} enrolled, 200 per commit", kind, one, "ev/s",
+        Row("3c", f"batch in-process, {size} enrolled, one commit", kind, one, "ev/s",
             today, "same, one commit per item", "(A/B of the optimisation)", None,
             "route function called directly, no HTTP")
     )  # fmt: skip

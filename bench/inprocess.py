@@ -66,8 +66,8 @@ def run_batch(
     chunked: bool = True,
 ) -> Any:
     """What the route does for one request (validation of the body included): with
-    `chunked`, as it runs (200 savepointed items per commit); without, one commit per item,
-    as it ran before `one_transaction` — the A/B baseline."""
+    `chunked`, as it runs (chunks of savepointed items, one commit each); without, one
+    commit per item, as it ran before `one_transaction` — the A/B baseline."""
     from service.api.routes.batch import apply_item, import_batch
     from service.api.schemas.enrollments import Batch, BatchResult
 

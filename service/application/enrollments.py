@@ -46,7 +46,7 @@ from service.domain.pseudonym import FIELD as PIN_FIELD
 from service.domain.pseudonym import pseudonymise
 
 # A bulk-written request: its position in the run, its event, (intervention, pseudonym).
-_Candidate = tuple[int, Enrollment.Enrolled, tuple[str, str]]
+_Candidate = tuple[int, "Enrollment.Enrolled", tuple[str, str]]
 
 # True while the commands of this context run inside `EnrollmentCommands.one_transaction`.
 _IN_BATCH: ContextVar[bool] = ContextVar("enrollment_batch", default=False)

@@ -1,8 +1,9 @@
-"""A batch is committed in chunks; their borders change no answer."""
+"""A batch is committed in chunks: by size, and sooner when many items go one by one."""
 
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +14,18 @@ from service.api.schemas.enrollments import BatchEvent
 from service.bootstrap import Container
 from tests.conftest import Tenant
 from tests.e2e.test_batch_bulk import answers, batches, items, state
+
+
+def sizes(types: list[str]) -> list[int]:
+    events: Any = [SimpleNamespace(type=t) for t in types]
+    return [len(chunk) for chunk in batch._chunks(events)]
+
+
+def test_a_chunk_ends_at_its_size_or_at_its_share_of_items_applied_alone() -> None:
+    assert sizes(["enrolled"] * 2500) == [1000, 1000, 500]
+    assert sizes(["voided"] * 450) == [200, 200, 50]
+    assert sizes((["enrolled"] * 300 + ["exited"] * 150) * 2) == [800, 100]
+    assert sizes([]) == []
 
 
 @settings(
@@ -26,6 +39,7 @@ def test_a_batch_over_several_chunks_answers_as_its_items_one_by_one(
 ) -> None:
     """Chunk borders cut runs of enrolled items and sequences of one enrollment's events."""
     monkeypatch.setattr(batch, "CHUNK_SIZE", 5)
+    monkeypatch.setattr(batch, "CHUNK_SINGLES", 2)
     chunked, alone = uuid.uuid4(), uuid.uuid4()
     coach = Principal("coach", "coach", tenant.association_id, frozenset({"team-a", "team-b"}))
     for _ in range(2):

@@ -34,7 +34,10 @@ router = APIRouter(tags=["enrollments"])
 logger = logging.getLogger("uppfoljning.api")
 
 # Events committed together (each in its own savepoint); see apply_in_chunks.
-CHUNK_SIZE = 200
+CHUNK_SIZE = 1000
+# At most this many events of a chunk that are applied one by one (they cost more than a
+# bulk-written enrolled event), so the write lock is held about as long as before.
+CHUNK_SINGLES = 200
 
 _SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "support_changed": (SupportChange, "change_support"),
@@ -68,13 +71,24 @@ def apply_in_chunks(
     transaction each, at a fraction of the commits, and the write lock is never held for a
     whole 10,000-event request. A chunk is yielded once it is committed.
     """
-    for start in range(0, len(events), CHUNK_SIZE):
-        chunk = events[start : start + CHUNK_SIZE]
+    for chunk in _chunks(events):
         # A chunk makes thousands of small acyclic objects, freed by reference counting:
         # the cyclic collector would only rescan them (and the whole heap, now and then).
         with cyclic_gc_paused(), container.enrollments.one_transaction():
             results = _apply_chunk(container, principal, aid, chunk)
         yield results
+
+
+def _chunks(events: Sequence[BatchEvent]) -> Iterator[Sequence[BatchEvent]]:
+    """Up to CHUNK_SIZE events, of which at most CHUNK_SINGLES are not `enrolled`."""
+    start = singles = 0
+    for end, event in enumerate(events, start=1):
+        singles += event.type != "enrolled"
+        if end - start == CHUNK_SIZE or singles == CHUNK_SINGLES:
+            yield events[start:end]
+            start, singles = end, 0
+    if start < len(events):
+        yield events[start:]
 
 
 def _apply_chunk(
