@@ -34,6 +34,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -192,6 +193,14 @@ class _Within:
         return cls(relations, any_single_term, terms_of, totals_of, cells)
 
 
+@lru_cache(maxsize=64)
+def _within(layout: Layout, rules: ReportingRules) -> _Within:
+    """The relations of a layout under these rules. Kept between requests with the layout
+    (measured_answer keeps layouts per period, rules and municipality codes): a pure
+    function of the two, and both are immutable."""
+    return _Within.of(layout, layout.template, rules)
+
+
 class _Relations:
     """The relations of an answer by leaf numbers, in the order they are completed: those
     within each measures object, object by object, then those across objects.
@@ -203,14 +212,11 @@ class _Relations:
 
     def __init__(self, measured: MeasuredLeaves, rules: ReportingRules) -> None:
         self.measured = measured
-        of_shape: dict[Layout, _Within] = {}
         self.within: list[_Within] = []
         self.starts: list[int] = []
         count = 0
         for layout in measured.layouts:
-            within = of_shape.get(layout)
-            if within is None:
-                within = of_shape[layout] = _Within.of(layout, layout.template, rules)
+            within = _within(layout, rules)
             self.within.append(within)
             self.starts.append(count)
             count += len(within.relations)

@@ -4,11 +4,16 @@ Each enrollment's contribution is found once (fact_tally), each scope tallied, a
 values written into the leaf order of the scope's shape (measure_values); the shapes'
 layouts come from the Count tree of a scope without enrollments (measures_tree), so the
 leaves are where the tree definition puts them.
+
+The plans are kept between requests (`_plans`, a bounded LRU cache): they are a pure
+function of the immutable values they are keyed by (period, rules, municipality codes) and
+hold no figures, only where figures go; so a kept plan is the plan that would be built.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from service.application import statistics as st
@@ -18,7 +23,7 @@ from service.application.leaf_layout import Layout, MeasuredLeaves
 from service.application.measure_values import MeasuresPlan, leaf_values
 from service.application.measures_format import Pointer
 from service.application.measures_tree import Context, measures_for, untallied_measures
-from service.domain.facts import EnrollmentFacts
+from service.domain.facts import EnrollmentFacts, Period, ReportingRules
 
 
 def measured_answer(
@@ -28,11 +33,9 @@ def measured_answer(
     and of the total; and for each object the tree its values are filled into: its shape,
     with the untallied measures (which hold more than leaves) as computed."""
     period, rules = context.period, context.rules
-    # The total's plan has every cell an intervention's has (and unique participants).
-    plans = {True: MeasuresPlan.of(measures_for((), context, (), total=True))}
-    index = plans[True].index
-    if facts_of:
-        plans[False] = MeasuresPlan.of(measures_for((), context, (), total=False), index)
+    for_total, for_intervention = _plans(period, rules, tuple(context.municipalities))
+    plans = {True: for_total, False: for_intervention}
+    index = for_total.index
     parts = {
         iid: [contribution(f, period, rules, index) for f in facts]
         for iid, facts in facts_of.items()
@@ -57,3 +60,16 @@ def measured_answer(
     roots: list[Pointer] = [("interventions", i, "measures") for i in range(len(facts_of))]
     roots.append(TOTAL_ROOT)
     return MeasuredLeaves.of_values(roots, layouts, values, bases), skeletons
+
+
+@lru_cache(maxsize=32)
+def _plans(
+    period: Period, rules: ReportingRules, municipalities: tuple[str, ...]
+) -> tuple[MeasuresPlan, MeasuresPlan]:
+    """The plans of the total and of an intervention, from the trees of scopes without
+    enrollments; the total's has every cell an intervention's has (and unique participants),
+    so its cell index serves both."""
+    context = Context(period, rules, municipalities, (), (), (), frozenset())
+    for_total = MeasuresPlan.of(measures_for((), context, (), total=True))
+    template = measures_for((), context, (), total=False)
+    return for_total, MeasuresPlan.of(template, for_total.index)
