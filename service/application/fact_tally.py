@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
+from typing import NamedTuple
 
 from service.application import statistics as st
 from service.domain.codes import WORK_OR_STUDIES, Sex, age_band
@@ -23,6 +24,7 @@ from service.domain.facts import EnrollmentFacts, Period, ReportingRules
 CellKey = tuple[str, ...]
 # The number of each count cell (and of each count no leaf shows) of the answer's layout.
 CellIndex = Mapping[CellKey, int]
+NOWHERE = -1
 TOTAL, FEMALE, MALE = "total", Sex.FEMALE.value, Sex.MALE.value
 
 # The base of share_progressed: completed exits with a progressed value (not published).
@@ -34,8 +36,7 @@ BEFORE = ("months_on_public_support_before", "months_without_work_or_studies_bef
 BY_AGE = "to_work_or_studies_by_age"
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
+class Contribution(NamedTuple):
     """One enrollment's part of the measures: the cells it counts in, and its values."""
 
     column: str | None  # "female" or "male" (None: counted in the total column only)
@@ -47,19 +48,18 @@ def contribution(
     fact: EnrollmentFacts, period: Period, rules: ReportingRules, index: CellIndex
 ) -> Contribution:
     """The cells (by number) an enrollment is counted in and the values it brings, as
-    measures_tree.measures_for defines them; a cell the index lacks is in no measure (a
-    code no grouping lists)."""
+    measures_tree.measures_for defines them; a cell the index lacks (a code no grouping
+    lists) is numbered NOWHERE, which no leaf reads."""
     cells: list[CellKey] = []
     values: list[tuple[CellKey, int]] = []
     band = None
+    support = st.support_codes(fact.support_at_enrollment)
     if st.is_active(fact, period):
         band = age_band(fact.age_at_enrollment)
         municipality = fact.municipality or st.UNKNOWN_MUNICIPALITY
         cells += [("active",), ("age_band", "active", band), ("education", fact.education)]
         cells.append(("municipality", municipality))
-        cells += [
-            ("support_at_enrollment", c) for c in st.support_codes(fact.support_at_enrollment)
-        ]
+        cells += [("support_at_enrollment", code) for code in support]
     if st.is_active_at_end(fact, period):
         cells.append(("active_at_end",))
     if st.is_new(fact, period):
@@ -71,8 +71,9 @@ def contribution(
         if st.is_early_dropout(fact, rules.early_dropout_months):
             cells.append(("early_dropouts",))
         else:
-            _completed(fact, rules, band or age_band(fact.age_at_enrollment), cells, values)
-    numbers = [n for n in map(index.get, cells) if n is not None]
+            band = band or age_band(fact.age_at_enrollment)
+            _completed(fact, rules, band, support, cells, values)
+    numbers = list(map(index.get, cells, repeat(NOWHERE)))
     return Contribution(fact.sex if fact.sex in (FEMALE, MALE) else None, numbers, values)
 
 
@@ -80,6 +81,7 @@ def _completed(
     fact: EnrollmentFacts,
     rules: ReportingRules,
     band: str,
+    support: frozenset[str],
     cells: list[CellKey],
     values: list[tuple[CellKey, int]],
 ) -> None:
@@ -88,10 +90,7 @@ def _completed(
     group = "youth" if fact.age_at_enrollment <= rules.youth_max_age else "adult"
     cells += [("completed_exits",), ("age_band", "completed_exits", band)]
     cells += [(BY_AGE, group, "completed_exits"), ("exits_by_reason", str(reason))]
-    cells += [
-        ("support_before_after", code, "at_enrollment")
-        for code in st.support_codes(fact.support_at_enrollment)
-    ]
+    cells += [("support_before_after", code, "at_enrollment") for code in support]
     cells += [
         ("support_before_after", code, "at_exit")
         for code in st.support_codes(st.support_at_exit(fact))
