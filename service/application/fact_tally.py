@@ -136,18 +136,17 @@ class Tally:
 
 
 def tally(contributions: Sequence[Contribution]) -> Tally:
-    """The counts and values of the enrollments of one scope."""
-    counts = {
-        column: Counter(chain.from_iterable(c.cells for c in contributions if c.column == column))
-        for column in (FEMALE, MALE, None)
-    }
+    """The counts and values of the enrollments of one scope, in one pass over them."""
+    cells_by_sex: dict[str | None, list[list[int]]] = {FEMALE: [], MALE: [], None: []}
     values: dict[CellKey, dict[str, list[int]]] = defaultdict(
         lambda: {TOTAL: [], FEMALE: [], MALE: []}
     )
-    for c in contributions:
-        for key, value in c.values:
+    for column, cells, given in contributions:
+        cells_by_sex[column].append(cells)
+        for key, value in given:
             columns = values[key]
             columns[TOTAL].append(value)
-            if c.column is not None:
-                columns[c.column].append(value)
+            if column is not None:
+                columns[column].append(value)
+    counts = {column: Counter(chain.from_iterable(lists)) for column, lists in cells_by_sex.items()}
     return Tally(counts, values)
