@@ -1,6 +1,6 @@
 """What each enrollment adds to the measures of §6, and those parts tallied per scope.
 
-`statistics_answer.measures_for` reads §6 as selections and groupings of enrollments, built
+`measures_tree.measures_for` reads §6 as selections and groupings of enrollments, built
 into Count trees. That is the definition (the tests hold this module to it), but it walks
 the enrollments once per selection and group, twice (for its intervention and for the
 total). Here each enrollment is looked at once: the count cells it is in (keyed by the

@@ -4,7 +4,7 @@ A `MeasuresPlan` says, once per shape of measures object, which leaf numbers eac
 cell, share and mean or median goes to; `leaf_values` then fills a scope's values and bases
 from its `Tally` without building Count trees. Measures that are not about enrollments'
 cells (reports of unregistered persons, activities, the cost per participant, unique
-participants) stay small trees, built by statistics_answer and copied into their leaves.
+participants) stay small trees, built by measures_tree.untallied_measures and copied into their leaves.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ FEMALE, MALE = COLUMNS[1:]
 FROM_TREES = frozenset(
     {"anonymous_participants", "activities", "cost_per_participant", "unique_participants"}
 )
-# A share cell: (numerator, divisor); the divisor is its base (statistics_answer._outcomes).
+# A share cell: (numerator, divisor); the divisor is its base (measures_tree._outcomes).
 SHARES: dict[CellKey, tuple[CellKey, CellKey]] = {
     ("share_to_work_or_studies",): (("to_work_or_studies",), ("completed_exits",)),
     ("share_to_goal",): (("to_goal",), ("completed_exits",)),
@@ -40,7 +40,7 @@ SHARES: dict[CellKey, tuple[CellKey, CellKey]] = {
     ("share_to_goal_of_all_exits",): (("to_goal",), ("exits",)),
     ("share_progressed",): (("progressed",), WITH_PROGRESSED_VALUE),
 }
-# A cell of means or medians: (kind, the values it is over) (statistics_answer._durations).
+# A cell of means or medians: (kind, the values it is over) (measures_tree._durations).
 AGGREGATES: dict[CellKey, tuple[Kind, CellKey]] = {
     (*THROUGHPUT, "mean"): (Kind.MEAN, THROUGHPUT),
     (*THROUGHPUT, "median"): (Kind.MEDIAN, THROUGHPUT),
