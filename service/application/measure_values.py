@@ -4,7 +4,8 @@ A `MeasuresPlan` says, once per shape of measures object, which leaf numbers eac
 cell, share and mean or median goes to; `leaf_values` then fills a scope's values and bases
 from its `Tally` without building Count trees. Measures that are not about enrollments'
 cells (reports of unregistered persons, activities, the cost per participant, unique
-participants) stay small trees, built by measures_tree.untallied_measures and copied into their leaves.
+participants) stay small trees, built by `measures_tree.untallied_measures` and copied
+into their leaves.
 """
 
 from __future__ import annotations
