@@ -139,7 +139,7 @@ _gc_was_enabled = True
 
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a statistics answer is built.
+    """Pause Python's cyclic garbage collector while a statistics answer is read and built.
 
     An answer is a large tree of small acyclic objects, freed by reference counting; the
     cyclic collector only rescans them again and again (measured: median 162 → 101 ms for
