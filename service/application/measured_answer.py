@@ -18,7 +18,7 @@ from typing import Any
 
 from service.application import statistics as st
 from service.application.disclosure import TOTAL_ROOT
-from service.application.fact_tally import Contribution, contribution, tally
+from service.application.fact_tally import CellNumbers, Contribution, contribution, tally
 from service.application.leaf_layout import Layout, MeasuredLeaves
 from service.application.measure_values import MeasuresPlan, leaf_values
 from service.application.measures_format import Pointer
@@ -35,9 +35,9 @@ def measured_answer(
     period, rules = context.period, context.rules
     for_total, for_intervention = _plans(period, rules, tuple(context.municipalities))
     plans = {True: for_total, False: for_intervention}
-    index = for_total.index
+    numbers = CellNumbers(for_total.index)
     parts = {
-        iid: [contribution(f, period, rules, index) for f in facts]
+        iid: [contribution(f, period, rules, numbers) for f in facts]
         for iid, facts in facts_of.items()
     }
     layouts: list[Layout] = []
