@@ -69,6 +69,30 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     )
 
 
+@app.command()
+def project(
+    until_stdin_closes: Annotated[
+        bool, typer.Option(help="also stop when standard input ends (as `serve` runs it)")
+    ] = False,
+) -> None:
+    """Keep the read models caught up with the event store until stopped (SIGTERM, Ctrl-C)."""
+    import logging
+    import threading
+
+    from service.projection_worker import follow, stop_when_closed
+
+    container = open_container()
+    logging.basicConfig(
+        level=container.settings.log_level.upper(), format="%(levelname)s:  %(name)s: %(message)s"
+    )
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    if until_stdin_closes:
+        stop_when_closed(sys.stdin.buffer, stopping)
+    follow(container.projector, container.settings.projection_poll_seconds, stopping)
+
+
 @app.command("create-key")
 def create_key(
     role: Annotated[str, typer.Option()] = "system_admin",

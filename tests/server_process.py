@@ -1,7 +1,7 @@
 """The real server as a child process: `python -m service serve` on a free port.
 
 Used by the tests that must see what an operator sees (the README tour, crashes,
-shutdown): uvicorn, the real event loop, the background projection thread, signals.
+shutdown): uvicorn, the real event loop, the projection child process, signals.
 """
 
 from __future__ import annotations
@@ -119,6 +119,45 @@ class ServerProcess:
     def log(self) -> str:
         """Everything the server printed so far."""
         return self.log_path.read_text(errors="replace")
+
+    def projection_children(self) -> list[int]:
+        """Pids of the server's live `python -m service project` children."""
+        assert self.process is not None
+        return [pid for pid in children_of(self.process.pid) if "project" in command_line(pid)]
+
+
+def command_line(pid: int) -> list[str]:
+    """The arguments process `pid` was started with; empty if it has gone."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name, or None if it has gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return stat.rsplit(")", 1)[1].split()
+
+
+def children_of(parent: int) -> list[int]:
+    """Live (not zombie) child processes of `parent`, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields and fields[1] == str(parent) and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def is_running(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    fields = _stat_fields(pid)
+    return fields is not None and fields[0] != "Z"
 
 
 @contextmanager

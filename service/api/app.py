@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-import threading
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,46 +17,34 @@ from service.api.rate_limit import RateLimit, TokenBuckets
 from service.api.routes import associations, batch, enrollments, reports, system
 from service.bootstrap import Container
 from service.config import Settings
+from service.projection_worker import ProjectionProcess, keep_running
 
 API_PREFIX = "/api/v1"
-log = logging.getLogger("uppfoljning.projection")
-
-
-class ProjectionLoop:
-    """Catches the read models up in the background (writes of other processes too)."""
-
-    def __init__(self, container: Container) -> None:
-        self.container = container
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="projection", daemon=True)
-
-    def _run(self) -> None:
-        while not self.stopping.wait(self.container.settings.projection_poll_seconds):
-            try:
-                self.container.projector.catch_up()
-            except Exception:
-                log.exception("projection catch-up failed; retrying")
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.thread.join(timeout=10)
 
 
 def create_app(container: Container, *, background_projection: bool = True) -> FastAPI:
-    """An app serving `container`; read models are caught up at start."""
+    """An app serving `container`; read models are caught up at start, then kept caught
+    up by a child process (service/projection_worker.py) unless `background_projection`
+    is off (tests that drive the app in-process)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         container.projector.catch_up()
-        loop = ProjectionLoop(container) if background_projection else None
-        if loop:
-            loop.start()
-        yield
-        if loop:
-            loop.stop()
+        if not background_projection:
+            yield
+            return
+        projection = ProjectionProcess()
+        projection.start()
+        watcher = asyncio.create_task(
+            keep_running(projection, container.settings.projection_poll_seconds)
+        )
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            projection.stop()
 
     app = FastAPI(
         title="Uppföljning API",

@@ -1,0 +1,78 @@
+"""The projection loop and the child's watcher, without processes (service/projection_worker.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from service import projection_worker
+from service.projection_worker import follow, keep_running
+
+
+class Backlog:
+    """A projector with `batches` batches waiting; sets `stopping` during the first."""
+
+    def __init__(self, batches: int, stopping: threading.Event) -> None:
+        self.batches = batches
+        self.stopping = stopping
+        self.applied = 0
+
+    def catch_up(self, on_batch: Callable[[int], None] | None = None) -> int:
+        while self.batches:
+            self.batches -= 1
+            self.applied += 1
+            self.stopping.set()
+            if on_batch:
+                on_batch(1000)
+        return self.applied
+
+
+def test_a_stop_takes_effect_after_the_batch_in_hand_not_after_the_backlog() -> None:
+    stopping = threading.Event()
+    backlog = Backlog(batches=5, stopping=stopping)
+    follow(backlog, poll_seconds=60, stopping=stopping)
+    assert backlog.applied == 1
+
+
+def test_a_failing_catch_up_is_retried_until_stopped() -> None:
+    stopping = threading.Event()
+    calls = []
+
+    class Failing:
+        def catch_up(self, on_batch: Callable[[int], None] | None = None) -> int:
+            calls.append(1)
+            if len(calls) == 3:
+                stopping.set()
+            raise RuntimeError("database gone")
+
+    follow(Failing(), poll_seconds=0.001, stopping=stopping)
+    assert len(calls) == 3
+
+
+def test_the_watcher_backs_off_from_a_child_that_keeps_dying_and_recovers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # restart_if_dead answers: died 4 times in a row, then the child stays up, then the
+    # fork itself fails once.
+    answers: list[bool | Exception] = [True, True, True, True, False, False, OSError(11)]
+    waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) > len(answers):
+            raise asyncio.CancelledError
+
+    class Child:
+        def restart_if_dead(self) -> bool:
+            answer = answers[len(waits) - 1]
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+    monkeypatch.setattr(projection_worker.asyncio, "sleep", no_sleep)
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(keep_running(Child(), poll_seconds=0.2))
+    assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 1.0, 1.0, 2.0]
