@@ -46,16 +46,24 @@ def facts_to_row(facts: EnrollmentFacts) -> dict[str, Any]:
 
 # Where the code sets are in a row of FACT_FIELDS columns.
 _SET_POSITIONS = tuple(n for n, name in enumerate(FACT_FIELDS) if name in _SET_FIELDS)
+_MISSING: Any = object()
 
 
 def rows_to_facts(rows: Iterable[Sequence[Any]]) -> list[EnrollmentFacts]:
     """The facts of rows that hold exactly the FACT_FIELDS columns, in that order (by
     position: statistics read hundreds of rows per answer, and name lookups add up)."""
     found = []
+    # Few distinct code sets recur across rows: each is decoded once (a frozenset is
+    # immutable, so the rows can share it).
+    decoded: dict[str | None, frozenset[str] | None] = {}
     for row in rows:
         values = list(row)
         for n in _SET_POSITIONS:
-            values[n] = decode_codes(values[n])
+            text = values[n]
+            codes = decoded.get(text, _MISSING)
+            if codes is _MISSING:
+                codes = decoded[text] = decode_codes(text)
+            values[n] = codes
         found.append(EnrollmentFacts(*values))
     return found
 

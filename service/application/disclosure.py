@@ -34,12 +34,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
-from operator import attrgetter
 from typing import Any
 
 from service.application.leaf_layout import Layout, MeasuredLeaves
-from service.application.measures_format import COLUMNS, Count, Leaf, Pointer, Statistic
+from service.application.measures_format import COLUMNS, Count, Pointer, Statistic
 from service.domain.codes import AGE_BANDS, WORK_OR_STUDIES, ExitReason
 from service.domain.facts import ReportingRules
 
@@ -83,13 +83,13 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> dict[int, 
     limit = rules.min_cell_size
     if limit <= 0:
         return {}
-    leaves = measured.leaves
+    values = measured.values
     statistics = measured.statistics
     # Every leaf's value, then 0 for statistics: the counts, few steps per leaf.
-    counts = list(map(attrgetter("value"), leaves))
+    counts = list(values)
     for n in statistics:
         counts[n] = 0
-    hidden = _primary(leaves, counts, statistics, limit)
+    hidden = _primary(measured, counts, limit)
     relations = _Relations(measured, rules)
     links = _links(measured)
     cells = relations.statistic_cells()
@@ -112,7 +112,7 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> dict[int, 
             ) and _complete(relations.relation(number), counts, hidden):
                 relations.count_hidden((next(reversed(hidden)),), hidden_terms, hidden_total)
         completed = len(hidden)
-        _hide_statistics(leaves, statistics, links, cells, hidden)
+        _hide_statistics(values, statistics, links, cells, hidden)
         # `hidden` only grows, in insertion order: the new keys are its tail.
         relations.count_hidden(islice(hidden, completed, None), hidden_terms, hidden_total)
         if len(hidden) == seen:
@@ -193,6 +193,14 @@ class _Within:
         return cls(relations, any_single_term, terms_of, totals_of, cells)
 
 
+@lru_cache(maxsize=64)
+def _within(layout: Layout, rules: ReportingRules) -> _Within:
+    """The relations of a layout under these rules. Kept between requests with the layout
+    (measured_answer keeps layouts per period, rules and municipality codes): a pure
+    function of the two, and both are immutable."""
+    return _Within.of(layout, layout.template, rules)
+
+
 class _Relations:
     """The relations of an answer by leaf numbers, in the order they are completed: those
     within each measures object, object by object, then those across objects.
@@ -204,14 +212,11 @@ class _Relations:
 
     def __init__(self, measured: MeasuredLeaves, rules: ReportingRules) -> None:
         self.measured = measured
-        of_shape: dict[Layout, _Within] = {}
         self.within: list[_Within] = []
         self.starts: list[int] = []
         count = 0
-        for layout, tree in zip(measured.layouts, measured.trees, strict=True):
-            within = of_shape.get(layout)
-            if within is None:
-                within = of_shape[layout] = _Within.of(layout, tree, rules)
+        for layout in measured.layouts:
+            within = _within(layout, rules)
             self.within.append(within)
             self.starts.append(count)
             count += len(within.relations)
@@ -315,12 +320,9 @@ class _Relations:
 def _links(measured: MeasuredLeaves) -> dict[int, tuple[int, ...]]:
     """The leaves (counts) each statistic would give away, by number."""
     links: dict[int, tuple[int, ...]] = {}
-    leaves = measured.leaves
     for layout, offset in zip(measured.layouts, measured.offsets, strict=True):
-        number = layout.number
-        for n in layout.statistics:
-            reveals = leaves[offset + n].reveals  # type: ignore[union-attr]
-            links[offset + n] = tuple(number[r] + offset for r in reveals if r in number)
+        for n, reveals in zip(layout.statistics, layout.reveals, strict=True):
+            links[offset + n] = tuple(r + offset for r in reveals)
     return links
 
 
@@ -346,14 +348,12 @@ def _sums(rules: ReportingRules) -> list[tuple[Pointer, list[Pointer]]]:
     return [(total, terms) for total, terms in sums if terms]
 
 
-def _primary(
-    leaves: Sequence[Leaf], counts: Sequence[int], statistics: Sequence[int], limit: int
-) -> dict[int, str]:
+def _primary(measured: MeasuredLeaves, counts: Sequence[int], limit: int) -> dict[int, str]:
     """Small counts, and statistics over few persons."""
     hidden = {n: "min_cell_size" for n, value in enumerate(counts) if 0 < value < limit}
-    for n in statistics:
-        statistic = leaves[n]
-        if statistic.value is not None and statistic.base < limit:  # type: ignore[union-attr]
+    values, bases = measured.values, measured.bases
+    for n in measured.statistics:
+        if values[n] is not None and bases[n] < limit:
             hidden[n] = "small_base"
     return hidden
 
@@ -384,7 +384,7 @@ def _complete(relation: NumberedRelation, counts: Sequence[int], hidden: dict[in
 
 
 def _hide_statistics(
-    leaves: Sequence[Leaf],
+    values: Sequence[Any],
     statistics: Sequence[int],
     links: Mapping[int, tuple[int, ...]],
     cells: Sequence[tuple[int, int, int]],
@@ -392,7 +392,7 @@ def _hide_statistics(
 ) -> None:
     """Hide statistics that give away hidden counts, then complete their sex cells."""
     for n in statistics:
-        if n in hidden or leaves[n].value is None:
+        if n in hidden or values[n] is None:
             continue
         if any(link in hidden for link in links[n]):
             hidden[n] = "derived_from_suppressed"
@@ -400,7 +400,7 @@ def _hide_statistics(
         if total in hidden or (female in hidden) == (male in hidden):
             continue
         other = male if female in hidden else female
-        if leaves[other].value is not None:
+        if values[other] is not None:
             hidden[other] = "complementary_sex"
 
 

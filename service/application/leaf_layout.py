@@ -6,7 +6,9 @@ rendering therefore work on leaf numbers — positions in document order — ins
 building and hashing a pointer per leaf; the pointers, and what depends only on them,
 are derived once for each distinct shape. A shape holds the keys and the kind of every
 node, never a number, so two answers share a layout exactly when their trees have the
-same keys.
+same keys. Leaves are carried as numbers (a count's value, a statistic's value and base), so
+an answer can be numbered from Count trees (`MeasuredLeaves.of`) or from values computed
+straight into leaf order (`MeasuredLeaves.of_values`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from service.application.measures_format import (
     Count,
+    Kind,
     Leaf,
     Pointer,
     Statistic,
@@ -25,7 +28,9 @@ from service.application.measures_format import (
 )
 
 # The keys and node kinds of a tree in document order: a dict is the tuple of its keys, a
-# list its length, a leaf its class, anything else (a name, the number of activities) None.
+# list its length, a count its class, a statistic its kind and what it reveals (both
+# decided by its place, so kept with the layout), anything else (a name, the number of
+# activities) None.
 Shape = tuple[Any, ...]
 
 
@@ -39,15 +44,17 @@ def flatten(tree: Any) -> tuple[Shape, list[Leaf]]:
 
 def _walk(node: Any, shape: list[Any], found: list[Leaf]) -> None:
     # Same order and the same node kinds as measures_format.leaves and render.
-    if isinstance(node, Count | Statistic):
-        shape.append(type(node))
+    if isinstance(node, Count):
+        shape.append(Count)
+        found.append(node)
+    elif isinstance(node, Statistic):
+        shape.append((node.kind, node.reveals))
         found.append(node)
     elif isinstance(node, dict):
         shape.append(tuple(node))
         for child in node.values():
-            kind = type(child)
-            if kind is Count or kind is Statistic:  # most nodes: no call for them
-                shape.append(kind)
+            if type(child) is Count:  # most nodes: no call for them
+                shape.append(Count)
                 found.append(child)
             else:
                 _walk(child, shape, found)
@@ -75,13 +82,18 @@ def _with_pointers(node: Any, at: Pointer, found: list[tuple[Pointer, Leaf]]) ->
 class Layout:
     """The leaves of one shape: pointers (relative to the tree), numbered in document order."""
 
+    # A tree of this shape: its keys and leaf kinds are what relations are derived from.
+    template: Any
     pointers: tuple[Pointer, ...]
     kinds: tuple[type[Leaf], ...]
     number: Mapping[Pointer, int]
     # RFC 6901 pointers of the leaves, relative too.
     json_pointers: tuple[str, ...]
-    # The numbers of the Statistic leaves.
+    # The numbers of the Statistic leaves; then, for each of them, its kind and the leaves
+    # (counts) it would give away.
     statistics: tuple[int, ...]
+    statistic_kinds: tuple[Kind, ...]
+    reveals: tuple[tuple[int, ...], ...]
 
     @classmethod
     def of(cls, tree: Any) -> Layout:
@@ -89,12 +101,17 @@ class Layout:
         found: list[tuple[Pointer, Leaf]] = []
         _with_pointers(tree, (), found)
         pointers = tuple(at for at, _ in found)
+        number = {at: n for n, at in enumerate(pointers)}
+        statistics = [(n, leaf) for n, (_, leaf) in enumerate(found) if isinstance(leaf, Statistic)]
         return cls(
+            tree,
             pointers,
             tuple(type(leaf) for _, leaf in found),
-            {at: n for n, at in enumerate(pointers)},
+            number,
             tuple(json_pointer(at) for at in pointers),
-            tuple(n for n, (_, leaf) in enumerate(found) if isinstance(leaf, Statistic)),
+            tuple(n for n, _ in statistics),
+            tuple(leaf.kind for _, leaf in statistics),
+            tuple(tuple(number[r] for r in leaf.reveals if r in number) for _, leaf in statistics),
         )
 
 
@@ -103,43 +120,64 @@ class MeasuredLeaves:
     """The leaves of an answer's measures objects, numbered across them in their order."""
 
     roots: tuple[Pointer, ...]
-    trees: tuple[Any, ...]
     layouts: tuple[Layout, ...]
     # Leaf n of the answer is leaf n − offsets[i] of measures object i.
     offsets: tuple[int, ...]
-    leaves: tuple[Leaf, ...]
+    # Per leaf: a count's value or a statistic's (None: computed over nobody) ...
+    values: list[Any]
+    # ... and the number of persons a statistic was computed over (0 for a count).
+    bases: list[int]
     json_roots: tuple[str, ...]
-    # The numbers of the Statistic leaves, in order.
+    # The numbers of the Statistic leaves, in order, and their kinds.
     statistics: tuple[int, ...]
+    statistic_kinds: tuple[Kind, ...]
 
     @classmethod
     def of(cls, roots: Sequence[tuple[Pointer, Any]]) -> MeasuredLeaves:
-        """Number the leaves of measures objects; one layout per distinct shape."""
-        layouts: list[Layout] = []
-        offsets: list[int] = []
-        found: list[Leaf] = []
+        """Number the leaves of measures objects given as trees; one layout per shape."""
         by_shape: dict[Shape, Layout] = {}
+        layouts: list[Layout] = []
+        values: list[Any] = []
+        bases: list[int] = []
         for _, tree in roots:
             shape, leaves_of_tree = flatten(tree)
             layout = by_shape.get(shape)
             if layout is None:
                 layout = by_shape[shape] = Layout.of(tree)
             layouts.append(layout)
-            offsets.append(len(found))
-            found += leaves_of_tree
-        pointers = tuple(r for r, _ in roots)
+            values += [leaf.value for leaf in leaves_of_tree]
+            bases += [getattr(leaf, "base", 0) for leaf in leaves_of_tree]
+        return cls.of_values([r for r, _ in roots], layouts, values, bases)
+
+    @classmethod
+    def of_values(
+        cls,
+        roots: Sequence[Pointer],
+        layouts: Sequence[Layout],
+        values: list[Any],
+        bases: list[int],
+    ) -> MeasuredLeaves:
+        """Number leaves whose values (and bases) are given in order, object by object."""
+        offsets = []
+        size = 0
+        for layout in layouts:
+            offsets.append(size)
+            size += len(layout.pointers)
+        if len(values) != size or len(bases) != size:
+            raise ValueError(f"{len(values)} values for {size} leaves")
         return cls(
-            pointers,
-            tuple(t for _, t in roots),
+            tuple(roots),
             tuple(layouts),
             tuple(offsets),
-            tuple(found),
-            tuple(json_pointer(r) for r in pointers),
+            values,
+            bases,
+            tuple(json_pointer(r) for r in roots),
             tuple(
                 offset + n
                 for layout, offset in zip(layouts, offsets, strict=True)
                 for n in layout.statistics
             ),
+            tuple(kind for layout in layouts for kind in layout.statistic_kinds),
         )
 
     def scope_of(self, number: int) -> int:

@@ -147,14 +147,18 @@ def leaves(tree: Any, at: Pointer = ()) -> Iterator[tuple[Pointer, Leaf]]:
 
 def rounded(statistic: Statistic) -> float | int | None:
     """A statistic's value as published."""
-    value = statistic.value
+    return rounded_value(statistic.kind, statistic.value)
+
+
+def rounded_value(kind: Kind, value: float | None) -> float | int | None:
+    """The value of a statistic of this kind as published."""
     if value is None:
         return None
-    if statistic.kind is Kind.SHARE:
+    if kind is Kind.SHARE:
         return half_up(value, 4)
-    if statistic.kind is Kind.MEAN:
+    if kind is Kind.MEAN:
         return half_up(value, 1)
-    if statistic.kind is Kind.AMOUNT:
+    if kind is Kind.AMOUNT:
         return int(half_up(value, 0))
     return int(value) if value.is_integer() else value
 

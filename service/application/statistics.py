@@ -48,34 +48,48 @@ def countable(facts: Iterable[EnrollmentFacts]) -> list[EnrollmentFacts]:
 # --- Flow: who was there, who came, who left -------------------------------------------
 
 
-def active(facts: Facts, period: Period) -> list[EnrollmentFacts]:
+def is_active(fact: EnrollmentFacts, period: Period) -> bool:
     """Aktiva under perioden: enrolled_on ≤ to and (not exited, or exited_on ≥ from)."""
-    return [
-        f
-        for f in facts
-        if f.enrolled_on <= period.end and (f.exited_on is None or f.exited_on >= period.start)
-    ]
+    return fact.enrolled_on <= period.end and (
+        fact.exited_on is None or fact.exited_on >= period.start
+    )
+
+
+def is_new(fact: EnrollmentFacts, period: Period) -> bool:
+    """Nytillkomna: from ≤ enrolled_on ≤ to."""
+    return period.start <= fact.enrolled_on <= period.end
+
+
+def is_active_at_end(fact: EnrollmentFacts, period: Period) -> bool:
+    """Aktiva vid periodens slut: enrolled_on ≤ to and (not exited, or exited_on > to)."""
+    return fact.enrolled_on <= period.end and (
+        fact.exited_on is None or fact.exited_on > period.end
+    )
+
+
+def is_exit(fact: EnrollmentFacts, period: Period) -> bool:
+    """Avslut: from ≤ exited_on ≤ to."""
+    return fact.exited_on is not None and period.start <= fact.exited_on <= period.end
+
+
+def active(facts: Facts, period: Period) -> list[EnrollmentFacts]:
+    """Aktiva under perioden (is_active)."""
+    return [f for f in facts if is_active(f, period)]
 
 
 def new(facts: Facts, period: Period) -> list[EnrollmentFacts]:
-    """Nytillkomna: from ≤ enrolled_on ≤ to."""
-    return [f for f in facts if period.start <= f.enrolled_on <= period.end]
+    """Nytillkomna (is_new)."""
+    return [f for f in facts if is_new(f, period)]
 
 
 def active_at_end(facts: Facts, period: Period) -> list[EnrollmentFacts]:
-    """Aktiva vid periodens slut: enrolled_on ≤ to and (not exited, or exited_on > to)."""
-    return [
-        f
-        for f in facts
-        if f.enrolled_on <= period.end and (f.exited_on is None or f.exited_on > period.end)
-    ]
+    """Aktiva vid periodens slut (is_active_at_end)."""
+    return [f for f in facts if is_active_at_end(f, period)]
 
 
 def exits(facts: Facts, period: Period) -> list[EnrollmentFacts]:
-    """Avslut totalt: from ≤ exited_on ≤ to."""
-    return [
-        f for f in facts if f.exited_on is not None and period.start <= f.exited_on <= period.end
-    ]
+    """Avslut totalt (is_exit)."""
+    return [f for f in facts if is_exit(f, period)]
 
 
 def is_early_dropout(fact: EnrollmentFacts, months: int) -> bool:

@@ -22,23 +22,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 from service.application import statistics as st
-from service.application.disclosure import hidden_leaves, measure_roots
+from service.application.disclosure import hidden_leaves
 from service.application.leaf_layout import MeasuredLeaves
-from service.application.measures_format import (
-    Kind,
-    Statistic,
-    aggregate,
-    counts,
-    filled,
-    mean_and_median,
-    plain_counts,
-    rounded,
-    share,
-)
+from service.application.measured_answer import measured_answer
+from service.application.measures_format import filled, rounded_value
+from service.application.measures_tree import Context, measures_for
 from service.domain.codes import InterventionKind
 from service.domain.errors import NotFoundError
 from service.domain.facts import (
@@ -55,17 +46,12 @@ Facts = Sequence[EnrollmentFacts]
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
-    """What every measures object of one answer is computed with."""
+class _Scopes:
+    """What an answer is computed over: its interventions, their facts, the context."""
 
-    period: Period
-    rules: ReportingRules
-    municipalities: Sequence[str]
-    anonymous: Sequence[AnonymousParticipantsReport]
-    activities: Sequence[ActivityRecord]
-    finances: Sequence[FinanceRecord]
-    # Only individual interventions' costs count towards a cost per participant.
-    individual: frozenset[str]
+    chosen: list[InterventionInfo]
+    facts_of: dict[str, list[EnrollmentFacts]]
+    context: Context
 
 
 def build_statistics_answer(
@@ -81,13 +67,32 @@ def build_statistics_answer(
     finances: Sequence[FinanceRecord] = (),
     only_intervention: str | None = None,
 ) -> dict[str, Any]:
-    """The statistics answer of product.md §8, with disclosure control applied."""
-    tree = statistics_tree(
-        association_id=association_id, period=period, rules=rules, interventions=interventions,
-        facts=facts, anonymous=anonymous, activities=activities, finances=finances,
-        only_intervention=only_intervention,
+    """The statistics answer of product.md §8, with disclosure control applied; its
+    measures computed flat (measured_answer), equal to those of statistics_tree."""
+    scopes = _scopes(
+        association_id, period, rules, interventions, facts, anonymous, activities, finances,
+        only_intervention,
     )  # fmt: skip
-    return _rendered(association_id, period, as_of, rules, tree)
+    measured, skeletons = measured_answer(scopes.facts_of, scopes.context)
+    hidden = hidden_leaves(measured, rules)
+    values = iter(_published(measured, hidden))
+    interventions_shown = [
+        {**_heading(info), "measures": filled(skeleton, values)}
+        for info, skeleton in zip(scopes.chosen, skeletons[:-1], strict=True)
+    ]
+    return {
+        "association": association_id,
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "as_of": as_of.isoformat() if as_of is not None else None,
+        "settings": settings(rules),
+        "interventions": interventions_shown,
+        "total": {"measures": filled(skeletons[-1], values)},
+        # Leaf numbers follow document order, as the list does.
+        "suppressed": [
+            {"pointer": pointer, "rule": hidden[n]}
+            for n, pointer in measured.json_pointers(sorted(hidden))
+        ],
+    }
 
 
 def statistics_tree(
@@ -103,7 +108,37 @@ def statistics_tree(
     only_intervention: str | None = None,
 ) -> dict[str, Any]:
     """The answer's interventions and total with their measures as Count and Statistic
-    leaves, before disclosure control."""
+    leaves, before disclosure control: the definition the answer's values are held to."""
+    scopes = _scopes(
+        association_id, period, rules, interventions, facts, anonymous, activities, finances,
+        only_intervention,
+    )  # fmt: skip
+    facts_of, context = scopes.facts_of, scopes.context
+    everyone = [f for group in facts_of.values() for f in group]
+    return {
+        "interventions": [
+            {
+                **_heading(i),
+                "measures": measures_for(facts_of[i.intervention_id], context, [i.intervention_id]),
+            }
+            for i in scopes.chosen
+        ],
+        "total": {"measures": measures_for(everyone, context, list(facts_of), total=True)},
+    }
+
+
+def _scopes(
+    association_id: str,
+    period: Period,
+    rules: ReportingRules,
+    interventions: Sequence[InterventionInfo],
+    facts: Sequence[EnrollmentFacts],
+    anonymous: Sequence[AnonymousParticipantsReport],
+    activities: Sequence[ActivityRecord],
+    finances: Sequence[FinanceRecord],
+    only_intervention: str | None,
+) -> _Scopes:
+    """The listed interventions with their countable facts, and the answer's context."""
     counted = [f for f in st.countable(facts) if f.association_id == association_id]
     chosen = _chosen(interventions, counted, anonymous, activities, period, only_intervention)
     facts_of: dict[str, list[EnrollmentFacts]] = {i.intervention_id: [] for i in chosen}
@@ -117,50 +152,20 @@ def statistics_tree(
     )
     municipalities = st.municipality_codes(st.active(everyone, period))
     context = Context(period, rules, municipalities, anonymous, activities, finances, individual)
-    return {
-        "interventions": [_entry(i, facts_of[i.intervention_id], context) for i in chosen],
-        "total": {"measures": measures_for(everyone, context, list(facts_of), total=True)},
-    }
+    return _Scopes(chosen, facts_of, context)
 
 
-def _rendered(
-    association_id: str,
-    period: Period,
-    as_of: datetime | None,
-    rules: ReportingRules,
-    tree: dict[str, Any],
-) -> dict[str, Any]:
-    """The answer as JSON-ready values, with disclosure control applied to the tree."""
-    measured = MeasuredLeaves.of(measure_roots(tree))
-    hidden = hidden_leaves(measured, rules)
-    values = iter(_published(measured, hidden))
-    interventions = [
-        {**entry, "measures": filled(entry["measures"], values)} for entry in tree["interventions"]
-    ]
-    total = {"measures": filled(tree["total"]["measures"], values)}
-    return {
-        "association": association_id,
-        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
-        "as_of": as_of.isoformat() if as_of is not None else None,
-        "settings": settings(rules),
-        "interventions": interventions,
-        "total": total,
-        # Leaf numbers follow document order, as the list does.
-        "suppressed": [
-            {"pointer": pointer, "rule": hidden[n]}
-            for n, pointer in measured.json_pointers(sorted(hidden))
-        ],
-    }
+def _heading(info: InterventionInfo) -> dict[str, Any]:
+    """What the answer says of an intervention before its measures."""
+    return {"intervention": info.intervention_id, "name": info.name, "kind": info.kind}
 
 
 def _published(measured: MeasuredLeaves, hidden: Iterable[int]) -> list[Any]:
     """The measures objects' leaves in document order, as published: a count as it is, a
-    statistic rounded, None where hidden. (The same as measures_format.published leaf by
-    leaf, in fewer steps: statistics are a fifth of the leaves.)"""
-    leaves = measured.leaves
-    values = list(map(attrgetter("value"), leaves))
-    for n in measured.statistics:
-        values[n] = rounded(leaves[n])  # type: ignore[arg-type]
+    statistic rounded, None where hidden."""
+    values = list(measured.values)
+    for n, kind in zip(measured.statistics, measured.statistic_kinds, strict=True):
+        values[n] = rounded_value(kind, values[n])
     for n in hidden:
         values[n] = None
     return values
@@ -173,135 +178,6 @@ def settings(rules: ReportingRules) -> dict[str, Any]:
         "goal_reasons": rules.goal_reasons_sorted(),
         "youth_max_age": rules.youth_max_age,
         "min_cell_size": rules.min_cell_size,
-    }
-
-
-def measures_for(
-    facts: Facts, context: Context, scope: Sequence[str], *, total: bool = False
-) -> dict[str, Any]:
-    """Every measure of §6 over the enrollments of the interventions in scope, in §6 order."""
-    period, rules = context.period, context.rules
-    active = st.active(facts, period)
-    new = st.new(facts, period)
-    completed = st.completed_exits(facts, period, rules.early_dropout_months)
-    to_goal = st.to_goal(completed, rules.goal_reasons)
-    measures = {
-        **_flow(facts, active, new, completed, context),
-        **_outcomes(facts, completed, to_goal, context),
-        **_durations(completed, to_goal, new),
-        **_composition(active, new, completed, context),
-        **_reports(active, scope, context),
-    }
-    if total:
-        measures["unique_participants"] = counts(st.unique_participants(active))
-    return measures
-
-
-def _entry(info: InterventionInfo, facts: Facts, context: Context) -> dict[str, Any]:
-    """One intervention of the answer."""
-    return {
-        "intervention": info.intervention_id,
-        "name": info.name,
-        "kind": info.kind,
-        "measures": measures_for(facts, context, [info.intervention_id]),
-    }
-
-
-def _flow(facts: Facts, active: Facts, new: Facts, completed: Facts, c: Context) -> dict[str, Any]:
-    """Who was there, who came and who left."""
-    return {
-        "active": counts(active),
-        "new": counts(new),
-        "active_at_end": counts(st.active_at_end(facts, c.period)),
-        "exits": counts(st.exits(facts, c.period)),
-        "early_dropouts": counts(st.early_dropouts(facts, c.period, c.rules.early_dropout_months)),
-        "completed_exits": counts(completed),
-        "exits_by_reason": counts(st.exits_by_reason(completed)),
-    }
-
-
-def _outcomes(facts: Facts, completed: Facts, to_goal: Facts, c: Context) -> dict[str, Any]:
-    """Where those who completed went, as counts and shares."""
-    exits = st.exits(facts, c.period)
-    to_work = st.to_work_or_studies(completed)
-    progressed = st.progressed(completed)
-    work, goal = ("to_work_or_studies",), ("to_goal",)
-    return {
-        "to_work_or_studies": counts(to_work),
-        "to_goal": counts(to_goal),
-        "share_to_work_or_studies": share(to_work, completed, [work, ("completed_exits",)]),
-        "share_to_goal": share(to_goal, completed, [goal, ("completed_exits",)]),
-        "share_to_work_or_studies_of_all_exits": share(to_work, exits, [work, ("exits",)]),
-        "share_to_goal_of_all_exits": share(to_goal, exits, [goal, ("exits",)]),
-        "progressed": counts(progressed),
-        "share_progressed": share(
-            progressed, st.with_progressed_value(completed), [("progressed",)]
-        ),
-    }
-
-
-def _durations(completed: Facts, to_goal: Facts, new: Facts) -> dict[str, Any]:
-    """How long it took, and how long they had been without work or on support before."""
-    goal, came = ("to_goal",), ("new",)
-    before: dict[str, Any] = {}
-    for name, value_of in (
-        ("months_on_public_support_before", st.months_on_public_support_before),
-        ("months_without_work_or_studies_before", st.months_without_work_or_studies_before),
-    ):
-        before[name] = {
-            "to_goal": aggregate(Kind.MEAN, to_goal, value_of, goal),
-            "new": aggregate(Kind.MEAN, new, value_of, came),
-        }
-    return {
-        "throughput_days": mean_and_median(completed, st.throughput_days, ("completed_exits",)),
-        "throughput_days_to_goal": mean_and_median(to_goal, st.throughput_days, goal),
-        **before,
-    }
-
-
-def _composition(active: Facts, new: Facts, completed: Facts, c: Context) -> dict[str, Any]:
-    """Who they were: support, age, education and municipality."""
-    by_age = {
-        group: {"completed_exits": chosen, "to_work_or_studies": st.to_work_or_studies(chosen)}
-        for group, chosen in st.by_age_group(completed, c.rules.youth_max_age).items()
-    }
-    return {
-        "support_at_enrollment": counts(st.support_at_enrollment(active)),
-        "support_before_after": counts(st.support_before_after(completed)),
-        "age_band": counts(
-            {
-                "active": st.age_bands(active),
-                "new": st.age_bands(new),
-                "completed_exits": st.age_bands(completed),
-            }
-        ),
-        "to_work_or_studies_by_age": counts(by_age),
-        "education": counts(st.education(active)),
-        "municipality": counts(st.municipality(active, c.municipalities)),
-    }
-
-
-def _reports(active: Facts, scope: Sequence[str], c: Context) -> dict[str, Any]:
-    """Anonymous participants, structural activities and the cost per participant."""
-    ids = frozenset(scope)
-    anonymous = [r for r in c.anonymous if r.intervention_id in ids]
-    held, by_organisation = st.activities(
-        [a for a in c.activities if a.intervention_id in ids], c.period
-    )
-    costs = st.recorded_costs(c.finances, ids & c.individual, c.period)
-    # Only participants of interventions with a recorded cost share it: an intervention
-    # without one would otherwise pull the total's cost per participant down.
-    paid_for = [f for f in active if f.intervention_id in costs]
-    cost = sum(costs.values()) if costs else None
-    return {
-        "anonymous_participants": plain_counts(st.anonymous_participants(anonymous, c.period)),
-        "activities": {"count": held, "participants": plain_counts(by_organisation)},
-        "cost_per_participant": Statistic(
-            Kind.AMOUNT,
-            st.cost_per_participant(cost, len(paid_for)),
-            len(paid_for),
-            (("active", "total"),),
-        ),
     }
 
 

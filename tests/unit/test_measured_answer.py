@@ -1,0 +1,96 @@
+"""The answer's measures computed flat (fact_tally, measure_values) equal the Count trees of
+measures_tree, leaf by leaf: every value and every base a statistic was computed over."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
+
+from service.application.disclosure import measure_roots
+from service.application.leaf_layout import MeasuredLeaves
+from service.application.measure_values import MeasuresPlan
+from service.application.measured_answer import measured_answer
+from service.application.measures_format import Count, Kind, Statistic
+from service.application.statistics_answer import _scopes, statistics_tree
+from service.domain.facts import EnrollmentFacts, FinanceRecord, ReportingRules
+from tests.unit.test_disclosure import INTERVENTIONS, enrollments, inputs
+from tests.unit.test_statistics import enrollment
+
+FINANCES = [FinanceRecord("alfa", 2023, 100_000, 90_000)]
+
+
+def flat_and_tree(
+    facts: list[EnrollmentFacts], rules: ReportingRules, **changes: Any
+) -> tuple[Any, Any]:
+    given_inputs = inputs(facts, rules) | {"finances": FINANCES, "only_intervention": None}
+    given_inputs |= changes
+    scopes = _scopes(*given_inputs.values())
+    flat, _ = measured_answer(scopes.facts_of, scopes.context)
+    tree = MeasuredLeaves.of(measure_roots(statistics_tree(**given_inputs)))
+    return flat, tree
+
+
+def assert_same_leaves(flat: MeasuredLeaves, tree: MeasuredLeaves) -> None:
+    assert flat.roots == tree.roots
+    assert [layout.pointers for layout in flat.layouts] == [
+        layout.pointers for layout in tree.layouts
+    ]
+    assert flat.values == tree.values
+    assert flat.bases == tree.bases
+    assert flat.statistic_kinds == tree.statistic_kinds
+
+
+@hs.composite
+def varied_facts(draw: hs.DrawFn) -> list[EnrollmentFacts]:
+    """Enrollments with many municipalities, a sex that is neither female nor male, and an
+    exit without a reason: cases the disclosure scenarios do not draw."""
+    facts = [draw(enrollments(number)) for number in range(draw(hs.integers(0, 60)))]
+    changed = []
+    for fact in facts:
+        municipality = draw(hs.sampled_from([None, "2080", "2021", "2062", "1980", "0180"]))
+        sex = draw(hs.sampled_from(["female", "male", "female", "male", "x"]))
+        reason = fact.exit_reason if draw(hs.booleans()) else None
+        changed.append(replace(fact, municipality=municipality, sex=sex, exit_reason=reason))
+    return changed
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    facts=varied_facts(),
+    months=hs.integers(0, 3),
+    youth=hs.sampled_from([24, 27, 29, 40]),
+    goals=hs.frozensets(hs.sampled_from(["work", "studies", "moved", "other"]), min_size=1),
+)
+def test_every_leaf_equals_the_count_tree(
+    facts: list[EnrollmentFacts], months: int, youth: int, goals: frozenset[str]
+) -> None:
+    rules = ReportingRules(
+        early_dropout_months=months, youth_max_age=youth, goal_reasons=goals, min_cell_size=5
+    )
+    assert_same_leaves(*flat_and_tree(facts, rules))
+
+
+def test_an_association_without_interventions_has_only_its_total() -> None:
+    flat, tree = flat_and_tree([], ReportingRules(), interventions=[], anonymous=[], activities=[])
+    assert flat.roots == (("total", "measures"),)
+    assert_same_leaves(flat, tree)
+
+
+def test_a_measure_without_a_flat_definition_is_an_error() -> None:
+    cell = {c: Statistic(Kind.MEAN, None, 0) for c in ("total", "female", "male")}
+    with pytest.raises(ValueError, match="no flat definition"):
+        MeasuresPlan.of({"active": {c: Count(0) for c in cell}, "something_new": cell})
+
+
+def test_a_scope_of_one_enrollment_in_one_intervention() -> None:
+    fact = enrollment(
+        number=1, association_id="forbund", intervention_id="beta", enrolled_on=date(2023, 3, 1)
+    )
+    flat, tree = flat_and_tree([fact], ReportingRules(min_cell_size=0))
+    assert_same_leaves(flat, tree)
+    assert len(flat.roots) == len(INTERVENTIONS) + 1
