@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from eventsourcing.persistence import Notification
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
+from service.adapters.event_decoding import EventDecoder
 from service.adapters.eventstore import EventStore, read_session, unit_of_work
 from service.adapters.projection_handlers import BatchWriter
 from service.adapters.tables import events, projection_tracking
@@ -27,6 +27,7 @@ class Projector:
     def __init__(self, store: EventStore, batch_size: int = 1000) -> None:
         self.store = store
         self.batch_size = batch_size
+        self.decoder = EventDecoder(store.mapper)
 
     def catch_up(self, on_batch: Callable[[int], None] | None = None) -> int:
         """Apply every event not yet projected; returns how many were applied."""
@@ -54,37 +55,35 @@ class Projector:
     def _apply_one_batch(self) -> int:
         with unit_of_work(self.store) as session:
             position = _position(session, lock=True)
-            notifications = _notifications_after(session, position, self.batch_size)
-            if not notifications:
+            rows = _rows_after(session, position, self.batch_size)
+            if not rows:
                 return 0
             writer = BatchWriter(session)
             writer.preload_enrollments(
-                [str(n.originator_id) for n in notifications if ":Enrollment." in n.topic]
+                [str(row.originator_id) for row in rows if ":Enrollment." in row.topic]
             )
-            for notification in notifications:
-                writer.apply(self.store.mapper.to_domain_event(notification))
+            decode = self.decoder.to_domain_event
+            for _, originator_id, version, topic, state in rows:
+                writer.apply(decode(originator_id, version, topic, state))
             writer.flush()
             session.execute(
                 update(projection_tracking)
                 .where(projection_tracking.c.name == PROJECTION_NAME)
-                .values(position=notifications[-1].id)
+                .values(position=rows[-1].id)
             )
-            return len(notifications)
+            return len(rows)
 
 
-def _notifications_after(session: Session, position: int, limit: int) -> list[Notification]:
-    """The next `limit` notifications: the recorder's query in Core, without ORM objects."""
+def _rows_after(session: Session, position: int, limit: int) -> list[Row[Any]]:
+    """The next `limit` stored events: the recorder's notification query, in Core."""
     e = events.c
-    rows = session.execute(
+    query = (
         select(e.id, e.originator_id, e.originator_version, e.topic, e.state)
         .where(e.id > position)
         .order_by(e.id)
         .limit(limit)
     )
-    return [
-        Notification(id=i, originator_id=o, originator_version=v, topic=t, state=s)
-        for i, o, v, t, s in rows
-    ]
+    return list(session.execute(query))
 
 
 def _position(session: Session, *, lock: bool) -> int:
