@@ -59,9 +59,11 @@ class Projector:
             if not rows:
                 return 0
             writer = BatchWriter(session)
-            writer.preload_enrollments(
-                [str(row.originator_id) for row in rows if ":Enrollment." in row.topic]
-            )
+            first_versions: dict[str, int] = {}
+            for row in rows:
+                if ":Enrollment." in row.topic:
+                    first_versions.setdefault(str(row.originator_id), row.originator_version)
+            writer.preload_enrollments(first_versions)
             decode = self.decoder.to_domain_event
             for _, originator_id, version, topic, state in rows:
                 writer.apply(decode(originator_id, version, topic, state))

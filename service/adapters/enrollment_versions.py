@@ -1,0 +1,87 @@
+"""The enrollment_versions rows of one projection batch, kept as plain value lists.
+
+An enrollment's facts are evolved by the events' own `evolve` (the one definition shared
+with the aggregate and as_of replay) and stay in memory across the batch. Each new version
+is a list in a fixed column order, closed in place when a later event of the batch
+supersedes it; only a version that was current before the batch needs an UPDATE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from service.adapters.bulk_insert import insert_values
+from service.adapters.rows import FACT_FIELDS, facts_to_values, rows_to_facts
+from service.adapters.tables import enrollment_versions
+from service.domain.enrollment import Enrollment
+from service.domain.facts import EnrollmentFacts
+
+COLUMNS = ("version", *FACT_FIELDS, "recorded_from", "recorded_to")
+_RECORDED_TO = len(COLUMNS) - 1
+
+
+class EnrollmentVersions:
+    """New versions of enrollments, written with one UPDATE and one INSERT per batch."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.facts: dict[str, EnrollmentFacts] = {}  # the newest facts per enrollment
+        self.looked_up: set[str] = set()  # enrollments whose stored row was asked for
+        self.stored_current: set[str] = set()  # their current row is stored and still open
+        self.pending: dict[str, list[Any]] = {}  # the newest row this batch will insert
+        self.closes: list[dict[str, Any]] = []
+        self.inserts: list[list[Any]] = []
+
+    def preload(self, enrollment_ids: Iterable[str]) -> None:
+        """Read the current facts of these enrollments in one query."""
+        wanted = [e for e in set(enrollment_ids) if e not in self.looked_up]
+        if not wanted:
+            return
+        t = enrollment_versions
+        query = select(*(t.c[name] for name in FACT_FIELDS)).where(
+            t.c.enrollment_id.in_(wanted), t.c.recorded_to.is_(None)
+        )
+        for facts in rows_to_facts(self.session.execute(query)):
+            self.facts[facts.enrollment_id] = facts
+            self.stored_current.add(facts.enrollment_id)
+        self.looked_up.update(wanted)
+
+    def known_new(self, enrollment_ids: Iterable[str]) -> None:
+        """These enrollments begin in this batch: nothing of them is stored yet."""
+        self.looked_up.update(enrollment_ids)
+
+    def apply(self, event: Enrollment.Event, at: datetime) -> None:
+        """Add the version this event makes, current from `at` on."""
+        enrollment_id = str(event.originator_id)
+        if enrollment_id not in self.looked_up:
+            self.preload([enrollment_id])
+        facts = event.evolve(self.facts.get(enrollment_id))  # type: ignore[arg-type]
+        self.facts[enrollment_id] = facts
+        row = [event.originator_version, *facts_to_values(facts), at, None]
+        previous = self.pending.get(enrollment_id)
+        if previous is not None:
+            previous[_RECORDED_TO] = at
+        elif enrollment_id in self.stored_current:
+            self.closes.append({"k_enrollment_id": enrollment_id, "ts": at})
+            self.stored_current.discard(enrollment_id)
+        self.pending[enrollment_id] = row
+        self.inserts.append(row)
+
+    def flush(self) -> None:
+        """Close the stored versions that were superseded, then insert the new ones."""
+        connection = self.session.connection()
+        if self.closes:
+            t = enrollment_versions
+            stmt = (
+                update(t)
+                .where(t.c.enrollment_id == bindparam("k_enrollment_id"), t.c.recorded_to.is_(None))
+                .values(recorded_to=bindparam("ts"))
+            )
+            connection.execute(stmt, self.closes)
+        insert_values(connection, enrollment_versions, COLUMNS, self.inserts)  # type: ignore[arg-type]
+        self.closes, self.inserts, self.pending = [], [], {}
