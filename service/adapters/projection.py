@@ -17,6 +17,7 @@ from service.adapters.event_decoding import EventDecoder
 from service.adapters.eventstore import EventStore, read_session, unit_of_work
 from service.adapters.projection_handlers import BatchWriter
 from service.adapters.tables import events, projection_tracking
+from service.gc_pause import cyclic_gc_paused
 
 PROJECTION_NAME = "read_models"
 
@@ -53,7 +54,8 @@ class Projector:
         return newest - _position(session, lock=False)
 
     def _apply_one_batch(self) -> int:
-        with unit_of_work(self.store) as session:
+        # A batch is thousands of small acyclic objects: the cyclic GC would only rescan them.
+        with cyclic_gc_paused(), unit_of_work(self.store) as session:
             position = _position(session, lock=True)
             rows = _rows_after(session, position, self.batch_size)
             if not rows:
