@@ -59,19 +59,13 @@ class EventDecoder:
             return None
         return self._revive_dict(decoded)
 
-    def _revive(self, value: Any) -> Any:
-        kind = type(value)
-        if kind is dict:
-            return self._revive_dict(value)
-        if kind is list:
-            return [self._revive(item) for item in value]
-        return value
-
     def _revive_dict(self, value: dict[str, Any]) -> Any:
         # Inner objects first, as the object hook sees them (it runs bottom-up).
         for key, item in value.items():
-            if type(item) is dict or type(item) is list:
-                value[key] = self._revive(item)
+            if type(item) is dict:
+                value[key] = self._revive_dict(item)
+            elif type(item) is list:
+                self._revive_list(item)
         if len(value) == 2 and "_type_" in value and "_data_" in value:
             name = value["_type_"]
             try:
@@ -82,6 +76,13 @@ class EventDecoder:
                 ) from None
             return revive(value["_data_"])
         return value
+
+    def _revive_list(self, value: list[Any]) -> None:
+        for n, item in enumerate(value):
+            if type(item) is dict:
+                value[n] = self._revive_dict(item)
+            elif type(item) is list:
+                self._revive_list(item)
 
 
 @lru_cache(maxsize=256)
