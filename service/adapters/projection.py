@@ -25,7 +25,7 @@ PROJECTION_NAME = "read_models"
 class Projector:
     """Keeps every read model caught up with the event store."""
 
-    def __init__(self, store: EventStore, batch_size: int = 1000) -> None:
+    def __init__(self, store: EventStore, batch_size: int = 5000) -> None:
         self.store = store
         self.batch_size = batch_size
         self.decoder = EventDecoder(store.mapper)
