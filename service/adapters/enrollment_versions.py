@@ -1,9 +1,9 @@
 """The enrollment_versions rows of one projection batch, kept as plain value lists.
 
-An enrollment's facts are evolved by the events' own `evolve` (the one definition shared
-with the aggregate and as_of replay) and stay in memory across the batch. Each new version
-is a list in a fixed column order, closed in place when a later event of the batch
-supersedes it; only a version that was current before the batch needs an UPDATE.
+An enrollment's newest values stay in memory across the batch and each event evolves them
+(`enrollment_rows.evolved_values`, equal to the events' own `evolve`). Each new version is
+a list in a fixed column order, closed in place when a later event of the batch supersedes
+it; only a version that was current before the batch needs an UPDATE.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from service.adapters.bulk_insert import insert_values
-from service.adapters.rows import FACT_FIELDS, facts_to_values, rows_to_facts
+from service.adapters.enrollment_rows import Values, evolved_values
+from service.adapters.rows import FACT_FIELDS
 from service.adapters.tables import enrollment_versions
 from service.domain.enrollment import Enrollment
-from service.domain.facts import EnrollmentFacts
 
 COLUMNS = ("version", *FACT_FIELDS, "recorded_from", "recorded_to")
 _RECORDED_TO = len(COLUMNS) - 1
@@ -30,7 +30,7 @@ class EnrollmentVersions:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.facts: dict[str, EnrollmentFacts] = {}  # the newest facts per enrollment
+        self.newest: dict[str, Values] = {}  # the newest FACT_FIELDS values per enrollment
         self.looked_up: set[str] = set()  # enrollments whose stored row was asked for
         self.stored_current: set[str] = set()  # their current row is stored and still open
         self.pending: dict[str, list[Any]] = {}  # the newest row this batch will insert
@@ -46,9 +46,9 @@ class EnrollmentVersions:
         query = select(*(t.c[name] for name in FACT_FIELDS)).where(
             t.c.enrollment_id.in_(wanted), t.c.recorded_to.is_(None)
         )
-        for facts in rows_to_facts(self.session.execute(query)):
-            self.facts[facts.enrollment_id] = facts
-            self.stored_current.add(facts.enrollment_id)
+        for row in self.session.execute(query):
+            self.newest[row.enrollment_id] = list(row)
+            self.stored_current.add(row.enrollment_id)
         self.looked_up.update(wanted)
 
     def known_new(self, enrollment_ids: Iterable[str]) -> None:
@@ -60,9 +60,9 @@ class EnrollmentVersions:
         enrollment_id = str(event.originator_id)
         if enrollment_id not in self.looked_up:
             self.preload([enrollment_id])
-        facts = event.evolve(self.facts.get(enrollment_id))  # type: ignore[arg-type]
-        self.facts[enrollment_id] = facts
-        row = [event.originator_version, *facts_to_values(facts), at, None]
+        values = evolved_values(event, self.newest.get(enrollment_id))
+        self.newest[enrollment_id] = values
+        row = [event.originator_version, *values, at, None]
         previous = self.pending.get(enrollment_id)
         if previous is not None:
             previous[_RECORDED_TO] = at

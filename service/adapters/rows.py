@@ -22,6 +22,8 @@ def naive_utc(moment: datetime) -> datetime:
     """Read models store naive UTC (SQLite keeps no zone)."""
     if moment.tzinfo is None:
         return moment
+    if moment.tzinfo is UTC:  # event timestamps: no conversion needed
+        return moment.replace(tzinfo=None)
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -38,7 +40,7 @@ def decode_codes(text: str | None) -> frozenset[str] | None:
 
 
 # A projection encodes the same few code sets again and again (the facts hold frozensets).
-_encoded_set = lru_cache(maxsize=4096)(encode_codes)
+encoded_set = lru_cache(maxsize=4096)(encode_codes)
 
 
 def facts_to_row(facts: EnrollmentFacts) -> dict[str, Any]:
@@ -54,7 +56,7 @@ def facts_to_values(facts: EnrollmentFacts) -> list[Any]:
     """The FACT_FIELDS columns of enrollment_versions for these facts, in that order."""
     values = list(_fact_values(facts))
     for n in _SET_POSITIONS:
-        values[n] = _encoded_set(values[n])
+        values[n] = encoded_set(values[n])
     return values
 
 
