@@ -51,21 +51,19 @@ class EnrollmentVersions:
             self.stored_current.add(row.enrollment_id)
         self.looked_up.update(wanted)
 
-    def known_new(self, enrollment_ids: Iterable[str]) -> None:
-        """These enrollments begin in this batch: nothing of them is stored yet."""
-        self.looked_up.update(enrollment_ids)
-
     def apply(self, event: Enrollment.Event, at: datetime) -> None:
         """Add the version this event makes, current from `at` on."""
         enrollment_id = str(event.originator_id)
-        if enrollment_id not in self.looked_up:
-            self.preload([enrollment_id])
-        values = evolved_values(event, self.newest.get(enrollment_id))
+        previous = self.newest.get(enrollment_id)
+        if previous is None and event.originator_version > 1:  # it began before this batch
+            self.preload([enrollment_id])  # unless the batch's preload asked already
+            previous = self.newest.get(enrollment_id)
+        values = evolved_values(event, previous)
         self.newest[enrollment_id] = values
         row = [event.originator_version, *values, at, None]
-        previous = self.pending.get(enrollment_id)
-        if previous is not None:
-            previous[_RECORDED_TO] = at
+        superseded = self.pending.get(enrollment_id)
+        if superseded is not None:
+            superseded[_RECORDED_TO] = at
         elif enrollment_id in self.stored_current:
             self.closes.append({"k_enrollment_id": enrollment_id, "ts": at})
             self.stored_current.discard(enrollment_id)

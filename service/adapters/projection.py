@@ -61,11 +61,7 @@ class Projector:
             if not rows:
                 return 0
             writer = BatchWriter(session)
-            first_versions: dict[str, int] = {}
-            for row in rows:
-                if ":Enrollment." in row.topic:
-                    first_versions.setdefault(str(row.originator_id), row.originator_version)
-            writer.preload_enrollments(first_versions)
+            writer.preload_enrollments(_enrollments_begun_before(rows))
             decode = self.decoder.to_domain_event
             for _, originator_id, version, topic, state in rows:
                 writer.apply(decode(originator_id, version, topic, state))
@@ -76,6 +72,19 @@ class Projector:
                 .values(position=rows[-1].id)
             )
             return len(rows)
+
+
+def _enrollments_begun_before(rows: list[Row[Any]]) -> list[str]:
+    """The enrollments with events in these rows that began before them: only they can
+    have a stored row (an enrollment begins with version 1, and versions come in order)."""
+    begun_here, begun_before = set(), set()
+    for _, originator_id, version, topic, _ in rows:
+        if ":Enrollment." in topic:
+            if version == 1:
+                begun_here.add(originator_id)
+            elif originator_id not in begun_here:
+                begun_before.add(originator_id)
+    return [str(originator_id) for originator_id in begun_before]
 
 
 def _rows_after(session: Session, position: int, limit: int) -> list[Row[Any]]:

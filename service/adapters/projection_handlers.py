@@ -106,11 +106,9 @@ class BatchWriter:
         self.associations = _Versioned(association_versions, ("association_id",))
         self.appends: dict[Table, list[dict[str, Any]]] = {anonymous_reports: [], activities: []}
 
-    def preload_enrollments(self, first_versions: dict[str, int]) -> None:
-        """Fetch in one query the current facts of the batch's enrollments, given the version
-        of each one's first event here; those that begin here (version 1) have none."""
-        self.enrollments.known_new(e for e, v in first_versions.items() if v == 1)
-        self.enrollments.preload(e for e, v in first_versions.items() if v > 1)
+    def preload_enrollments(self, enrollment_ids: list[str]) -> None:
+        """Fetch the current facts of these enrollments in one query."""
+        self.enrollments.preload(enrollment_ids)
 
     def apply(self, event: Any) -> None:
         """Route one domain event to its handler."""
