@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table, insert
@@ -57,9 +58,32 @@ def _plan(table: Table, dialect: Dialect, columns: tuple[str, ...]) -> _Plan:
     for position, name in enumerate(names):
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
-            processors.append((position, process))
+            processors.append((position, _in_c(process) or process))
     from_sequence = itemgetter(*(columns.index(name) for name in names))
     return _Plan(sql, names, itemgetter(*names), from_sequence, tuple(processors), style)
+
+
+# SQLite's date and datetime processors format in Python; isoformat writes the same in C.
+_ISO_FORMATS: tuple[tuple[type, Callable[[Any], str], tuple[Any, ...]], ...] = (
+    (date, date.isoformat, (date(1, 1, 1), date(2024, 2, 29), date(9999, 12, 31))),
+    (
+        datetime,
+        methodcaller("isoformat", " ", "microseconds"),
+        (datetime(1, 1, 1), datetime(2024, 2, 29, 23, 59, 59), datetime(2024, 2, 29, 0, 0, 0, 7)),
+    ),
+)
+
+
+def _in_c(process: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
+    """`process`, with values of the exact type it formats as isoformat does formatted in C;
+    None when no isoformat gives what it gives."""
+    for kind, iso, samples in _ISO_FORMATS:
+        try:
+            if all(iso(sample) == process(sample) for sample in samples):
+                return lambda value: iso(value) if type(value) is kind else process(value)
+        except (TypeError, ValueError):  # the processor takes other values
+            continue
+    return None
 
 
 def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
