@@ -96,7 +96,7 @@ def _rows_after(session: Session, position: int, limit: int) -> list[Row[Any]]:
         .order_by(e.id)
         .limit(limit)
     )
-    return list(session.execute(query))
+    return list(session.execute(query).all())  # one fetchall, not a fetchone per row
 
 
 def _position(session: Session, *, lock: bool) -> int:
