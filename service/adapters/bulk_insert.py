@@ -81,7 +81,7 @@ def _in_c(process: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
         try:
             if all(iso(sample) == process(sample) for sample in samples):
                 return lambda value: iso(value) if type(value) is kind else process(value)
-        except (TypeError, ValueError):  # the processor takes other values
+        except Exception:  # a processor of other kinds of values
             continue
     return None
 
