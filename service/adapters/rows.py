@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from operator import attrgetter
@@ -43,11 +43,6 @@ def decode_codes(text: str | None) -> frozenset[str] | None:
 encoded_set = lru_cache(maxsize=4096)(encode_codes)
 
 
-def facts_to_row(facts: EnrollmentFacts) -> dict[str, Any]:
-    """The columns of enrollment_versions for these facts."""
-    return dict(zip(FACT_FIELDS, facts_to_values(facts), strict=True))
-
-
 # Where the code sets are in a row of FACT_FIELDS columns.
 _SET_POSITIONS = tuple(n for n, name in enumerate(FACT_FIELDS) if name in _SET_FIELDS)
 
@@ -70,8 +65,3 @@ def rows_to_facts(rows: Iterable[Sequence[Any]]) -> list[EnrollmentFacts]:
             values[n] = decode_codes(values[n])
         found.append(EnrollmentFacts(*values))
     return found
-
-
-def row_to_facts(row: Mapping[Any, Any]) -> EnrollmentFacts:
-    """The facts stored in an enrollment_versions row."""
-    return rows_to_facts([[row[name] for name in FACT_FIELDS]])[0]
