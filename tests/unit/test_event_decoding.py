@@ -68,13 +68,20 @@ def _outcome(decode: Any, encoded: bytes) -> tuple[str, Any]:
         return "error", type(error)
 
 
-def test_an_enrollment_event_decodes_as_the_mapper_decodes_it() -> None:
-    enrollment = Enrollment.enroll(
-        uuid4(), association_id="a", intervention_id="i",
+def _new_enrollment(**fields: Any) -> Enrollment:
+    """An enrollment with its Enrolled event pending (the aggregate's own constructor,
+    without the command's checks: the decoder must read whatever was stored)."""
+    enrollment: Enrollment = Enrollment._create(
+        Enrollment.Enrolled, id=uuid4(), association_id="a", intervention_id="i",
         fields={"pseudonym": "pseudonym-1", "enrolled_on": date(2024, 1, 2), "sex": "female",
-                "birth_year": 1990, "education": "compulsory", "support": ["none"]},
-        today=date(2025, 1, 1), recorded_by="test", request_hash=None,
+                "birth_year": 1990, "education": "compulsory", "support": ["none"], **fields},
+        recorded_by="test", client_event_id=None, request_hash=None,
     )  # fmt: skip
+    return enrollment
+
+
+def test_an_enrollment_event_decodes_as_the_mapper_decodes_it() -> None:
+    enrollment = _new_enrollment()
     enrollment.record_exit(
         {"exited_on": date(2024, 5, 6), "reason": "work", "progressed": True},
         today=date(2025, 1, 1), recorded_by="test", client_event_id="x", request_hash="h",
@@ -89,13 +96,7 @@ def test_an_enrollment_event_decodes_as_the_mapper_decodes_it() -> None:
 
 
 def test_state_orjson_refuses_goes_through_the_mapper() -> None:
-    enrollment = Enrollment.enroll(
-        uuid4(), association_id="a", intervention_id="i",
-        fields={"pseudonym": "pseudonym-1", "enrolled_on": date(2024, 1, 2), "sex": "male",
-                "birth_year": 1990, "education": "compulsory", "support": ["none"],
-                "months_on_public_support": float("nan")},
-        today=date(2025, 1, 1), recorded_by="test", request_hash=None,
-    )  # fmt: skip
+    enrollment = _new_enrollment(months_on_public_support=float("nan"))
     stored = _stored(enrollment.collect_events()[0])
     assert DECODER.decode_state(stored.state) is None
     decoded = _decoded(stored)
