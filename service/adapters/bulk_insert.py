@@ -3,17 +3,19 @@
 `connection.execute(insert(table), rows)` builds and processes a parameter dict per row,
 which costs more than the database's own insert at rebuild volumes. Here the statement is
 prepared once per table, dialect and columns, each value still goes through its column
-type's own bind processor, and the driver gets the rows as plain tuples: SQLite through
+type's own bind processor, and the driver gets the rows as plain tuples (rows come as dicts,
+or as sequences of values in a given column order): SQLite through
 executemany of the compiled INSERT, PostgreSQL through COPY (psycopg's executemany sends
 one statement per row).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table, insert
@@ -23,13 +25,13 @@ from sqlalchemy import Connection, Dialect, Table, insert
 class _Plan:
     sql: str
     names: tuple[str, ...]  # column names in the order the statement takes them
-    values: Callable[[dict[str, Any]], tuple[Any, ...]]  # a row's values in that order
+    from_dict: Callable[[dict[str, Any]], tuple[Any, ...]]  # a dict row's values in that order
+    from_sequence: Callable[[Sequence[Any]], tuple[Any, ...]]  # the same for a value row
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, type's processor)
     style: str  # "copy", or the compiled INSERT's "positional" or "named" parameters
 
-    def tuples(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    def processed(self, values: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """The rows' values, processed column by column (the loops run in C)."""
-        values = list(map(self.values, rows))
         if self.processors:
             columns: list[Iterable[Any]] = list(zip(*values, strict=True))
             for position, process in self.processors:
@@ -56,8 +58,32 @@ def _plan(table: Table, dialect: Dialect, columns: tuple[str, ...]) -> _Plan:
     for position, name in enumerate(names):
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
-            processors.append((position, process))
-    return _Plan(sql, names, itemgetter(*names), tuple(processors), style)
+            processors.append((position, _in_c(process) or process))
+    from_sequence = itemgetter(*(columns.index(name) for name in names))
+    return _Plan(sql, names, itemgetter(*names), from_sequence, tuple(processors), style)
+
+
+# SQLite's date and datetime processors format in Python; isoformat writes the same in C.
+_ISO_FORMATS: tuple[tuple[type, Callable[[Any], str], tuple[Any, ...]], ...] = (
+    (date, date.isoformat, (date(1, 1, 1), date(2024, 2, 29), date(9999, 12, 31))),
+    (
+        datetime,
+        methodcaller("isoformat", " ", "microseconds"),
+        (datetime(1, 1, 1), datetime(2024, 2, 29, 23, 59, 59), datetime(2024, 2, 29, 0, 0, 0, 7)),
+    ),
+)
+
+
+def _in_c(process: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
+    """`process`, with values of the exact type it formats as isoformat does formatted in C;
+    None when no isoformat gives what it gives."""
+    for kind, iso, samples in _ISO_FORMATS:
+        try:
+            if all(iso(sample) == process(sample) for sample in samples):
+                return lambda value: iso(value) if type(value) is kind else process(value)
+        except Exception:  # a processor of other kinds of values
+            continue
+    return None
 
 
 def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -65,7 +91,20 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
     if not rows:
         return
     plan = _plan(table, connection.dialect, tuple(rows[0]))
-    values = plan.tuples(rows)
+    _execute(connection, plan, plan.processed(list(map(plan.from_dict, rows))))
+
+
+def insert_values(
+    connection: Connection, table: Table, columns: tuple[str, ...], rows: list[Sequence[Any]]
+) -> None:
+    """INSERT `rows` (sequences of the values of `columns`, in that order) into `table`."""
+    if not rows:
+        return
+    plan = _plan(table, connection.dialect, columns)
+    _execute(connection, plan, plan.processed(list(map(plan.from_sequence, rows))))
+
+
+def _execute(connection: Connection, plan: _Plan, values: list[tuple[Any, ...]]) -> None:
     if plan.style == "copy":
         driver = connection.connection.driver_connection  # in the session's transaction
         with driver.cursor() as cursor, cursor.copy(plan.sql) as copy:  # type: ignore[union-attr]

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from eventsourcing.persistence import Notification
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
+from service.adapters.event_decoding import EventDecoder
 from service.adapters.eventstore import EventStore, read_session, unit_of_work
 from service.adapters.projection_handlers import BatchWriter
 from service.adapters.tables import events, projection_tracking
+from service.gc_pause import cyclic_gc_paused
 
 PROJECTION_NAME = "read_models"
 
@@ -24,9 +25,10 @@ PROJECTION_NAME = "read_models"
 class Projector:
     """Keeps every read model caught up with the event store."""
 
-    def __init__(self, store: EventStore, batch_size: int = 1000) -> None:
+    def __init__(self, store: EventStore, batch_size: int = 5000) -> None:
         self.store = store
         self.batch_size = batch_size
+        self.decoder = EventDecoder(store.mapper)
 
     def catch_up(self, on_batch: Callable[[int], None] | None = None) -> int:
         """Apply every event not yet projected; returns how many were applied."""
@@ -52,39 +54,49 @@ class Projector:
         return newest - _position(session, lock=False)
 
     def _apply_one_batch(self) -> int:
-        with unit_of_work(self.store) as session:
+        # A batch is thousands of small acyclic objects: the cyclic GC would only rescan them.
+        with cyclic_gc_paused(), unit_of_work(self.store) as session:
             position = _position(session, lock=True)
-            notifications = _notifications_after(session, position, self.batch_size)
-            if not notifications:
+            rows = _rows_after(session, position, self.batch_size)
+            if not rows:
                 return 0
             writer = BatchWriter(session)
-            writer.preload_enrollments(
-                [str(n.originator_id) for n in notifications if ":Enrollment." in n.topic]
-            )
-            for notification in notifications:
-                writer.apply(self.store.mapper.to_domain_event(notification))
+            writer.preload_enrollments(_enrollments_begun_before(rows))
+            decode = self.decoder.to_domain_event
+            for _, originator_id, version, topic, state in rows:
+                writer.apply(decode(originator_id, version, topic, state))
             writer.flush()
             session.execute(
                 update(projection_tracking)
                 .where(projection_tracking.c.name == PROJECTION_NAME)
-                .values(position=notifications[-1].id)
+                .values(position=rows[-1].id)
             )
-            return len(notifications)
+            return len(rows)
 
 
-def _notifications_after(session: Session, position: int, limit: int) -> list[Notification]:
-    """The next `limit` notifications: the recorder's query in Core, without ORM objects."""
+def _enrollments_begun_before(rows: list[Row[Any]]) -> list[str]:
+    """The enrollments with events in these rows that began before them: only they can
+    have a stored row (an enrollment begins with version 1, and versions come in order)."""
+    begun_here, begun_before = set(), set()
+    for _, originator_id, version, topic, _ in rows:
+        if ":Enrollment." in topic:
+            if version == 1:
+                begun_here.add(originator_id)
+            elif originator_id not in begun_here:
+                begun_before.add(originator_id)
+    return [str(originator_id) for originator_id in begun_before]
+
+
+def _rows_after(session: Session, position: int, limit: int) -> list[Row[Any]]:
+    """The next `limit` stored events: the recorder's notification query, in Core."""
     e = events.c
-    rows = session.execute(
+    query = (
         select(e.id, e.originator_id, e.originator_version, e.topic, e.state)
         .where(e.id > position)
         .order_by(e.id)
         .limit(limit)
     )
-    return [
-        Notification(id=i, originator_id=o, originator_version=v, topic=t, state=s)
-        for i, o, v, t, s in rows
-    ]
+    return list(session.execute(query).all())  # one fetchall, not a fetchone per row
 
 
 def _position(session: Session, *, lock: bool) -> int:

@@ -16,18 +16,17 @@ from sqlalchemy import Table, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from service.adapters.bulk_insert import insert_rows
-from service.adapters.rows import facts_to_row, naive_utc, row_to_facts
+from service.adapters.enrollment_versions import EnrollmentVersions
+from service.adapters.rows import naive_utc
 from service.adapters.tables import (
     activities,
     anonymous_reports,
     association_versions,
-    enrollment_versions,
     intervention_versions,
 )
 from service.domain.association import Association
 from service.domain.count_reports import Activity, AnonymousParticipantsReport
 from service.domain.enrollment import Enrollment
-from service.domain.facts import EnrollmentFacts
 from service.domain.intervention import Intervention
 
 Key = tuple[str, ...]
@@ -46,20 +45,6 @@ class _Versioned:
 
     def key_of(self, row: dict[str, Any]) -> Key:
         return tuple([row[c] for c in self.key_columns])
-
-    def preload(self, session: Session, keys: list[Key]) -> None:
-        """Fetch the current rows of `keys` (one column keys only) in one query."""
-        wanted = [k for k in keys if k not in self.current]
-        if not wanted:
-            return
-        column = self.table.c[self.key_columns[0]]
-        query = select(self.table).where(
-            column.in_([k[0] for k in wanted]), self.table.c.recorded_to.is_(None)
-        )
-        for row in session.execute(query).mappings():
-            self._remember_db_row(dict(row))
-        for key in wanted:
-            self.current.setdefault(key, {})
 
     def latest(self, session: Session, key: Key) -> dict[str, Any] | None:
         """The newest row of `key`, pending or stored; None if there is none."""
@@ -114,25 +99,22 @@ class BatchWriter:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.enrollments = _Versioned(enrollment_versions, ("enrollment_id",))
+        self.enrollments = EnrollmentVersions(session)
         self.interventions = _Versioned(
             intervention_versions, ("association_id", "intervention_id")
         )
         self.associations = _Versioned(association_versions, ("association_id",))
-        # The facts behind each enrollment's newest row: later events of the batch evolve
-        # them directly instead of decoding that row again.
-        self.enrollment_facts: dict[str, EnrollmentFacts] = {}
         self.appends: dict[Table, list[dict[str, Any]]] = {anonymous_reports: [], activities: []}
 
     def preload_enrollments(self, enrollment_ids: list[str]) -> None:
         """Fetch the current facts of these enrollments in one query."""
-        self.enrollments.preload(self.session, [(e,) for e in enrollment_ids])
+        self.enrollments.preload(enrollment_ids)
 
     def apply(self, event: Any) -> None:
         """Route one domain event to its handler."""
         at = naive_utc(event.timestamp)
         if isinstance(event, Enrollment.Event):
-            self._enrollment(event, at)
+            self.enrollments.apply(event, at)
         elif isinstance(
             event, Intervention.Registered | Intervention.Closed | Intervention.FinancesRecorded
         ):
@@ -158,23 +140,12 @@ class BatchWriter:
 
     def flush(self) -> None:
         """Write everything the batch produced."""
-        for versioned in (self.associations, self.interventions, self.enrollments):
+        for versioned in (self.associations, self.interventions):
             versioned.flush(self.session)
+        self.enrollments.flush()
         for table, rows in self.appends.items():
             insert_rows(self.session.connection(), table, rows)
             rows.clear()
-
-    def _enrollment(self, event: Enrollment.Event, at: datetime) -> None:
-        enrollment_id = str(event.originator_id)
-        facts = self.enrollment_facts.get(enrollment_id)
-        if facts is None:
-            previous = self.enrollments.latest(self.session, (enrollment_id,))
-            facts = row_to_facts(previous) if previous else None
-        facts = event.evolve(facts)  # type: ignore[arg-type]
-        self.enrollment_facts[enrollment_id] = facts
-        row = facts_to_row(facts)
-        row["version"] = event.originator_version
-        self.enrollments.add(self.session, row, at)
 
     def _intervention(self, event: Any, at: datetime) -> None:
         key = (event.association_id, event.slug)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -21,6 +22,8 @@ def naive_utc(moment: datetime) -> datetime:
     """Read models store naive UTC (SQLite keeps no zone)."""
     if moment.tzinfo is None:
         return moment
+    if moment.tzinfo is UTC:  # event timestamps: no conversion needed
+        return moment.replace(tzinfo=None)
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -36,17 +39,21 @@ def decode_codes(text: str | None) -> frozenset[str] | None:
     return frozenset(text.split(",")) if text else frozenset()
 
 
-def facts_to_row(facts: EnrollmentFacts) -> dict[str, Any]:
-    """The columns of enrollment_versions for these facts."""
-    row = dict(zip(FACT_FIELDS, _fact_values(facts), strict=True))
-    for name in _SET_FIELDS:
-        row[name] = encode_codes(row[name])
-    return row
+# A projection encodes the same few code sets again and again (the facts hold frozensets).
+encoded_set = lru_cache(maxsize=4096)(encode_codes)
 
 
 # Where the code sets are in a row of FACT_FIELDS columns.
 _SET_POSITIONS = tuple(n for n, name in enumerate(FACT_FIELDS) if name in _SET_FIELDS)
 _MISSING: Any = object()
+
+
+def facts_to_values(facts: EnrollmentFacts) -> list[Any]:
+    """The FACT_FIELDS columns of enrollment_versions for these facts, in that order."""
+    values = list(_fact_values(facts))
+    for n in _SET_POSITIONS:
+        values[n] = encoded_set(values[n])
+    return values
 
 
 def rows_to_facts(rows: Iterable[Sequence[Any]]) -> list[EnrollmentFacts]:
@@ -66,8 +73,3 @@ def rows_to_facts(rows: Iterable[Sequence[Any]]) -> list[EnrollmentFacts]:
             values[n] = codes
         found.append(EnrollmentFacts(*values))
     return found
-
-
-def row_to_facts(row: Mapping[Any, Any]) -> EnrollmentFacts:
-    """The facts stored in an enrollment_versions row."""
-    return rows_to_facts([[row[name] for name in FACT_FIELDS]])[0]

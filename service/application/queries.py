@@ -6,8 +6,6 @@ acknowledged before it was asked.
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -25,6 +23,7 @@ from service.domain.association import rules_from_settings
 from service.domain.codes import Role
 from service.domain.errors import InvalidValueError, NotFoundError
 from service.domain.facts import Period
+from service.gc_pause import cyclic_gc_paused
 
 READERS = (Role.ANALYST, Role.ASSOCIATION_ADMIN)
 
@@ -130,32 +129,3 @@ class Queries:
         self.projector.catch_up()
         with read_session(self.store) as session:
             return rm.intervention_enrollments(session, association_id, intervention_id, status)
-
-
-_gc_lock = threading.Lock()
-_gc_pausers = 0
-_gc_was_enabled = True
-
-
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a statistics answer is read and built.
-
-    An answer is a large tree of small acyclic objects, freed by reference counting; the
-    cyclic collector only rescans them again and again (measured: median 162 → 101 ms for
-    a 25-intervention association). Counted, so concurrent requests re-enable it once the
-    last of them is done.
-    """
-    global _gc_pausers, _gc_was_enabled
-    with _gc_lock:
-        _gc_pausers += 1
-        if _gc_pausers == 1:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_was_enabled:
-                gc.enable()

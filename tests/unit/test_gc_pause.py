@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from service.application.queries import cyclic_gc_paused
+from service.gc_pause import cyclic_gc_paused
 
 
 def test_paused_inside_and_enabled_after_even_on_error() -> None:

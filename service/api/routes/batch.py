@@ -26,9 +26,9 @@ from service.api.schemas.enrollments import (
 )
 from service.application.access import require_association
 from service.application.enrollments import EnrollRequest
-from service.application.queries import cyclic_gc_paused
 from service.domain.codes import Role
 from service.domain.errors import DomainError, ForbiddenError, InvalidValueError
+from service.gc_pause import cyclic_gc_paused
 
 router = APIRouter(tags=["enrollments"])
 logger = logging.getLogger("uppfoljning.api")

@@ -1,0 +1,39 @@
+"""Pausing Python's cyclic garbage collector around work that makes many small objects."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = True
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic collector while a statistics answer is read and built, a projection
+    batch is applied, or a chunk of a batch import is written.
+
+    All are large numbers of small acyclic objects, freed by reference counting; the cyclic
+    collector only rescans them again and again (measured: an answer's median 162 → 101 ms
+    for a 25-intervention association; a projection batch spent ≈ 10 µs per event in it;
+    a full collection during a batch chunk cost up to 150 ms).
+    Counted, so concurrent users (request threads, the projector) re-enable it once the
+    last of them is done.
+    """
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        _gc_pausers += 1
+        if _gc_pausers == 1:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
