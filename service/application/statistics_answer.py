@@ -29,7 +29,7 @@ from service.application.disclosure import hidden_leaves
 from service.application.leaf_layout import MeasuredLeaves
 from service.application.measured_answer import measured_answer
 from service.application.measures_format import filled, rounded_value
-from service.application.measures_tree import Context, measures_for
+from service.application.measures_tree import Context, Facts, measures_for
 from service.domain.codes import InterventionKind
 from service.domain.errors import NotFoundError
 from service.domain.facts import (
@@ -41,8 +41,6 @@ from service.domain.facts import (
     Period,
     ReportingRules,
 )
-
-Facts = Sequence[EnrollmentFacts]
 
 
 @dataclass(frozen=True, slots=True)
