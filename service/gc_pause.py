@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+# Overlapping requests could keep the collector off for as long as the load lasts, and
+# garbage in cycles would pile up: past this long, a leaving pauser collects once.
+MAX_PAUSE_SECONDS = 5.0
 
 _gc_lock = threading.Lock()
 _gc_pausers = 0
 _gc_was_enabled = True
+_gc_paused_since = 0.0
 
 
 @contextmanager
@@ -24,16 +30,22 @@ def cyclic_gc_paused() -> Iterator[None]:
     Counted, so concurrent users (request threads, the projector) re-enable it once the
     last of them is done.
     """
-    global _gc_pausers, _gc_was_enabled
+    global _gc_pausers, _gc_was_enabled, _gc_paused_since
     with _gc_lock:
         _gc_pausers += 1
         if _gc_pausers == 1:
             _gc_was_enabled = gc.isenabled()
+            _gc_paused_since = time.monotonic()
             gc.disable()
     try:
         yield
     finally:
+        overdue = False
         with _gc_lock:
             _gc_pausers -= 1
             if _gc_pausers == 0 and _gc_was_enabled:
                 gc.enable()
+            elif _gc_was_enabled and time.monotonic() - _gc_paused_since > MAX_PAUSE_SECONDS:
+                _gc_paused_since, overdue = time.monotonic(), True
+        if overdue:
+            gc.collect()

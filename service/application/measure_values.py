@@ -10,8 +10,9 @@ into their leaves.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from service.application import statistics as st
@@ -49,7 +50,8 @@ AGGREGATES: dict[CellKey, tuple[Kind, CellKey]] = {
     (*THROUGHPUT_TO_GOAL, "median"): (Kind.MEDIAN, THROUGHPUT_TO_GOAL),
     **{(name, whom): (Kind.MEAN, (name, whom)) for name in BEFORE for whom in ("to_goal", "new")},
 }
-_NO_VALUES: dict[str, list[int]] = {column: [] for column in COLUMNS}
+# Read-only: it is shared by every answer without values for a mean or median.
+_NO_VALUES: Mapping[str, Sequence[int]] = MappingProxyType({column: () for column in COLUMNS})
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -146,6 +148,6 @@ def leaf_values(
     return values, bases
 
 
-def _aggregated(kind: Kind, values: list[int]) -> float | None:
+def _aggregated(kind: Kind, values: Sequence[int]) -> float | None:
     """A mean or a median, as measures_format.aggregate computes it."""
     return st.mean(values) if kind is Kind.MEAN else st.median(values)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 
 import pytest
 
+from service import gc_pause
 from service.gc_pause import cyclic_gc_paused
 
 
@@ -45,3 +47,29 @@ def test_a_process_that_disabled_the_gc_keeps_it_disabled() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_pause_kept_up_by_overlapping_requests_still_collects_now_and_then(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    collections: list[int] = []
+    monkeypatch.setattr(gc_pause, "MAX_PAUSE_SECONDS", 0.0)
+    monkeypatch.setattr(gc_pause.gc, "collect", lambda *_: collections.append(1) or 0)
+    holder_in, release = threading.Event(), threading.Event()
+
+    def long_request() -> None:
+        with cyclic_gc_paused():
+            holder_in.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=long_request)
+    thread.start()
+    holder_in.wait(5)
+    time.sleep(0.01)
+    with cyclic_gc_paused():
+        pass
+    assert collections == [1], "an overdue pause collects when a pauser leaves"
+    assert not gc.isenabled(), "the long request still holds the pause"
+    release.set()
+    thread.join(5)
+    assert gc.isenabled()
