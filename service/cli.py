@@ -79,7 +79,7 @@ def project(
     import logging
     import threading
 
-    from service.projection_worker import follow, stop_when_closed
+    from service.projection_worker import SQLITE_PAUSE_BETWEEN_BATCHES, follow, stop_when_closed
 
     container = open_container()
     logging.basicConfig(
@@ -90,7 +90,9 @@ def project(
         signal.signal(signum, lambda *_: stopping.set())
     if until_stdin_closes:
         stop_when_closed(sys.stdin.buffer, stopping)
-    follow(container.projector, container.settings.projection_poll_seconds, stopping)
+    # On SQLite a long catch-up would otherwise keep request writers out of the lock.
+    pause = SQLITE_PAUSE_BETWEEN_BATCHES if container.settings.is_sqlite else 0.0
+    follow(container.projector, container.settings.projection_poll_seconds, stopping, pause)
 
 
 @app.command("create-key")

@@ -22,6 +22,8 @@ from typing import IO, Protocol
 log = logging.getLogger("uppfoljning.projection")
 _STOP_SECONDS = 5.0
 _LONGEST_BACK_OFF_SECONDS = 60.0
+# Longer than the longest poll of SQLite's busy handler (100 ms): a waiting writer gets in.
+SQLITE_PAUSE_BETWEEN_BATCHES = 0.12
 
 
 class CatchesUp(Protocol):
@@ -32,12 +34,19 @@ class _Stopping(Exception):
     """Raised between two committed batches once `stopping` is set."""
 
 
-def follow(projector: CatchesUp, poll_seconds: float, stopping: threading.Event) -> None:
+def follow(
+    projector: CatchesUp,
+    poll_seconds: float,
+    stopping: threading.Event,
+    pause_between_batches: float = 0.0,
+) -> None:
     """Catch up now and then every `poll_seconds`, until `stopping` is set; a stop takes
-    effect after the batch in hand (each batch commits on its own)."""
+    effect after the batch in hand (each batch commits on its own). A long catch-up rests
+    `pause_between_batches` after each batch, so that writers waiting for SQLite's lock
+    get it (SQLite's busy handler polls, up to every 100 ms, and is not fair)."""
 
     def between_batches(_: int) -> None:
-        if stopping.is_set():
+        if stopping.wait(pause_between_batches):
             raise _Stopping
 
     while not stopping.is_set():

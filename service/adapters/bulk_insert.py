@@ -80,10 +80,22 @@ def _in_c(process: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
     for kind, iso, samples in _ISO_FORMATS:
         try:
             if all(iso(sample) == process(sample) for sample in samples):
-                return lambda value: iso(value) if type(value) is kind else process(value)
+                return _formatted_in_c(kind, iso, process)
         except Exception:  # a processor of other kinds of values
             continue
     return None
+
+
+def _formatted_in_c(
+    kind: type, iso: Callable[[Any], str], process: Callable[[Any], Any]
+) -> Callable[[Any], Any]:
+    def formatted(value: Any) -> Any:
+        # Aware datetimes are left to `process`: it drops the zone, isoformat does not.
+        if type(value) is kind and getattr(value, "tzinfo", None) is None:
+            return iso(value)
+        return process(value)
+
+    return formatted
 
 
 def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -4,7 +4,8 @@
 object hook called for every JSON object. Here orjson parses the same bytes and one walk
 revives the `{"_type_": ..., "_data_": ...}` objects with the store's own registered
 transcodings, so both decoders give the same event. Anything this path does not cover
-(a cipher, compression, upcasting, JSON orjson refuses such as NaN) goes through the mapper.
+(a cipher, compression, upcasting, JSON orjson refuses such as NaN, any number that is not
+a 64-bit integer) goes through the mapper.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from eventsourcing.persistence import (
     TranscodingNotRegisteredError,
 )
 from eventsourcing.utils import resolve_topic
+
+
+class _Inexact(Exception):
+    """A float in the state: orjson reads integers beyond 64 bits as floats, json exactly."""
 
 
 class EventDecoder:
@@ -57,7 +62,10 @@ class EventDecoder:
             return None
         if type(decoded) is not dict or "class_version" in decoded:
             return None
-        return self._revive_dict(decoded)
+        try:
+            return self._revive_dict(decoded)
+        except _Inexact:  # our events hold no floats: leave the rare one to the mapper
+            return None
 
     def _revive_dict(self, value: dict[str, Any]) -> Any:
         # Inner objects first, as the object hook sees them (it runs bottom-up).
@@ -66,6 +74,8 @@ class EventDecoder:
                 value[key] = self._revive_dict(item)
             elif type(item) is list:
                 self._revive_list(item)
+            elif type(item) is float:
+                raise _Inexact
         if len(value) == 2 and "_type_" in value and "_data_" in value:
             name = value["_type_"]
             try:
@@ -83,6 +93,8 @@ class EventDecoder:
                 value[n] = self._revive_dict(item)
             elif type(item) is list:
                 self._revive_list(item)
+            elif type(item) is float:
+                raise _Inexact
 
 
 @lru_cache(maxsize=256)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import given, settings
@@ -29,8 +29,10 @@ sample = Table(
 )  # fmt: skip
 COLUMNS = ("n", "day", "moment", "flag")
 
-days = hs.none() | hs.dates() | hs.datetimes()  # a datetime in a Date column is allowed too
-moments = hs.none() | hs.datetimes() | hs.dates()
+# Aware datetimes too: SQLAlchemy's SQLite processor drops the zone, isoformat would not.
+aware = hs.datetimes(timezones=hs.sampled_from([UTC, timezone(timedelta(hours=2))]))
+days = hs.none() | hs.dates() | hs.datetimes() | aware  # a datetime in a Date column is allowed
+moments = hs.none() | hs.datetimes() | hs.dates() | aware
 
 
 def _stored(rows: list[dict[str, Any]], write: Any) -> list[tuple[Any, ...]]:

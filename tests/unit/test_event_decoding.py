@@ -20,7 +20,8 @@ DECODER = EventDecoder(STORE.mapper)
 scalars = hs.one_of(
     hs.none(),
     hs.booleans(),
-    hs.integers(min_value=-(2**63), max_value=2**63 - 1),
+    # Beyond 64 bits too: orjson reads those as floats, so the decoder must step aside.
+    hs.integers(min_value=-(2**70), max_value=2**70),
     hs.floats(allow_nan=False, allow_infinity=False),  # orjson refuses NaN: tested below
     hs.text(),
     hs.dates(),
@@ -57,7 +58,19 @@ def test_state_decodes_as_the_transcoder_decodes_it(state: dict[str, Any]) -> No
         assert DECODER.decode_state(encoded) is None  # upcasting stays with the mapper
     else:
         expected = _outcome(STORE.mapper.transcoder.decode, encoded)
-        assert _outcome(DECODER.decode_state, encoded) == expected
+        assert _outcome(_fast_or_mapper, encoded) == expected
+
+
+def _fast_or_mapper(encoded: bytes) -> Any:
+    """What `to_domain_event` uses: the fast decoder, or the mapper where it steps aside."""
+    state = DECODER.decode_state(encoded)
+    return STORE.mapper.transcoder.decode(encoded) if state is None else state
+
+
+def test_an_integer_beyond_64_bits_is_left_to_the_mapper_not_rounded() -> None:
+    encoded = STORE.mapper.transcoder.encode({"count": 2**64, "nested": [{"n": -(2**65)}]})
+    assert DECODER.decode_state(encoded) is None
+    assert _fast_or_mapper(encoded) == {"count": 2**64, "nested": [{"n": -(2**65)}]}
 
 
 def _outcome(decode: Any, encoded: bytes) -> tuple[str, Any]:

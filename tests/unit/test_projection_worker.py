@@ -76,3 +76,24 @@ def test_the_watcher_backs_off_from_a_child_that_keeps_dying_and_recovers(
     with pytest.raises(asyncio.CancelledError):
         asyncio.run(keep_running(Child(), poll_seconds=0.2))
     assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 1.0, 1.0, 2.0]
+
+
+def test_a_long_catch_up_rests_between_batches_so_waiting_writers_get_the_lock() -> None:
+    rests: list[float] = []
+
+    class Recording(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            rests.append(timeout or 0.0)
+            return self.is_set()
+
+    class ThreeBatches:
+        def catch_up(self, on_batch: Callable[[int], None] | None = None) -> int:
+            assert on_batch is not None
+            for _ in range(3):
+                on_batch(5000)
+            stopping.set()
+            return 15000
+
+    stopping = Recording()
+    follow(ThreeBatches(), poll_seconds=1.0, stopping=stopping, pause_between_batches=0.12)
+    assert rests == [0.12, 0.12, 0.12, 1.0]
