@@ -19,11 +19,13 @@ def test_a_system_key_is_listed_without_its_secret_and_revoked_at_once(tmp_path:
     run_cli(env, "migrate")
     first = run_cli(env, "create-key", "--name", "first").strip()
     second = run_cli(env, "create-key", "--name", "second").strip()
-    first_id = first.split("_")[1]
+    # upf_<uuid>_<secret>; the secret (token_urlsafe) may itself contain "_".
+    first_id, first_secret = first.split("_", 2)[1:]
+    second_secret = second.split("_", 2)[2]
 
     listing = run_cli(env, "list-keys")
     assert first_id in listing and "second" in listing
-    assert first.split("_")[2] not in listing and second.split("_")[2] not in listing
+    assert first_secret not in listing and second_secret not in listing
 
     run_cli(env, "revoke-key", first_id)
     again = subprocess.run(
