@@ -11,15 +11,13 @@ cipher configured) goes through the mapper itself.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
 from typing import Any
 
 import orjson
 from eventsourcing.persistence import Mapper
 from eventsourcing.utils import get_topic
 
-_SCALARS = (str, int, bool, type(None))
-_TRANSCODED = (date, datetime)  # orjson hands these to `default`: the transcoder's format
+from service.plain_json import written_alike
 
 
 def event_rows(mapper: Mapper[Any], domain_events: Iterable[Any]) -> list[dict[str, Any]]:
@@ -48,7 +46,7 @@ def _fast_state(mapper: Mapper[Any], event_class: type, state: dict[str, Any]) -
     """The state as the mapper would encode it, or None where only the mapper can."""
     if mapper.compressor or mapper.cipher or getattr(event_class, "class_version", 1) > 1:
         return None
-    if not _plain(state):
+    if not written_alike(state):
         return None
     types = mapper.transcoder.types  # type: ignore[attr-defined]
 
@@ -60,13 +58,3 @@ def _fast_state(mapper: Mapper[Any], event_class: type, state: dict[str, Any]) -
         return orjson.dumps(state, default=transcode, option=orjson.OPT_PASSTHROUGH_DATETIME)
     except orjson.JSONEncodeError:  # e.g. a lone surrogate: the mapper says what is wrong
         return None
-
-
-def _plain(value: Any) -> bool:
-    """True when orjson writes `value` as the json module does (no floats, no subclasses)."""
-    kind = type(value)
-    if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in value.items())
-    if kind is list:
-        return all(map(_plain, value))
-    return kind in _SCALARS or kind in _TRANSCODED

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
 from typing import Any
 
 import orjson
 
+from service.plain_json import written_alike
+
 # Stored events keep these hashes, so the canonical text can never change: it is what
 # json.dumps(sort_keys=True, separators=(",", ":"), default=str) writes. orjson writes the
-# same bytes for these types when the result is ASCII without DEL (json escapes the rest).
-_SAME_IN_ORJSON = (str, int, bool, type(None), date, datetime)
+# same bytes for plain values when the result is ASCII without DEL (json escapes the rest).
 _ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
@@ -23,7 +23,7 @@ def fingerprint(body: dict[str, Any]) -> str:
 
 def canonical_json(body: dict[str, Any]) -> bytes:
     """The body as canonical JSON: orjson's bytes where they are json's, else json's."""
-    if _orjson_writes_the_same(body):
+    if written_alike(body):
         try:
             fast = orjson.dumps(body, default=str, option=_ORJSON_OPTIONS)
         except orjson.JSONEncodeError:  # e.g. an int beyond 64 bits
@@ -32,13 +32,3 @@ def canonical_json(body: dict[str, Any]) -> bytes:
             if fast.isascii() and b"\x7f" not in fast:
                 return fast
     return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
-
-
-def _orjson_writes_the_same(value: Any) -> bool:
-    """Only plain values (floats, for one, are written differently by the two)."""
-    kind = type(value)
-    if kind is dict:
-        return all(type(k) is str and _orjson_writes_the_same(v) for k, v in value.items())
-    if kind is list:
-        return all(map(_orjson_writes_the_same, value))
-    return kind in _SAME_IN_ORJSON
