@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
@@ -85,33 +86,45 @@ class MeasuresPlan:
             else:
                 cells.setdefault(tuple(map(str, at[:-1])), {})[str(at[-1])] = n
         leaves = {key: tuple(columns[c] for c in COLUMNS) for key, columns in cells.items()}
-        kinds = {key: _kind_of(key, layout.kinds[t]) for key, (t, _, _) in leaves.items()}
+        fills = {key: _fill_of(key, layout.kinds[t]) for key, (t, _, _) in leaves.items()}
         if index is None:
-            counted = [key for key, kind in kinds.items() if kind is Count]
+            counted = [key for key, fill in fills.items() if fill is _Fill.COUNT]
             index = {key: n for n, key in enumerate([*counted, WITH_PROGRESSED_VALUE])}
         return cls(
             layout,
             index,
-            tuple((index[k], *at) for k, at in leaves.items() if kinds[k] is Count),  # type: ignore[misc]
+            tuple((index[k], *at) for k, at in leaves.items() if fills[k] is _Fill.COUNT),  # type: ignore[misc]
             tuple(
                 (index[SHARES[k][0]], index[SHARES[k][1]], *at)  # type: ignore[misc]
                 for k, at in leaves.items()
-                if kinds[k] is Kind.SHARE
+                if fills[k] is _Fill.SHARE
             ),
-            tuple((*AGGREGATES[k], *at) for k, at in leaves.items() if kinds[k] is Kind.MEAN),  # type: ignore[misc]
+            tuple(
+                (*AGGREGATES[k], *at)  # type: ignore[misc]
+                for k, at in leaves.items()
+                if fills[k] is _Fill.AGGREGATE
+            ),
             spans,
         )
 
 
-def _kind_of(key: CellKey, leaf: type) -> type | Kind:
-    """How a plan fills a cell: Count, Kind.SHARE or Kind.MEAN (a mean or median, from
-    values); a cell no definition covers is an error, not a silent zero."""
+class _Fill(Enum):
+    """How a plan fills a cell."""
+
+    COUNT = "count"  # counted in the tally
+    SHARE = "share"  # one count over another (SHARES)
+    AGGREGATE = "aggregate"  # a mean or a median of values (AGGREGATES says which)
+
+
+def _fill_of(key: CellKey, leaf: type) -> _Fill:
+    """How a plan fills the cell at `key`; a cell no definition covers is an error, not a
+    silent zero."""
     if leaf is Count:
-        return Count
+        return _Fill.COUNT
     if leaf is Statistic and key in SHARES:
-        return Kind.SHARE
+        return _Fill.SHARE
     if leaf is Statistic and key in AGGREGATES:
-        return Kind.MEAN
+        return _Fill.AGGREGATE
     raise ValueError(f"no flat definition of the measure at {key}")
 
 
