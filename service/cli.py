@@ -29,6 +29,15 @@ def open_container() -> Container:
         raise typer.Exit(2) from None
 
 
+def log_to_stderr(settings: Settings) -> None:
+    """The service's own log lines, in uvicorn's format, on standard error."""
+    import logging
+
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s:  %(name)s: %(message)s"
+    )
+
+
 app = typer.Typer(
     help="Uppföljning: uppföljning av samordningsförbundens insatser.",
     no_args_is_help=True,
@@ -50,23 +59,32 @@ def migrate() -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the API with uvicorn; refuses an unmigrated database."""
-    import uvicorn
-
-    from service.api.app import create_app
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="request worker processes (default UPPFOLJNING_WORKERS)"),
+    ] = None,
+) -> None:
+    """Serve the API: request workers and a projection process; refuses an unmigrated database."""
+    from service.serving import supervise_server
 
     container = open_container()
-    # uvicorn re-raises SIGTERM on itself after a clean shutdown (exit status 143); a
-    # stop that finished every request in flight is a success for systemd and Docker.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(
-        create_app(container),
-        host=host,
-        port=port,
-        timeout_graceful_shutdown=20,
-        log_level=container.settings.log_level.lower(),
-    )
+    log_to_stderr(container.settings)
+    supervise_server(container, host, port, workers or container.settings.workers)
+
+
+@app.command("serve-worker", hidden=True)
+def serve_worker(
+    fd: Annotated[int, typer.Option(help="the listening socket `serve` passes")],
+) -> None:
+    """One request worker of `serve`; stops when its standard input ends."""
+    from service.api.app import create_app
+    from service.serving import run_worker
+
+    container = open_container()
+    run_worker(create_app(container), fd, container.settings.log_level)
 
 
 @app.command()
@@ -76,20 +94,18 @@ def project(
     ] = False,
 ) -> None:
     """Keep the read models caught up with the event store until stopped (SIGTERM, Ctrl-C)."""
-    import logging
     import threading
 
-    from service.projection_worker import SQLITE_PAUSE_BETWEEN_BATCHES, follow, stop_when_closed
+    from service.child_process import stop_when_closed
+    from service.projection_worker import SQLITE_PAUSE_BETWEEN_BATCHES, follow
 
     container = open_container()
-    logging.basicConfig(
-        level=container.settings.log_level.upper(), format="%(levelname)s:  %(name)s: %(message)s"
-    )
+    log_to_stderr(container.settings)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     if until_stdin_closes:
-        stop_when_closed(sys.stdin.buffer, stopping)
+        stop_when_closed(sys.stdin.buffer, stopping.set)
     # On SQLite a long catch-up would otherwise keep request writers out of the lock.
     pause = SQLITE_PAUSE_BETWEEN_BATCHES if container.settings.is_sqlite else 0.0
     follow(container.projector, container.settings.projection_poll_seconds, stopping, pause)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -13,6 +14,12 @@ DEFAULT_DATA_DIR = Path("var")
 # 10,000 events is one request.
 PRODUCTION_RATE_LIMIT = 600
 PLACEHOLDERS = {"changeme", "change-me", "secret", "placeholder", "xxx"}
+
+
+def default_workers() -> int:
+    """One request worker per core, at most four: the database serialises writes, so
+    more workers than that only add memory (docs/decisions.md §15)."""
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 class Settings(BaseSettings):
@@ -33,6 +40,8 @@ class Settings(BaseSettings):
     # Left unset: PRODUCTION_RATE_LIMIT in production, off elsewhere (docs/rate-limiting.md).
     rate_limit_per_minute: int = Field(default=0, ge=0)
     log_level: str = "INFO"
+    # Request worker processes of `serve` (service/serving.py).
+    workers: int = Field(default_factory=default_workers, ge=1, le=64)
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

@@ -90,7 +90,7 @@ def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """An HTTP client on the ASGI app (httpx under the hood)."""
-    with TestClient(create_app(container, background_projection=False)) as test_client:
+    with TestClient(create_app(container)) as test_client:
         yield test_client
 
 

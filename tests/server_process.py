@@ -88,6 +88,9 @@ class ServerProcess:
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Its own process group, as a job a terminal runs: Ctrl-C there reaches the
+                # server's group, not the tests'.
+                process_group=0,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -105,8 +108,26 @@ class ServerProcess:
         return self._signal(signal.SIGTERM, timeout)
 
     def kill(self) -> int:
-        """SIGKILL: the process dies at once, as in a crash."""
+        """SIGKILL to the server and all its processes at once, as in a crash of the
+        machine or container; the supervisor's exit code."""
+        assert self.process is not None
+        family = descendants_of(self.process.pid)
+        code = self._signal(signal.SIGKILL, 10.0)
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return code
+
+    def kill_supervisor(self) -> int:
+        """SIGKILL to the supervising process alone; its children are left to notice."""
         return self._signal(signal.SIGKILL, 10.0)
+
+    def wait(self, timeout: float = 30.0) -> int:
+        """The exit code, once the server has ended by itself."""
+        assert self.process is not None
+        code = self.process.wait(timeout=timeout)
+        self.process = None
+        return code
 
     def _signal(self, signum: int, timeout: float) -> int:
         assert self.process is not None
@@ -122,8 +143,15 @@ class ServerProcess:
 
     def projection_children(self) -> list[int]:
         """Pids of the server's live `python -m service project` children."""
+        return self._children("project")
+
+    def request_workers(self) -> list[int]:
+        """Pids of the server's live `python -m service serve-worker` children."""
+        return self._children("serve-worker")
+
+    def _children(self, command: str) -> list[int]:
         assert self.process is not None
-        return [pid for pid in children_of(self.process.pid) if "project" in command_line(pid)]
+        return [pid for pid in children_of(self.process.pid) if command in command_line(pid)]
 
 
 def command_line(pid: int) -> list[str]:
@@ -151,6 +179,14 @@ def children_of(parent: int) -> list[int]:
             fields = _stat_fields(int(entry.name))
             if fields and fields[1] == str(parent) and fields[0] != "Z":
                 found.append(int(entry.name))
+    return found
+
+
+def descendants_of(parent: int) -> list[int]:
+    """Live children of `parent`, their children, and so on."""
+    found = children_of(parent)
+    for child in list(found):
+        found.extend(descendants_of(child))
     return found
 
 

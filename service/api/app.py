@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,34 +15,18 @@ from service.api.rate_limit import RateLimit, TokenBuckets
 from service.api.routes import associations, batch, enrollments, reports, system
 from service.bootstrap import Container
 from service.config import Settings
-from service.projection_worker import ProjectionProcess, keep_running
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(container: Container, *, background_projection: bool = True) -> FastAPI:
-    """An app serving `container`; read models are caught up at start, then kept caught
-    up by a child process (service/projection_worker.py) unless `background_projection`
-    is off (tests that drive the app in-process)."""
+def create_app(container: Container) -> FastAPI:
+    """An app serving `container`; read models are caught up at start (in `serve` the
+    projection child keeps them caught up: service/serving.py)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         container.projector.catch_up()
-        if not background_projection:
-            yield
-            return
-        projection = ProjectionProcess()
-        projection.start()
-        watcher = asyncio.create_task(
-            keep_running(projection, container.settings.projection_poll_seconds)
-        )
-        try:
-            yield
-        finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
-            projection.stop()
+        yield
 
     app = FastAPI(
         title="Uppföljning API",

@@ -13,7 +13,7 @@ def openapi_document() -> dict[str, Any]:
     """The app's OpenAPI schema, generated without connecting to a database."""
     from service.api.app import create_app
 
-    app = create_app(None, background_projection=False)  # type: ignore[arg-type]
+    app = create_app(None)  # type: ignore[arg-type]
     return app.openapi()
 
 

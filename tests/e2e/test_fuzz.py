@@ -134,7 +134,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     upgrade_to_head(url)
     settings = Settings(database_url=url, secrets_file=folder / "secrets.json")
     container = bootstrap(settings, today=lambda: TODAY)
-    app = create_app(container, background_projection=False)
+    app = create_app(container)
     with TestClient(app) as client:
         tenant = make_tenant(
             client, container, association_id=AID, interventions=INTERVENTIONS,

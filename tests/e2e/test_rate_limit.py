@@ -32,7 +32,7 @@ def limited_container(database_url: str, tmp_path: Path) -> Iterator[Container]:
 
 @pytest.fixture
 def limited(limited_container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(limited_container, background_projection=False)) as client:
+    with TestClient(create_app(limited_container)) as client:
         yield client
 
 

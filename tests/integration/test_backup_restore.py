@@ -144,7 +144,7 @@ def test_a_restored_backup_answers_the_same_statistics(
             assert answer == original
             assert event_count(again) == event_count(container)
             # The keys are in the database: the analyst's key works on the restored one.
-            with TestClient(create_app(again, background_projection=False)) as client:
+            with TestClient(create_app(again)) as client:
                 assert client.get("/ready").status_code == 200
                 over_http = client.get(
                     f"{tenant.base}/statistics",

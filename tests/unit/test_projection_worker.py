@@ -1,15 +1,11 @@
-"""The projection loop and the child's watcher, without processes (service/projection_worker.py)."""
+"""The projection loop, without processes (service/projection_worker.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
 
-import pytest
-
-from service import projection_worker
-from service.projection_worker import follow, keep_running
+from service.projection_worker import follow
 
 
 class Backlog:
@@ -50,32 +46,6 @@ def test_a_failing_catch_up_is_retried_until_stopped() -> None:
 
     follow(Failing(), poll_seconds=0.001, stopping=stopping)
     assert len(calls) == 3
-
-
-def test_the_watcher_backs_off_from_a_child_that_keeps_dying_and_recovers(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # restart_if_dead answers: died 4 times in a row, then the child stays up, then the
-    # fork itself fails once.
-    answers: list[bool | Exception] = [True, True, True, True, False, False, OSError(11)]
-    waits: list[float] = []
-
-    async def no_sleep(seconds: float) -> None:
-        waits.append(seconds)
-        if len(waits) > len(answers):
-            raise asyncio.CancelledError
-
-    class Child:
-        def restart_if_dead(self) -> bool:
-            answer = answers[len(waits) - 1]
-            if isinstance(answer, Exception):
-                raise answer
-            return answer
-
-    monkeypatch.setattr(projection_worker.asyncio, "sleep", no_sleep)
-    with pytest.raises(asyncio.CancelledError):
-        asyncio.run(keep_running(Child(), poll_seconds=0.2))
-    assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 1.0, 1.0, 2.0]
 
 
 def test_a_long_catch_up_rests_between_batches_so_waiting_writers_get_the_lock() -> None:

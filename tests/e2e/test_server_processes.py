@@ -1,0 +1,169 @@
+"""The real server's processes (service/serving.py): a supervisor, request workers and
+the projection child.
+
+- Writes are projected by the child without any read asking for it (/ready reaches lag 0).
+- A child that dies is replaced, projection child or request worker, and work goes on.
+- Requests are served by every worker: with one worker frozen, the others answer.
+- SIGTERM and Ctrl-C stop every child with the server (exit 0); SIGKILL of the
+  supervisor alone leaves no orphan behind: the children see their pipe close and exit,
+  and the port is free for a new server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.test_crash_safety import KINDS, assert_clean_exit, caught_up
+from tests.server_process import (
+    HttpTenant,
+    ServerProcess,
+    dedicated_database,
+    enrollment_body,
+    is_running,
+    provision,
+    running_server,
+)
+
+FAST_POLL = {"UPPFOLJNING_PROJECTION_POLL_SECONDS": "0.2"}
+
+
+def eventually(condition: Callable[[], object], timeout: float = 30, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def the_child(server: ServerProcess) -> int:
+    """The server's one projection child, once it has started."""
+    eventually(lambda: len(server.projection_children()) == 1, what="one projection child")
+    (pid,) = server.projection_children()
+    return pid
+
+
+def the_workers(server: ServerProcess, count: int) -> list[int]:
+    """The server's request workers, once `count` of them are running."""
+    eventually(lambda: len(server.request_workers()) == count, what=f"{count} request workers")
+    return server.request_workers()
+
+
+def enroll_one(tenant: HttpTenant) -> None:
+    response = httpx.post(
+        tenant.enrollments_url(tenant.interventions[0]),
+        json=enrollment_body(f"child-{uuid.uuid4().hex[:12]}"),
+        headers=tenant.coach(),
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+
+
+def lag(server: ServerProcess) -> int:
+    """The projection lag /ready reports; /ready itself never projects."""
+    response = httpx.get(f"{server.url}/ready", timeout=10)
+    assert response.status_code == 200, response.text
+    return int(response.json()["projection_lag"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_child_projects_writes_and_is_replaced_when_it_dies(kind: str, tmp_path: Path) -> None:
+    with (
+        dedicated_database(kind, tmp_path) as url,
+        running_server(url, tmp_path, **FAST_POLL) as server,
+    ):
+        tenant = provision(server.url, server.env)
+        first = the_child(server)
+        enroll_one(tenant)
+        caught_up(server)
+
+        # With the child paused, a write stays unprojected: it is the child, not the
+        # server, that projects. (Caught up, the child holds no write lock to pause with.)
+        os.kill(first, signal.SIGSTOP)
+        try:
+            enroll_one(tenant)
+            time.sleep(1.0)
+            assert lag(server) > 0
+        finally:
+            os.kill(first, signal.SIGKILL)
+        eventually(lambda: not is_running(first), what="the killed child to go")
+        second = the_child(server)
+        assert second != first
+        caught_up(server)
+        enroll_one(tenant)
+        caught_up(server)
+        assert "starting a new one" in server.log()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c", "sigkill"])
+def test_every_child_ends_with_the_server(kind: str, how: str, tmp_path: Path) -> None:
+    with (
+        dedicated_database(kind, tmp_path) as url,
+        running_server(url, tmp_path, **FAST_POLL) as server,
+    ):
+        tenant = provision(server.url, server.env)
+        children = [the_child(server), *the_workers(server, 2)]
+        enroll_one(tenant)
+        if how == "sigterm":
+            assert_clean_exit(server.stop(), server.log())
+        elif how == "ctrl-c":
+            # A terminal sends SIGINT to its foreground process group: the server's.
+            assert server.process is not None
+            os.killpg(server.process.pid, signal.SIGINT)
+            assert_clean_exit(server.wait(), server.log())
+        else:
+            server.kill_supervisor()
+        eventually(
+            lambda: not any(map(is_running, children)), timeout=30, what="every child to exit"
+        )
+        # The port is free again: a new server starts on it and has every write.
+        server.start()
+        caught_up(server)
+        listed = httpx.get(
+            tenant.enrollments_url(tenant.interventions[0]), headers=tenant.coach(), timeout=10
+        )
+        assert listed.status_code == 200 and len(listed.json()) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_worker_serves_and_a_dead_worker_is_replaced(kind: str, tmp_path: Path) -> None:
+    with (
+        dedicated_database(kind, tmp_path) as url,
+        running_server(url, tmp_path, UPPFOLJNING_WORKERS="3", **FAST_POLL) as server,
+    ):
+        tenant = provision(server.url, server.env)
+        workers = the_workers(server, 3)
+        # With all workers but one frozen, new connections are still answered: they share
+        # one listening socket, and whichever worker is free accepts.
+        for frozen in itertools.combinations(workers, 2):
+            for pid in frozen:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                enroll_one(tenant)  # a new connection each time
+            finally:
+                for pid in frozen:
+                    os.kill(pid, signal.SIGCONT)
+        gone = workers[0]
+        os.kill(gone, signal.SIGKILL)
+        eventually(lambda: not is_running(gone), what="the killed worker to go")
+        replaced = the_workers(server, 3)
+        assert gone not in replaced and set(workers[1:]) <= set(replaced)
+        assert "the request worker process ended with status -9" in server.log()
+        for _ in range(6):
+            enroll_one(tenant)
+        caught_up(server)
+        listed = httpx.get(
+            tenant.enrollments_url(tenant.interventions[0]), headers=tenant.coach(), timeout=10
+        )
+        assert len(listed.json()) == 3 + 6
