@@ -61,6 +61,19 @@ def enroll_rate(tenant: HttpTenant, count: int) -> float:
         return _rate(count, call)
 
 
+def refused_rate(tenant: HttpTenant, count: int) -> float:
+    """POSTs per second to the enrollment route with a body it refuses (422, writes
+    nothing): the same middleware, key lookup and validation, without the command."""
+    with httpx.Client(timeout=60, headers=bearer(tenant.coach_key)) as client:
+        url = f"{tenant.base}/interventions/{tenant.interventions[0]}/enrollments"
+
+        def call() -> None:
+            assert client.post(url, json={"pseudonym": "x"}).status_code == 422
+
+        call()
+        return _rate(count, call)
+
+
 def concurrent_enroll_rate(tenant: HttpTenant, clients: int, count_each: int) -> float:
     """Total POSTs per second of `clients` threads, each with its own connection."""
     barrier = threading.Barrier(clients + 1)
@@ -244,15 +257,20 @@ def run(kind: str, quick: bool) -> list[Row]:
     rows: list[Row] = []
     with workdir() as folder, live_server(kind, folder) as server:
         tenant = provision(server.url, server.env, "bench-forbund")
-        health, single, multi = [], [], []
+        health, refused, single, multi = [], [], [], []
         for _ in range(repeats):
             health.append(health_rate(tenant, singles))
+            refused.append(refused_rate(tenant, singles))
             single.append(enroll_rate(tenant, singles))
             multi.append(concurrent_enroll_rate(tenant, 4, each))
         h, s, m = median(health), median(single), median(multi)
         rows.append(
             Row("3a", "POST enrollment, 1 client", kind, s, "req/s", h, "GET /health",
                 "≥ 50 % of /health", s >= 0.5 * h)
+        )  # fmt: skip
+        rows.append(
+            Row("3a", "POST refused (422, writes nothing)", kind, median(refused), "req/s", h,
+                "GET /health", "(no command: the framework's share)", None)
         )  # fmt: skip
         # The bound on 3a: a POST that did nothing but one durable commit would still take
         # a /health round trip plus that commit.
