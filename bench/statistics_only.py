@@ -15,6 +15,7 @@ import io
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -41,6 +42,26 @@ def _ensure_postgres(name: str) -> bool:
     return found is not None
 
 
+def open_store(kind: str, where: str, size: str, folder: Path) -> tuple[Any, list[str]]:
+    """The service on the kept store (built if absent, migrated to head, caught up), and
+    its association ids."""
+    if kind == "postgres":
+        _ensure_postgres(where)
+    associations, interventions, per_intervention = national.SIZES[size]
+    with contextlib.redirect_stdout(io.StringIO()):
+        container = open_container(_url(kind, where), folder)
+    container.enrollments.today = lambda: national.TODAY
+    with container.engine.connect() as conn:
+        stored = int(conn.execute(select(func.count()).select_from(events)).scalar_one())
+    ids = [f"forbund-{a:02d}" for a in range(associations)]
+    if stored == 0:
+        national.build_associations(container, associations, interventions)
+        national.load_enrollments(container, ids, interventions, per_intervention)
+        print("built; catching up", file=sys.stderr)
+    container.projector.catch_up()
+    return container, ids
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("kind", choices=("sqlite", "postgres"))
@@ -48,22 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--size", choices=sorted(national.SIZES), default="200k")
     args = parser.parse_args(argv)
-    if args.kind == "postgres":
-        _ensure_postgres(args.where)
-    url = _url(args.kind, args.where)
-    associations, interventions, per_intervention = national.SIZES[args.size]
     with tempfile.TemporaryDirectory(prefix="upf-stats-") as folder:
-        with contextlib.redirect_stdout(io.StringIO()):
-            container = open_container(url, Path(folder))
-        container.enrollments.today = lambda: national.TODAY
-        with container.engine.connect() as conn:
-            stored = int(conn.execute(select(func.count()).select_from(events)).scalar_one())
-        ids = [f"forbund-{a:02d}" for a in range(associations)]
-        if stored == 0:
-            national.build_associations(container, associations, interventions)
-            national.load_enrollments(container, ids, interventions, per_intervention)
-            print("built; catching up", file=sys.stderr)
-        container.projector.catch_up()
+        container, ids = open_store(args.kind, args.where, args.size, Path(folder))
         aid, year = ids[len(ids) // 2], 2023
         active = national.active_rows(container, aid, year)
         for run in range(args.runs):

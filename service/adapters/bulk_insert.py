@@ -6,7 +6,8 @@ prepared once per table, dialect and columns, each value still goes through its 
 type's own bind processor, and the driver gets the rows as plain tuples (rows come as dicts,
 or as sequences of values in a given column order): SQLite through
 executemany of the compiled INSERT, PostgreSQL through COPY (psycopg's executemany sends
-one statement per row).
+one statement per row). A COPY the database refuses raises CopyRefusedError, which tells
+where it failed but none of the row's values.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from functools import lru_cache
 from operator import itemgetter, methodcaller
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Dialect, Table, insert
+
+from service.adapters.copy_errors import CopyRefusedError
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
+    table: str
     sql: str
     names: tuple[str, ...]  # column names in the order the statement takes them
     from_dict: Callable[[dict[str, Any]], tuple[Any, ...]]  # a dict row's values in that order
@@ -60,7 +65,9 @@ def _plan(table: Table, dialect: Dialect, columns: tuple[str, ...]) -> _Plan:
         if process is not None:
             processors.append((position, _in_c(process) or process))
     from_sequence = itemgetter(*(columns.index(name) for name in names))
-    return _Plan(sql, names, itemgetter(*names), from_sequence, tuple(processors), style)
+    return _Plan(
+        table.name, sql, names, itemgetter(*names), from_sequence, tuple(processors), style
+    )
 
 
 # SQLite's date and datetime processors format in Python; isoformat writes the same in C.
@@ -118,13 +125,24 @@ def insert_values(
 
 def _execute(connection: Connection, plan: _Plan, values: list[tuple[Any, ...]]) -> None:
     if plan.style == "copy":
-        driver = connection.connection.driver_connection  # in the session's transaction
-        with driver.cursor() as cursor, cursor.copy(plan.sql) as copy:  # type: ignore[union-attr]
-            for row in values:
-                copy.write_row(row)
+        _copy(connection, plan, values)
     elif plan.style == "positional":
         connection.exec_driver_sql(plan.sql, values)
     else:
         connection.exec_driver_sql(
             plan.sql, [dict(zip(plan.names, v, strict=True)) for v in values]
         )
+
+
+def _copy(connection: Connection, plan: _Plan, values: list[tuple[Any, ...]]) -> None:
+    driver = connection.connection.driver_connection  # in the session's transaction
+    try:
+        with driver.cursor() as cursor, cursor.copy(plan.sql) as copy:  # type: ignore[union-attr]
+            for row in values:
+                copy.write_row(row)
+        return
+    except psycopg.Error as error:
+        refused = CopyRefusedError.of(plan.table, error)
+    # Raised after the except block, so the driver's error, whose text quotes the row, is
+    # not even kept as the __context__ (some tools print that whatever `from None` says).
+    raise refused

@@ -142,7 +142,16 @@ enrollment_versions = Table(
     Column("voided", Boolean, nullable=False),
     *_span(),
     Index("ix_enrollment_versions_current", "enrollment_id", "recorded_to"),
-    Index("ix_enrollment_versions_period", "association_id", "enrolled_on"),
+    # The statistics read (read_models.enrollment_facts): current versions of one
+    # association enrolled by the period's end are one range of this index, and SQLite
+    # tests `exited_on` in the index before it fetches a row (decisions.md §13).
+    Index(
+        "ix_enrollment_versions_in_period",
+        "association_id",
+        "recorded_to",
+        "enrolled_on",
+        "exited_on",
+    ),
 )
 
 anonymous_reports = Table(

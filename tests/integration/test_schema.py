@@ -10,7 +10,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from service.adapters.database import DurabilityError, make_engine, verify_durability
-from service.adapters.migrations import SchemaMismatchError, compare_type, require_current_schema
+from service.adapters.migrations import (
+    SchemaMismatchError,
+    compare_type,
+    head_revision,
+    require_current_schema,
+)
 from service.adapters.tables import metadata
 from service.bootstrap import bootstrap
 from service.config import Settings
@@ -36,8 +41,10 @@ def test_the_service_refuses_a_database_migrated_by_newer_code(database_url: str
         connection.execute(text("UPDATE alembic_version SET version_num = 'from-the-future'"))
     with pytest.raises(SchemaMismatchError, match="newer than this code"):
         require_current_schema(engine)
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    with engine.begin() as connection:  # back to head: the PostgreSQL database is shared
+        connection.execute(
+            text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()}
+        )
     engine.dispose()
 
 
