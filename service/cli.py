@@ -68,11 +68,24 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the API: request workers and a projection process; refuses an unmigrated database."""
-    from service.serving import supervise_server
+    from service.serving import StopSignals, supervise_server
 
+    # First of all: as a container's PID 1 a signal without a handler is ignored.
+    signals = StopSignals()
+    signals.install()
     container = open_container()
     log_to_stderr(container.settings)
-    supervise_server(container, host, port, workers or container.settings.workers)
+    _check_the_app_builds(container)
+    status = supervise_server(container, host, port, workers or container.settings.workers, signals)
+    raise typer.Exit(status)
+
+
+def _check_the_app_builds(container: Container) -> None:
+    """Import and build the app once here, so that a broken installation fails at start
+    with its traceback, rather than in every worker after the supervisor has started."""
+    from service.api.app import create_app
+
+    create_app(container)
 
 
 @app.command("serve-worker", hidden=True)
@@ -84,7 +97,10 @@ def serve_worker(
     from service.serving import run_worker
 
     container = open_container()
-    run_worker(create_app(container), fd, container.settings.log_level)
+    # The supervisor caught up before it started the workers, and the projection child
+    # keeps up; a worker restarted later must not hold SQLite's lock for a long catch-up.
+    app = create_app(container, catch_up_at_start=False)
+    run_worker(app, fd, container.settings.log_level)
 
 
 @app.command()

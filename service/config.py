@@ -17,9 +17,10 @@ PLACEHOLDERS = {"changeme", "change-me", "secret", "placeholder", "xxx"}
 
 
 def default_workers() -> int:
-    """One request worker per core, at most four: the database serialises writes, so
+    """One request worker per core this process may run on (taskset, cpusets; a CPU
+    quota such as Docker's --cpus is not seen), at most four: the database serialises writes, so
     more workers than that only add memory (docs/decisions.md §15)."""
-    return max(1, min(os.cpu_count() or 1, 4))
+    return max(1, min(len(os.sched_getaffinity(0)), 4))
 
 
 class Settings(BaseSettings):

@@ -31,6 +31,23 @@ class _Stopping(Exception):
     """Raised between two committed batches once `stopping` is set."""
 
 
+def catch_up_until(
+    projector: CatchesUp, stopping: threading.Event, pause_between_batches: float = 0.0
+) -> bool:
+    """Catch up, resting `pause_between_batches` after each committed batch; False if
+    `stopping` cut it short (after the batch in hand)."""
+
+    def between_batches(_: int) -> None:
+        if stopping.wait(pause_between_batches):
+            raise _Stopping
+
+    try:
+        projector.catch_up(on_batch=between_batches)
+    except _Stopping:
+        return False
+    return True
+
+
 def follow(
     projector: CatchesUp,
     poll_seconds: float,
@@ -41,16 +58,10 @@ def follow(
     effect after the batch in hand (each batch commits on its own). A long catch-up rests
     `pause_between_batches` after each batch, so that writers waiting for SQLite's lock
     get it (SQLite's busy handler polls, up to every 100 ms, and is not fair)."""
-
-    def between_batches(_: int) -> None:
-        if stopping.wait(pause_between_batches):
-            raise _Stopping
-
     while not stopping.is_set():
         try:
-            projector.catch_up(on_batch=between_batches)
-        except _Stopping:
-            return
+            if not catch_up_until(projector, stopping, pause_between_batches):
+                return
         except Exception:
             log.exception("projection catch-up failed; retrying")
         if stopping.wait(poll_seconds):

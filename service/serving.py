@@ -1,11 +1,11 @@
 """`serve`: one supervising process, N request workers and the projection child.
 
-The supervisor binds the listening socket, catches the read models up, then starts the
-projection child and `workers` request workers (`python -m service serve-worker --fd N`)
-that all accept on the socket it passed them. It restarts any child that dies and, on
-SIGTERM or Ctrl-C, stops the workers (each finishes its requests in flight) and then the
-projection. Should the supervisor itself be killed, its children see their stdin pipe
-close and stop too (service/child_process.py), freeing the port for a restart.
+The supervisor binds and listens on the socket, catches the read models up, then starts
+the projection child and `workers` request workers (`python -m service serve-worker
+--fd N`) that all accept on the socket it passed them. It restarts any child that dies
+and, on SIGTERM or Ctrl-C, stops them all: the workers finish their requests in flight,
+the projection child its batch. Should the supervisor itself be killed, its children see
+their stdin pipe close and stop too (service/child_process.py), freeing the port.
 
 Why processes: a request's work is Python, and one process runs Python on one core at a
 time; with two or more workers, concurrent clients are served on every core. The workers
@@ -24,50 +24,86 @@ from typing import Any
 import uvicorn
 
 from service.bootstrap import Container
-from service.child_process import ChildProcess, stop_all, stop_when_closed, supervise
-from service.projection_worker import projection_child
+from service.child_process import (
+    ChildKeepsFailingError,
+    ChildProcess,
+    stop_all,
+    stop_when_closed,
+    supervise,
+)
+from service.projection_worker import catch_up_until, projection_child
 
 log = logging.getLogger("uppfoljning.serve")
-# Requests in flight get this long to finish after a stop (SIGTERM, Ctrl-C) ...
+# Requests in flight get this long to finish after a stop (SIGTERM, Ctrl-C); a child
+# still running after _STOP_SECONDS is killed. Both within the 30 s that systemd's
+# TimeoutStopSec and Compose's grace period give.
 GRACEFUL_SHUTDOWN_SECONDS = 20
-# ... and a worker this long to end before it is killed.
-_WORKER_STOP_SECONDS = GRACEFUL_SHUTDOWN_SECONDS + 5
-_PROJECTION_STOP_SECONDS = 5
+_STOP_SECONDS = 25
+_CHECK_SECONDS = 1.0
+
+
+class StopSignals:
+    """SIGTERM and SIGINT: the first asks for a graceful stop, a second one hurries it."""
+
+    def __init__(self) -> None:
+        self.stopping = threading.Event()
+        self.hurry = threading.Event()
+
+    def install(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._received)
+
+    def _received(self, *_: object) -> None:
+        if self.stopping.is_set():
+            self.hurry.set()
+        self.stopping.set()
 
 
 def worker_child(fd: int) -> ChildProcess:
     """A request worker serving the listening socket `fd`."""
-    return ChildProcess("request worker", ["serve-worker", "--fd", str(fd)], pass_fds=(fd,))
+    return ChildProcess(
+        "request worker", ["serve-worker", "--fd", str(fd)], pass_fds=(fd,), essential=True
+    )
 
 
-def supervise_server(container: Container, host: str, port: int, workers: int) -> None:
-    """Serve on `host:port` with `workers` request workers until SIGTERM or SIGINT."""
+def supervise_server(
+    container: Container, host: str, port: int, workers: int, signals: StopSignals
+) -> int:
+    """Serve on `host:port` with `workers` request workers until `signals` ask to stop;
+    the exit status: 0 after a stop, 1 if the workers keep failing at start."""
     settings = container.settings
-    # uvicorn's own binding (IPv4/IPv6, SO_REUSEADDR, inheritable), which logs the
-    # address; the app named here is never loaded in this process.
+    # uvicorn's own binding (IPv4/IPv6, SO_REUSEADDR, inheritable), which logs the address;
+    # the app named here is never loaded in this process. Listening at once claims the
+    # port: another server cannot take it while this one catches up.
     binding = uvicorn.Config(
         "service.api.app:create_app", host=host, port=port, log_level=settings.log_level.lower()
     )
     listening = binding.bind_socket()
-    # Reads are current from the first request. Until the handlers below are in place a
-    # SIGTERM ends the catch-up at once, which is safe: every batch commits on its own.
-    container.projector.catch_up()
-    container.close()  # the supervisor holds no connection while it waits
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
-    projection = projection_child()
-    request_workers = [worker_child(listening.fileno()) for _ in range(workers)]
-    children = [projection, *request_workers]
+    listening.listen(binding.backlog)
+    try:
+        # Reads are current from the first request. A stop ends this after the batch in
+        # hand (each commits on its own).
+        if not catch_up_until(container.projector, signals.stopping) or signals.stopping.is_set():
+            return 0
+        container.close()  # the supervisor holds no connection while it waits
+        return _run_children(listening.fileno(), workers, signals)
+    finally:
+        listening.close()
+
+
+def _run_children(fd: int, workers: int, signals: StopSignals) -> int:
+    children = [projection_child(), *(worker_child(fd) for _ in range(workers))]
     try:
         for child in children:
             child.start()
         log.info("serving with %d request worker(s) and a projection process", workers)
-        supervise(children, stopping, interval=max(settings.projection_poll_seconds, 1.0))
+        supervise(children, signals.stopping, _CHECK_SECONDS)
+        return 0
+    except ChildKeepsFailingError as error:
+        log.error("%s; stopping the server (see the errors above)", error)
+        return 1
     finally:
-        listening.close()
-        stop_all(request_workers, _WORKER_STOP_SECONDS)
-        stop_all([projection], _PROJECTION_STOP_SECONDS)
+        stop_all(children, _STOP_SECONDS, signals.hurry)
 
 
 def run_worker(app: Any, fd: int, log_level: str) -> None:

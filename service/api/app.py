@@ -19,13 +19,15 @@ from service.config import Settings
 API_PREFIX = "/api/v1"
 
 
-def create_app(container: Container) -> FastAPI:
-    """An app serving `container`; read models are caught up at start (in `serve` the
-    projection child keeps them caught up: service/serving.py)."""
+def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastAPI:
+    """An app serving `container`, with its read models caught up at start unless
+    `catch_up_at_start` is off (`serve`'s workers: service/serving.py). Reads catch up
+    on demand either way; in `serve` the projection child keeps the models caught up."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        container.projector.catch_up()
+        if catch_up_at_start:
+            container.projector.catch_up()
         yield
 
     app = FastAPI(

@@ -14,6 +14,8 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -167,3 +169,46 @@ def test_every_worker_serves_and_a_dead_worker_is_replaced(kind: str, tmp_path: 
             tenant.enrollments_url(tenant.interventions[0]), headers=tenant.coach(), timeout=10
         )
         assert len(listed.json()) == 3 + 6
+
+
+@pytest.mark.slow
+def test_a_second_server_on_a_port_in_use_fails_at_once(tmp_path: Path) -> None:
+    with (
+        dedicated_database("sqlite", tmp_path) as url,
+        running_server(url, tmp_path) as server,
+    ):
+        second = subprocess.run(
+            [sys.executable, "-m", "service", "serve", "--port", str(server.port)],
+            env=server.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode != 0
+        assert "Address already in use" in second.stderr
+        assert httpx.get(f"{server.url}/health", timeout=10).status_code == 200
+
+
+@pytest.mark.slow
+def test_a_server_whose_workers_keep_dying_at_start_gives_up_with_status_1(
+    tmp_path: Path,
+) -> None:
+    with (
+        dedicated_database("sqlite", tmp_path) as url,
+        running_server(url, tmp_path, UPPFOLJNING_WORKERS="1") as server,
+    ):
+        assert server.process is not None
+        projection = the_child(server)
+        killed: set[int] = set()
+        deadline = time.monotonic() + 90
+        while server.process.poll() is None:  # every new worker dies at once
+            assert time.monotonic() < deadline, server.log()[-3000:]
+            for pid in set(server.request_workers()) - killed:
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+            time.sleep(0.05)
+        assert server.wait() == 1
+        assert len(killed) == 5
+        log = server.log()
+        assert "ended 5 times in a row" in log and "stopping the server" in log
+        assert not is_running(projection)  # stopped with the supervisor, not left behind

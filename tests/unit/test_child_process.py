@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import io
-import itertools
+import signal
+import subprocess
+import sys
 import threading
+import time
 from typing import Any
 
 import pytest
 
-from service.child_process import ChildProcess, stop_when_closed, supervise
+from service.child_process import (
+    STABLE_SECONDS,
+    ChildKeepsFailingError,
+    ChildProcess,
+    stop_all,
+    stop_when_closed,
+    supervise,
+)
 
 
 class FakeProcess:
@@ -22,84 +32,120 @@ class FakeProcess:
     def poll(self) -> int | None:
         return self.returncode
 
-    def die(self) -> None:
-        self.returncode = -9
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 class Watched(ChildProcess):
     """A child whose starts are recorded instead of forked; `fail_next` makes one fail."""
 
-    def __init__(self) -> None:
-        super().__init__("test", ["nothing"])
-        self.starts = 0
+    def __init__(self, clock: Clock, essential: bool = False) -> None:
+        super().__init__("test", ["nothing"], essential=essential, clock=clock)
+        self.starts: list[float] = []
+        self.chosen: list[float] = []  # the wait chosen at each death
         self.fail_next = False
 
-    def start(self) -> None:
+    def _schedule_restart(self, now: float, interval: float) -> None:
+        super()._schedule_restart(now, interval)
+        self.chosen.append(self.back_off)
+
+    def _spawn(self) -> Any:
         if self.fail_next:
             self.fail_next = False
             raise OSError(11, "Resource temporarily unavailable")
-        self.starts += 1
-        self.process = FakeProcess()  # type: ignore[assignment]
+        self.starts.append(self.clock())
+        return FakeProcess()
 
     def die(self) -> None:
-        assert isinstance(self.process, FakeProcess)
-        self.process.die()
+        self.process.returncode = -9  # type: ignore[union-attr]
 
 
-def test_a_child_that_keeps_dying_is_restarted_ever_more_slowly_up_to_a_minute() -> None:
-    child = Watched()
+def back_offs(child: Watched, clock: Clock, dies_after: float, deaths: int) -> list[float]:
+    """The wait chosen at each of the child's next `deaths` deaths, with a check every
+    second and the child dying `dies_after` seconds after each start."""
+    before = len(child.chosen)
+    while len(child.chosen) < before + deaths:
+        clock.now += 1
+        if child.restart_at is None and clock.now - child.started_at >= dies_after:
+            child.die()
+        pending = child.restart_at
+        if child.restart_if_dead(interval=1.0, give_up_after=10**6) and pending is not None:
+            assert clock.now >= pending  # never before its back-off has passed
+    return child.chosen[before:]
+
+
+@pytest.mark.parametrize("dies_after", [0.0, 2.5, 10.0])
+def test_a_child_that_keeps_dying_soon_after_start_is_restarted_ever_more_slowly(
+    dies_after: float,
+) -> None:
+    # Also one that lives a few checks each time (the review's 2.5 s worker): being seen
+    # alive is not being stable.
+    clock = Clock()
+    child = Watched(clock)
     child.start()
-    restarts = []
-    for second in range(400):
-        child.die()
-        if child.restart_if_dead(now=float(second), interval=1.0):
-            restarts.append(second)
-    gaps = [b - a for a, b in itertools.pairwise(restarts)]
-    assert restarts[0] == 0
-    assert gaps[:6] == [1, 2, 4, 8, 16, 32]
-    assert set(gaps[6:]) == {60}
+    assert back_offs(child, clock, dies_after, 10) == [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]
 
 
-def test_a_child_seen_alive_is_restarted_at_once_when_it_dies_again() -> None:
-    child = Watched()
+def test_a_child_that_ran_for_a_while_is_restarted_at_once_when_it_dies() -> None:
+    clock = Clock()
+    child = Watched(clock)
     child.start()
-    for second in range(4):  # dies four times in a row: backing off
-        child.die()
-        child.restart_if_dead(now=float(second), interval=1.0)
-    assert child.back_off > 1.0
-    assert not child.restart_if_dead(now=100.0, interval=1.0)  # alive at a check
-    child.die()
-    assert child.restart_if_dead(now=101.0, interval=1.0)
-    assert child.back_off == 1.0
+    assert back_offs(child, clock, 0.0, 4) == [1, 2, 4, 8]
+    while child.restart_at is not None:  # let the pending restart happen
+        clock.now += 1
+        child.restart_if_dead(interval=1.0)
+    assert back_offs(child, clock, STABLE_SECONDS, 1) == [0.0]
+    assert child.starts[-1] == clock.now  # restarted at the check that found it dead
+    assert child.quick_deaths == 0
 
 
 def test_a_live_child_is_left_alone() -> None:
-    child = Watched()
+    clock = Clock()
+    child = Watched(clock)
     child.start()
-    assert not any(child.restart_if_dead(now=float(t), interval=1.0) for t in range(10))
-    assert child.starts == 1
+    for second in range(100):
+        clock.now = float(second)
+        assert not child.restart_if_dead(interval=1.0)
+    assert child.starts == [0.0]
+
+
+def test_an_essential_child_that_keeps_dying_at_start_is_given_up() -> None:
+    clock = Clock()
+    worker = Watched(clock, essential=True)
+    worker.start()
+    with pytest.raises(ChildKeepsFailingError, match="5 times in a row"):
+        for second in range(200):
+            clock.now = float(second)
+            worker.die()
+            worker.restart_if_dead(interval=1.0, give_up_after=5)
+    assert len(worker.starts) == 5  # the first start and four restarts
 
 
 def test_supervise_retries_a_failed_fork_and_keeps_watching_the_other_children(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    unlucky, other = Watched(), Watched()
+    clock = Clock()
+    unlucky, other = Watched(clock), Watched(clock)
     for child in (unlucky, other):
         child.start()
         child.die()
     unlucky.fail_next = True
     checks: list[Any] = []
 
-    class ThreeChecks(threading.Event):
+    class FourChecks(threading.Event):
         def wait(self, timeout: float | None = None) -> bool:
             checks.append(timeout)
-            return len(checks) > 3
+            clock.now += 10
+            return len(checks) > 4
 
-    clock = iter(range(0, 100, 10))
-    supervise([unlucky, other], ThreeChecks(), interval=1.0, clock=lambda: float(next(clock)))
-    assert other.starts == 2  # restarted at the first check despite its sibling's failure
-    assert unlucky.starts == 2  # the failed fork was retried at a later check
-    assert checks == [1.0] * 4
+    supervise([unlucky, other], FourChecks(), interval=1.0)
+    assert len(other.starts) == 2  # restarted at the first check despite its sibling
+    assert len(unlucky.starts) == 2  # the failed fork was retried at a later check
     assert "could not start the test process" in caplog.text
 
 
@@ -107,3 +153,43 @@ def test_the_parent_watch_fires_when_the_pipe_ends() -> None:
     ended = threading.Event()
     stop_when_closed(io.BytesIO(b"anything the parent wrote"), ended.set)
     assert ended.wait(5)
+
+
+class Sleeper(ChildProcess):
+    """A real child that ignores its pipe closing: it runs `code` and then sleeps."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__("sleeper", [])
+        self.code = code
+
+    def _spawn(self) -> Any:
+        return subprocess.Popen(
+            [sys.executable, "-c", f"import signal, time\n{self.code}\ntime.sleep(60)"],
+            stdin=subprocess.PIPE,
+            process_group=0,
+        )
+
+
+def test_a_second_ctrl_c_hurries_a_child_that_is_still_finishing() -> None:
+    child = Sleeper("")  # Python's default: SIGINT ends it (KeyboardInterrupt)
+    child.start()
+    hurry = threading.Event()
+    threading.Timer(0.5, hurry.set).start()
+    started = time.monotonic()
+    process = child.process
+    stop_all([child], seconds=30, hurry=hurry)
+    assert time.monotonic() - started < 10
+    assert process is not None and process.returncode not in (None, -signal.SIGKILL)
+
+
+def test_a_child_that_will_not_stop_is_killed_at_the_deadline() -> None:
+    child = Sleeper("signal.signal(signal.SIGINT, signal.SIG_IGN)")
+    child.start()
+    time.sleep(0.3)  # let it install the handler
+    process = child.process
+    hurry = threading.Event()
+    hurry.set()
+    started = time.monotonic()
+    stop_all([child], seconds=1.5, hurry=hurry)
+    assert 1.4 < time.monotonic() - started < 10
+    assert process is not None and process.returncode == -signal.SIGKILL
