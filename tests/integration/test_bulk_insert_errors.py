@@ -97,7 +97,11 @@ def test_a_refused_bulk_insert_logs_the_table_but_no_value(
 ) -> None:
     write, table, named, sqlite_refuses = REFUSED[case]
     if engine.dialect.name == "sqlite" and not sqlite_refuses:
-        pytest.skip("SQLite stores this row")
+        # SQLite's column types are affinities: it stores this row, so there is no error
+        # to tell and nothing to log.
+        with engine.begin() as connection:
+            write(connection)
+        return
 
     error = refused(engine, write)
 
