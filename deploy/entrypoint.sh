@@ -8,8 +8,8 @@
 #   anything else     is a `python -m service` command, e.g.
 #                     docker compose run --rm app create-key --name operator
 #
-# `exec` makes the server process 1 of the container, so it receives SIGTERM itself and
-# finishes the requests in flight before it exits.
+# `exec` puts `serve` in the shell's place (PID 1, or 2 under Compose's `init`), so it
+# receives SIGTERM itself and stops its workers, which finish the requests in flight.
 set -eu
 
 if [ "$#" -eq 0 ] || [ "$1" = serve ]; then
