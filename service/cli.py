@@ -30,12 +30,16 @@ def open_container() -> Container:
 
 
 def log_to_stderr(settings: Settings) -> None:
-    """The service's own log lines, in uvicorn's format, on standard error."""
+    """The service's own log lines, in uvicorn's format, on standard error, with
+    PostgreSQL's error texts left out (adapters/log_redaction.py)."""
     import logging
+
+    from service.adapters.log_redaction import redact_database_errors_in_logs
 
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s:  %(name)s: %(message)s"
     )
+    redact_database_errors_in_logs()
 
 
 app = typer.Typer(
@@ -97,6 +101,7 @@ def serve_worker(
     from service.serving import run_worker
 
     container = open_container()
+    log_to_stderr(container.settings)
     # The supervisor caught up before it started the workers, and the projection child
     # keeps up; a worker restarted later must not hold SQLite's lock for a long catch-up.
     app = create_app(container, catch_up_at_start=False)

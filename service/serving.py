@@ -23,6 +23,7 @@ from typing import Any
 
 import uvicorn
 
+from service.adapters.log_redaction import redact_database_errors_in_logs
 from service.bootstrap import Container
 from service.child_process import (
     ChildKeepsFailingError,
@@ -109,13 +110,13 @@ def _run_children(fd: int, workers: int, signals: StopSignals) -> int:
 def run_worker(app: Any, fd: int, log_level: str) -> None:
     """Serve `app` on the inherited listening socket `fd` until the supervisor's pipe
     closes (or SIGTERM/SIGINT), finishing the requests in flight."""
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-            log_level=log_level.lower(),
-        )
+    config = uvicorn.Config(
+        app, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS, log_level=log_level.lower()
     )
+    # uvicorn has just configured its loggers: its "Exception in ASGI application"
+    # traceback must leave PostgreSQL's error texts out too.
+    redact_database_errors_in_logs()
+    server = uvicorn.Server(config)
 
     def supervisor_gone() -> None:
         server.should_exit = True

@@ -1,0 +1,97 @@
+"""PostgreSQL's error texts stay out of the log (service/adapters/log_redaction.py)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import logging.config
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+from uvicorn.config import LOGGING_CONFIG
+
+from service.adapters.database import make_engine
+from service.adapters.log_redaction import redact_database_errors_in_logs, redacted
+from service.adapters.tables import open_enrollments
+
+MARKER = "pseudonym-9f8e7d6c-in-the-log"
+
+
+def unexpected_error(engine: Engine) -> BaseException:
+    """A duplicate key whose value is MARKER, wrapped as code above the adapter would."""
+    row = {"association_id": "a", "intervention_id": "i", "pseudonym": MARKER}
+    with engine.begin() as connection:
+        connection.execute(insert(open_enrollments).values(**row, enrollment_id="e1"))
+    try:
+        try:
+            with engine.begin() as connection:
+                connection.execute(insert(open_enrollments).values(**row, enrollment_id="e2"))
+        except Exception as error:
+            raise RuntimeError("while recording the enrollment") from error
+    except RuntimeError as wrapped:
+        return wrapped
+    raise AssertionError("the duplicate was accepted")
+
+
+def log_of(logger: str, error: BaseException, handler: logging.Handler) -> str:
+    stream = io.StringIO()
+    handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        raise error
+    except RuntimeError:
+        logging.getLogger(logger).exception("unhandled error on POST /x")
+    return stream.getvalue()
+
+
+@pytest.fixture
+def uvicorn_logging() -> Iterator[logging.Handler]:
+    """uvicorn's own logging setup, as a worker has it, plus a root handler."""
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    logging.config.dictConfig(LOGGING_CONFIG)
+    root.addHandler(logging.StreamHandler())
+    yield logging.getLogger("uvicorn").handlers[0]
+    root.handlers[:] = saved
+
+
+def test_a_postgresql_error_is_logged_by_its_diagnostics_not_its_message(
+    postgres_url: str, uvicorn_logging: logging.Handler
+) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(open_enrollments.delete())
+        error = unexpected_error(engine)
+    finally:
+        engine.dispose()
+    root_handler = logging.getLogger().handlers[-1]
+    # Without the filter the driver's DETAIL quotes the key: the test can fail.
+    assert MARKER in log_of("uppfoljning.api", error, root_handler)
+
+    redact_database_errors_in_logs()
+    for logger, handler in (("uppfoljning.api", root_handler), ("uvicorn.error", uvicorn_logging)):
+        text = log_of(logger, error, handler)
+        assert MARKER not in text
+        assert "RuntimeError: while recording the enrollment" in text  # the wrapper kept
+        assert "UniqueViolation: SQLSTATE 23505" in text
+        assert "open_enrollments" in text  # the table (or its constraint) is named
+        assert "in unexpected_error" in text  # the traceback's frames are kept
+    assert MARKER in str(error.__cause__)  # the exception itself is left unchanged
+
+
+def test_sqlite_errors_and_other_errors_are_logged_unchanged(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    engine = make_engine(f"sqlite:///{shutil.copy(sqlite_template, tmp_path / 'test.db')}")
+    try:
+        error = unexpected_error(engine)
+    finally:
+        engine.dispose()
+    assert redacted(error) is error  # SQLite names the constraint, never the value
+    assert MARKER not in str(error.__cause__)
+    plain = ValueError("nothing from a database")
+    assert redacted(plain) is plain
