@@ -127,15 +127,19 @@ def load_enrollments(
 # --- statistics ------------------------------------------------------------------------
 
 
-def statistics_p95(container: Any, aid: str, year: int, repeats: int) -> float:
-    period = Period.year(year)
+def answer_times(container: Any, aid: str, period: Period, repeats: int) -> list[float]:
+    """Seconds of each of `repeats` statistics answers (after one untimed)."""
     container.queries.statistics_unchecked(aid, period)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         container.queries.statistics_unchecked(aid, period)
         times.append(time.perf_counter() - start)
-    return percentile(times, 95)
+    return times
+
+
+def statistics_p95(container: Any, aid: str, year: int, repeats: int) -> float:
+    return percentile(answer_times(container, aid, Period.year(year), repeats), 95)
 
 
 SQL_BASELINE = """

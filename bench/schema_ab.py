@@ -71,13 +71,7 @@ def copy_of(kind: str, where: str) -> Iterator[str]:
 
 def answer_times(container: Any, aid: str, period: Period) -> list[float]:
     """Seconds of each of REPEATS statistics answers (after one untimed)."""
-    container.queries.statistics_unchecked(aid, period)
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        container.queries.statistics_unchecked(aid, period)
-        times.append(time.perf_counter() - start)
-    return times
+    return national.answer_times(container, aid, period, REPEATS)
 
 
 def read_times(container: Any, aid: str, period: Period) -> list[float]:
