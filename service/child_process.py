@@ -72,9 +72,8 @@ class ChildProcess:
         self.restart_at: float | None = None  # set once a check finds the child dead
 
     def start(self) -> None:
-        self.started_at = self.clock()
-        self.restart_at = None
-        self.process = self._spawn()
+        process = self._spawn()  # may raise (fork fails): then nothing here has changed
+        self.process, self.started_at, self.restart_at = process, self.clock(), None
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         # The child reads its configuration from the same environment as the parent.
@@ -102,7 +101,12 @@ class ChildProcess:
             return False
         assert self.process.stdin is not None
         self.process.stdin.close()
-        self.start()
+        try:
+            self.start()
+        except Exception:
+            # Not another death of the child: try again after the same wait.
+            self.restart_at = now + max(self.back_off, interval)
+            raise
         return True
 
     def _schedule_restart(self, now: float, interval: float) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -72,7 +71,8 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the API: request workers and a projection process; refuses an unmigrated database."""
-    from service.serving import StopSignals, supervise_server
+    from service.serving import supervise_server
+    from service.stop_signals import StopSignals
 
     # First of all: as a container's PID 1 a signal without a handler is ignored.
     signals = StopSignals()
@@ -89,7 +89,7 @@ def _check_the_app_builds(container: Container) -> None:
     with its traceback, rather than in every worker after the supervisor has started."""
     from service.api.app import create_app
 
-    create_app(container)
+    create_app(container).build_middleware_stack()
 
 
 @app.command("serve-worker", hidden=True)
@@ -115,16 +115,15 @@ def project(
     ] = False,
 ) -> None:
     """Keep the read models caught up with the event store until stopped (SIGTERM, Ctrl-C)."""
-    import threading
-
     from service.child_process import stop_when_closed
     from service.projection_worker import SQLITE_PAUSE_BETWEEN_BATCHES, follow
+    from service.stop_signals import StopSignals
 
     container = open_container()
     log_to_stderr(container.settings)
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
+    signals = StopSignals()
+    signals.install()
+    stopping = signals.stopping
     if until_stdin_closes:
         stop_when_closed(sys.stdin.buffer, stopping.set)
     # On SQLite a long catch-up would otherwise keep request writers out of the lock.

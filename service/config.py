@@ -20,7 +20,8 @@ def default_workers() -> int:
     """One request worker per core this process may run on (taskset, cpusets; a CPU
     quota such as Docker's --cpus is not seen), at most four: the database serialises writes, so
     more workers than that only add memory (docs/decisions.md §15)."""
-    return max(1, min(len(os.sched_getaffinity(0)), 4))
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return max(1, min(len(usable) if usable else os.cpu_count() or 1, 4))
 
 
 class Settings(BaseSettings):

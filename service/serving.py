@@ -15,10 +15,8 @@ share nothing but the database, which already serialises what must be serialised
 from __future__ import annotations
 
 import logging
-import signal
 import socket
 import sys
-import threading
 from typing import Any
 
 import uvicorn
@@ -33,6 +31,7 @@ from service.child_process import (
     supervise,
 )
 from service.projection_worker import catch_up_until, projection_child
+from service.stop_signals import StopSignals
 
 log = logging.getLogger("uppfoljning.serve")
 # Requests in flight get this long to finish after a stop (SIGTERM, Ctrl-C); a child
@@ -41,23 +40,6 @@ log = logging.getLogger("uppfoljning.serve")
 GRACEFUL_SHUTDOWN_SECONDS = 20
 _STOP_SECONDS = 25
 _CHECK_SECONDS = 1.0
-
-
-class StopSignals:
-    """SIGTERM and SIGINT: the first asks for a graceful stop, a second one hurries it."""
-
-    def __init__(self) -> None:
-        self.stopping = threading.Event()
-        self.hurry = threading.Event()
-
-    def install(self) -> None:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, self._received)
-
-    def _received(self, *_: object) -> None:
-        if self.stopping.is_set():
-            self.hurry.set()
-        self.stopping.set()
 
 
 def worker_child(fd: int) -> ChildProcess:
@@ -87,12 +69,13 @@ def supervise_server(
         if not catch_up_until(container.projector, signals.stopping) or signals.stopping.is_set():
             return 0
         container.close()  # the supervisor holds no connection while it waits
-        return _run_children(listening.fileno(), workers, signals)
+        return _run_children(listening, workers, signals)
     finally:
         listening.close()
 
 
-def _run_children(fd: int, workers: int, signals: StopSignals) -> int:
+def _run_children(listening: socket.socket, workers: int, signals: StopSignals) -> int:
+    fd = listening.fileno()
     children = [projection_child(), *(worker_child(fd) for _ in range(workers))]
     try:
         for child in children:
@@ -104,6 +87,7 @@ def _run_children(fd: int, workers: int, signals: StopSignals) -> int:
         log.error("%s; stopping the server (see the errors above)", error)
         return 1
     finally:
+        listening.close()  # new connections are refused while the workers drain
         stop_all(children, _STOP_SECONDS, signals.hurry)
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,6 +147,7 @@ def test_supervise_retries_a_failed_fork_and_keeps_watching_the_other_children(
     supervise([unlucky, other], FourChecks(), interval=1.0)
     assert len(other.starts) == 2  # restarted at the first check despite its sibling
     assert len(unlucky.starts) == 2  # the failed fork was retried at a later check
+    assert unlucky.quick_deaths == 1  # and was not counted as another death
     assert "could not start the test process" in caplog.text
 
 
@@ -182,10 +184,14 @@ def test_a_second_ctrl_c_hurries_a_child_that_is_still_finishing() -> None:
     assert process is not None and process.returncode not in (None, -signal.SIGKILL)
 
 
-def test_a_child_that_will_not_stop_is_killed_at_the_deadline() -> None:
-    child = Sleeper("signal.signal(signal.SIGINT, signal.SIG_IGN)")
+def test_a_child_that_will_not_stop_is_killed_at_the_deadline(tmp_path: Path) -> None:
+    ready = tmp_path / "ready"
+    child = Sleeper(f"signal.signal(signal.SIGINT, signal.SIG_IGN)\nopen({str(ready)!r}, 'w')")
     child.start()
-    time.sleep(0.3)  # let it install the handler
+    deadline = time.monotonic() + 30
+    while not ready.exists():  # its handler is in place
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     process = child.process
     hurry = threading.Event()
     hurry.set()
@@ -193,3 +199,16 @@ def test_a_child_that_will_not_stop_is_killed_at_the_deadline() -> None:
     stop_all([child], seconds=1.5, hurry=hurry)
     assert 1.4 < time.monotonic() - started < 10
     assert process is not None and process.returncode == -signal.SIGKILL
+
+
+def test_every_child_is_asked_to_stop_at_once() -> None:
+    # Each takes a second to stop once its pipe closes; asked one after the other, two
+    # would take two seconds (and the stop budget would be spent per child).
+    children = [
+        Sleeper("import sys\nsys.stdin.read()\ntime.sleep(1)\nraise SystemExit") for _ in range(2)
+    ]
+    for child in children:
+        child.start()
+    started = time.monotonic()
+    stop_all(children, seconds=30, hurry=threading.Event())
+    assert time.monotonic() - started < 1.8
