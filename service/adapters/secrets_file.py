@@ -47,7 +47,8 @@ class PseudonymKeys:
     def _locked(self) -> Iterator[None]:
         """An exclusive lock across processes (and threads: each call opens its own file)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        # The folder itself: no lock file that another user (a root-run command) could own.
+        lock = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield

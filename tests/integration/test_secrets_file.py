@@ -42,7 +42,7 @@ def test_processes_asking_at_once_for_a_new_associations_key_all_get_the_stored_
         assert used == {stored}, (trial, used)
     assert len(PseudonymKeys(path)._read()) == 20  # no association's key overwritten
     assert path.stat().st_mode & 0o777 == 0o600
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["secrets.json", "secrets.json.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secrets.json"]
 
 
 def test_a_key_once_made_is_the_same_for_every_later_reader(tmp_path: Path) -> None:
