@@ -45,7 +45,23 @@ app = typer.Typer(
     help="Uppföljning: uppföljning av samordningsförbundens insatser.",
     no_args_is_help=True,
     add_completion=False,
+    # A traceback's local variables can hold event data (an import's rows, a body).
+    pretty_exceptions_show_locals=False,
 )
+
+
+def main() -> None:
+    """`python -m service`: the commands, with PostgreSQL's error texts kept out of
+    whatever they print about an unexpected error (adapters/log_redaction.py)."""
+    from service.adapters.log_redaction import printing_redacted, redact_database_errors_in_logs
+
+    redact_database_errors_in_logs()  # one-shot commands log without configuring logging
+    try:
+        app()
+    except Exception:
+        # Typer's own hook prints what escapes a command; it is handed the redacted error.
+        sys.excepthook = printing_redacted(sys.excepthook)
+        raise
 
 
 @app.command()

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
 
 import psycopg
 from sqlalchemy.exc import DBAPIError
@@ -39,11 +42,20 @@ class RedactedDatabaseError(Exception):
 
 
 def _quotes_the_database(error: BaseException) -> psycopg.Error | None:
-    """The psycopg error that `error` is or wraps, if any."""
+    """The psycopg error that `error` is, wraps, or was made of, if any.
+
+    "Made of": eventsourcing re-raises SQLAlchemy's errors as its own with the original
+    as argument (`ProgrammingError(e)`), so the wrapper's message is the database's.
+    """
     if isinstance(error, psycopg.Error):
         return error
     if isinstance(error, DBAPIError) and isinstance(error.orig, psycopg.Error):
         return error.orig
+    for argument in error.args:
+        if isinstance(argument, BaseException) and argument is not error:
+            found = _quotes_the_database(argument)
+            if found is not None:
+                return found
     return None
 
 
@@ -87,8 +99,26 @@ class RedactDatabaseErrors(logging.Filter):
 
 def redact_database_errors_in_logs() -> None:
     """Install the filter on every handler of the root and uvicorn loggers (after logging
-    has been configured)."""
+    has been configured), and on the handler Python logs to while none is configured (a
+    one-shot command's `logger.exception` still prints its traceback there)."""
+    handlers = [logging.lastResort] if logging.lastResort is not None else []
     for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
-        for handler in logging.getLogger(name).handlers:
-            if not any(isinstance(f, RedactDatabaseErrors) for f in handler.filters):
-                handler.addFilter(RedactDatabaseErrors())
+        handlers.extend(logging.getLogger(name).handlers)
+    for handler in handlers:
+        if not any(isinstance(f, RedactDatabaseErrors) for f in handler.filters):
+            handler.addFilter(RedactDatabaseErrors())
+
+
+def printing_redacted(hook: Callable[..., Any]) -> Callable[..., Any]:
+    """`sys.excepthook` `hook`, handed every uncaught error as `redacted`."""
+
+    def print_redacted(
+        kind: type[BaseException], error: BaseException, traceback: TracebackType | None
+    ) -> None:
+        told = redacted(error)
+        if told is error:
+            hook(kind, error, traceback)
+        else:
+            hook(type(told), told, told.__traceback__)
+
+    return print_redacted
