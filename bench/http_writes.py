@@ -49,9 +49,10 @@ def health_rate(tenant: HttpTenant, count: int) -> float:
         return _rate(count, call)
 
 
-def enroll_rate(tenant: HttpTenant, count: int) -> float:
+def enroll_rate(tenant: HttpTenant, count: int, url: str | None = None) -> float:
+    """Enrollment POSTs per second, one client, to the service's route or to `url`."""
     with httpx.Client(timeout=60, headers=bearer(tenant.coach_key)) as client:
-        url = f"{tenant.base}/interventions/{tenant.interventions[0]}/enrollments"
+        url = url or f"{tenant.base}/interventions/{tenant.interventions[0]}/enrollments"
 
         def call() -> None:
             response = client.post(url, json=_body())

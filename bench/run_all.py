@@ -16,7 +16,7 @@ import sqlite3
 import sys
 import time
 
-from bench import http_writes, national
+from bench import http_writes, national, write_floor
 from bench.common import KINDS, Row, markdown
 
 
@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     for kind in kinds:
         if "http" not in args.skip:
             rows += http_writes.run(kind, args.quick)
+            rounds, count = (1, 40) if args.quick else (3, 400)
+            rows += write_floor.rows(kind, write_floor.measure(kind, rounds, count))
             print(f"[{kind}] issue 3 done after {time.perf_counter() - started:.0f} s",
                   file=sys.stderr)  # fmt: skip
         if "national" not in args.skip:
