@@ -59,8 +59,10 @@ def main() -> None:
     try:
         app()
     except Exception:
-        # Typer's own hook prints what escapes a command; it is handed the redacted error.
-        sys.excepthook = printing_redacted(sys.excepthook)
+        # Typer's own hook prints what escapes a command; it is handed the redacted error,
+        # with Typer's marker, so that it prints it as it prints any error of a command.
+        marker = getattr(typer.main, "_typer_developer_exception_attr_name", "")
+        sys.excepthook = printing_redacted(sys.excepthook, keep=(marker,) if marker else ())
         raise
 
 

@@ -6,16 +6,18 @@ itself. SQLAlchemy's `hide_parameters` hides the statement's parameters, not the
 unexpected error is logged with its traceback (the API's 500 handler, uvicorn's "Exception
 in ASGI application", the projection's retry loop), so a filter on the log handlers
 replaces every PostgreSQL error in a logged exception's chain by `RedactedDatabaseError`:
-SQLSTATE, table, column and constraint, with the original traceback. SQLite's messages
-name constraints and columns, never values (tests/integration/test_bulk_insert_errors.py),
-and are left as they are.
+SQLSTATE, table, column and constraint, with the original traceback. An error whose own
+message repeats such a text (`f"...: {e}"`, SQLAlchemy's PendingRollbackError) is told by
+its type alone. SQLite's messages name constraints and columns, never values
+(tests/integration/test_bulk_insert_errors.py), and are left as they are.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -41,7 +43,9 @@ class RedactedDatabaseError(Exception):
         )
 
 
-def _quotes_the_database(error: BaseException) -> psycopg.Error | None:
+def _quotes_the_database(
+    error: BaseException, _seen: set[int] | None = None
+) -> psycopg.Error | None:
     """The psycopg error that `error` is, wraps, or was made of, if any.
 
     "Made of": eventsourcing re-raises SQLAlchemy's errors as its own with the original
@@ -51,17 +55,55 @@ def _quotes_the_database(error: BaseException) -> psycopg.Error | None:
         return error
     if isinstance(error, DBAPIError) and isinstance(error.orig, psycopg.Error):
         return error.orig
+    seen = _seen if _seen is not None else {id(error)}
     for argument in error.args:
-        if isinstance(argument, BaseException) and argument is not error:
-            found = _quotes_the_database(argument)
+        if isinstance(argument, BaseException) and id(argument) not in seen:
+            seen.add(id(argument))
+            found = _quotes_the_database(argument, seen)
             if found is not None:
                 return found
     return None
 
 
+def _database_texts(error: BaseException, seen: set[int]) -> Iterator[str]:
+    """The messages of the PostgreSQL errors anywhere in `error`'s chain."""
+    if id(error) in seen:
+        return
+    seen.add(id(error))
+    found = _quotes_the_database(error)
+    if found is not None:
+        diag = found.diag
+        yield from (t for t in (diag.message_primary, diag.message_detail, diag.context) if t)
+        return
+    linked = [error.__cause__, error.__context__]
+    if isinstance(error, BaseExceptionGroup):
+        linked.extend(error.exceptions)
+    for other in linked:
+        if other is not None:
+            yield from _database_texts(other, seen)
+
+
+def _repeats_the_database(error: BaseException) -> bool:
+    """True when `error`'s own message repeats a database text of its chain, as an error
+    built with `f"...: {e}"` does (SQLAlchemy's PendingRollbackError among them)."""
+    texts = [t for t in _database_texts(error, set()) if len(t.strip()) >= 4]
+    if not texts:
+        return False
+    try:
+        message = str(error)
+    except Exception:  # a message that cannot even be made: not kept either
+        return True
+    return any(t in message for t in texts)
+
+
+def _without_message(error: BaseException) -> BaseException:
+    return RuntimeError(f"{type(error).__name__} (its message is left out of the log)")
+
+
 def redacted(error: BaseException, _seen: set[int] | None = None) -> BaseException:
-    """`error` with every PostgreSQL error in its chain (cause, context) told redacted;
-    `error` itself when there is none."""
+    """`error` with every PostgreSQL error in its chain (cause, context, the members of an
+    exception group) told redacted, and any message repeating one left out; `error`
+    itself when there is none."""
     seen = _seen if _seen is not None else set()
     if id(error) in seen:
         return error
@@ -71,18 +113,47 @@ def redacted(error: BaseException, _seen: set[int] | None = None) -> BaseExcepti
         told: BaseException = RedactedDatabaseError.of(database_error)
         told.__traceback__ = error.__traceback__
         return told  # its chain would be the driver's error again: left out
+    members: list[BaseException] | None = None
+    if isinstance(error, BaseExceptionGroup):
+        members = [redacted(member, seen) for member in error.exceptions]
+        if all(m is e for m, e in zip(members, error.exceptions, strict=True)):
+            members = None
     cause = error.__cause__ and redacted(error.__cause__, seen)
     context = error.__context__ and redacted(error.__context__, seen)
-    if cause is error.__cause__ and context is error.__context__:
+    repeats = _repeats_the_database(error)
+    if (
+        not repeats
+        and members is None
+        and (cause, context)
+        == (
+            error.__cause__,
+            error.__context__,
+        )
+    ):
         return error
     try:
-        told = copy.copy(error)
+        if repeats:
+            told = _without_message(error)
+        elif members is not None:
+            told = error.derive(members)  # type: ignore[attr-defined]
+        else:
+            told = copy.copy(error)
     except Exception:  # an exception that cannot be copied: its type and traceback only
-        told = RuntimeError(f"{type(error).__name__} (its message is left out)")
+        told = _without_message(error)
     told.__traceback__ = error.__traceback__
     told.__cause__, told.__context__ = cause, context
     told.__suppress_context__ = error.__suppress_context__
     return told
+
+
+def safely_redacted(error: BaseException) -> BaseException:
+    """`redacted`, or, should telling it fail, the error's type and traceback alone."""
+    try:
+        return redacted(error)
+    except Exception:
+        told = RuntimeError(f"{type(error).__name__} (left out: it could not be told safely)")
+        told.__traceback__ = error.__traceback__
+        return told
 
 
 class RedactDatabaseErrors(logging.Filter):
@@ -90,7 +161,7 @@ class RedactDatabaseErrors(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[1] is not None:
-            error = redacted(record.exc_info[1])
+            error = safely_redacted(record.exc_info[1])
             if error is not record.exc_info[1]:
                 record.exc_info = (type(error), error, error.__traceback__)
                 record.exc_text = None
@@ -109,16 +180,27 @@ def redact_database_errors_in_logs() -> None:
             handler.addFilter(RedactDatabaseErrors())
 
 
-def printing_redacted(hook: Callable[..., Any]) -> Callable[..., Any]:
-    """`sys.excepthook` `hook`, handed every uncaught error as `redacted`."""
+def printing_redacted(hook: Callable[..., Any], keep: Sequence[str] = ()) -> Callable[..., Any]:
+    """`sys.excepthook` `hook`, handed every uncaught error as `redacted`; a retold error
+    keeps the original's attributes named in `keep` (a printer's own markers).
+
+    Python prints the original error in full when a hook fails, so a failing `hook` is
+    followed by the standard printout of the redacted error, and that by its type alone.
+    """
 
     def print_redacted(
         kind: type[BaseException], error: BaseException, traceback: TracebackType | None
     ) -> None:
-        told = redacted(error)
-        if told is error:
-            hook(kind, error, traceback)
-        else:
+        told = safely_redacted(error)
+        for name in keep:
+            if told is not error and hasattr(error, name):
+                setattr(told, name, getattr(error, name))
+        try:
             hook(type(told), told, told.__traceback__)
+        except Exception:
+            try:
+                sys.__excepthook__(type(told), told, told.__traceback__)
+            except Exception:
+                sys.stderr.write(f"{type(told).__name__}\n")
 
     return print_redacted

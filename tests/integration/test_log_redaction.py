@@ -6,6 +6,7 @@ import io
 import logging
 import logging.config
 import shutil
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,11 @@ from sqlalchemy.engine import Engine
 from uvicorn.config import LOGGING_CONFIG
 
 from service.adapters.database import make_engine
-from service.adapters.log_redaction import redact_database_errors_in_logs, redacted
+from service.adapters.log_redaction import (
+    printing_redacted,
+    redact_database_errors_in_logs,
+    redacted,
+)
 from service.adapters.tables import open_enrollments
 
 MARKER = "pseudonym-9f8e7d6c-in-the-log"
@@ -95,3 +100,50 @@ def test_sqlite_errors_and_other_errors_are_logged_unchanged(
     assert MARKER not in str(error.__cause__)
     plain = ValueError("nothing from a database")
     assert redacted(plain) is plain
+
+
+def test_groups_and_messages_that_repeat_the_database_are_redacted_too(
+    postgres_url: str,
+) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(open_enrollments.delete())
+        database_error = unexpected_error(engine).__cause__
+    finally:
+        engine.dispose()
+    assert database_error is not None and MARKER in str(database_error)
+
+    def told(error: BaseException) -> str:
+        return "".join(traceback.format_exception(redacted(error)))
+
+    group = ExceptionGroup("two writes failed", [ValueError("other"), database_error])
+    assert MARKER in "".join(traceback.format_exception(group))  # the test can fail
+    assert MARKER not in told(group)
+    assert "ValueError: other" in told(group) and "SQLSTATE 23505" in told(group)
+
+    try:
+        raise RuntimeError(f"could not record: {database_error}") from database_error
+    except RuntimeError as repeating:
+        assert MARKER not in told(repeating)
+        assert "RuntimeError (its message is left out of the log)" in told(repeating)
+
+
+def test_a_failing_excepthook_falls_back_to_the_redacted_error(
+    postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(open_enrollments.delete())
+        error = unexpected_error(engine)
+    finally:
+        engine.dispose()
+
+    def broken_printer(*_: object) -> None:
+        raise OSError("the terminal is gone")
+
+    printing_redacted(broken_printer)(type(error), error, error.__traceback__)
+    printed = capsys.readouterr().err
+    assert "RuntimeError: while recording the enrollment" in printed
+    assert "SQLSTATE 23505" in printed and MARKER not in printed
