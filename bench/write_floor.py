@@ -1,11 +1,13 @@
 """Target 3a against the least an enrollment POST can cost in FastAPI: a floor, same run.
 
-The real server and `bench/write_floor_app.py` (FastAPI, the service's body schema, raw
-DB-API doing only the key lookup, the intervention's version, the open-enrollment row,
-the event row and a durable commit) serve the same database at the same time. In
-alternating rounds, each server's single-client POST rate is divided by its own `/health`
-rate: if even the floor stays under 0.5×, no refactoring of the service's write path
-reaches target 3a; if the floor is above it, the gap is the service's own layers.
+The real server and `bench/write_floor_app.py` (the service's app plus one route: the
+service's body schema, then raw DB-API doing only the key lookup, the intervention's
+version, the open-enrollment row, the event row and a durable commit) serve the same
+database at the same time. In alternating rounds (which server goes first alternates
+too), each server's single-client POST rate is divided by its own `/health` rate: if
+even the floor stays under 0.5×, no refactoring of the service's write path reaches
+target 3a; if the floor is above it, the gap is the service's own layers. Afterwards
+every POST of both sides is read back through the service's API.
 
 python -m bench.write_floor [sqlite|postgres ...] [--rounds N] [--count N]
 """
@@ -22,7 +24,7 @@ import httpx
 
 from bench.common import Row, live_server, markdown, median, workdir
 from bench.http_writes import enroll_rate, health_rate
-from tests.server_process import ROOT, free_port, provision
+from tests.server_process import ROOT, HttpTenant, bearer, free_port, provision
 
 
 @dataclass(frozen=True)
@@ -59,18 +61,27 @@ def measure(kind: str, rounds: int, count: int) -> Ratios:
         floor_route = (
             f"{floor_url}/floor/{tenant.association_id}/{tenant.interventions[0]}/enrollments"
         )
+        sides = [(tenant, None, ratios.service), (floor, floor_route, ratios.floor)]
         try:
-            for _ in range(rounds):
-                for target, route, into in (
-                    (tenant, None, ratios.service),
-                    (floor, floor_route, ratios.floor),
-                ):
+            for round_number in range(rounds):
+                for target, route, into in sides[:: 1 if round_number % 2 == 0 else -1]:
                     health = health_rate(target, count)
                     into.append(enroll_rate(target, count, route) / health)
         finally:
             process.terminate()
             process.wait(10)
+        # Every POST of both sides (each rate posts once more to warm up) is read back
+        # through the service, so the floor wrote events the projection reads.
+        _require_enrollments(tenant, 2 * rounds * (count + 1))
     return ratios
+
+
+def _require_enrollments(tenant: HttpTenant, expected: int) -> None:
+    url = f"{tenant.base}/interventions/{tenant.interventions[0]}/enrollments"
+    response = httpx.get(url, headers=bearer(tenant.coach_key), timeout=120)
+    response.raise_for_status()
+    if len(response.json()) != expected:
+        raise RuntimeError(f"{len(response.json())} enrollments read back, not {expected}")
 
 
 def rows(kind: str, ratios: Ratios) -> list[Row]:

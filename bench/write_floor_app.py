@@ -3,8 +3,9 @@
 FastAPI with the service's own body schema, and behind it only the statements an
 enrollment write cannot do without, in raw DB-API on the service's schema: the key's row
 (hash compared), in one write transaction the intervention's newest version, the
-open-enrollment row and the event row, and a durable commit. No domain rules, no event
-store, no ORM, no idempotency. The route is added to the service's own app, so it passes
+open-enrollment row and the event row (encoded as the service encodes it, so the
+projection reads it), and a durable commit. No domain rules, no event store, no ORM, no
+idempotency. The route is added to the service's own app, so it passes
 the same middleware, and `/health` is the service's. `bench/write_floor.py` serves it
 beside the real server on the same database and compares both POSTs with `/health`.
 
@@ -24,14 +25,16 @@ from typing import Any
 
 import psycopg
 import uvicorn
+from eventsourcing.utils import get_topic
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Response
 
+from service.adapters.stored_events import event_row
 from service.api.app import create_app
+from service.api.routes.enrollments import enrollment_body
 from service.api.schemas.enrollments import EnrollmentCreate
 from service.bootstrap import bootstrap
+from service.domain.enrollment import Enrollment
 from service.domain.ids import intervention_uuid
-
-TOPIC = "service.domain.enrollment:Enrollment.Enrolled"
 
 
 class Floor:
@@ -80,16 +83,16 @@ class Floor:
         interventions = row[1] if isinstance(row[1], list) else json.loads(row[1])
         return row[0], interventions
 
-    def enroll(self, aid: str, iid: str, fields: dict[str, Any]) -> str:
+    def enroll(self, aid: str, iid: str, row: dict[str, Any], pseudonym: str) -> None:
+        """Store the event `row` and the open-enrollment row, durably."""
         conn = self.connection()
-        enrollment_id = uuid.uuid4()
-        state = json.dumps(
-            {"association_id": aid, "intervention_id": iid, "fields": fields}, default=str
-        ).encode()
-        key: Any = enrollment_id.hex if self.sqlite else enrollment_id
-        intervention: Any = intervention_uuid(aid, iid)
-        if self.sqlite:
-            intervention = intervention.hex
+        enrollment_id, intervention = row["originator_id"], intervention_uuid(aid, iid)
+        # The service's UUID column: 16 bytes on SQLite, uuid on PostgreSQL.
+        key, of = (
+            (enrollment_id.bytes, intervention.bytes)
+            if self.sqlite
+            else (enrollment_id, intervention)
+        )
         conn.execute("BEGIN IMMEDIATE" if self.sqlite else "BEGIN")
         try:
             if not self.sqlite:
@@ -98,29 +101,41 @@ class Floor:
                 self.sql(
                     "SELECT max(originator_version) FROM uppfoljning_events WHERE originator_id = ?"
                 ),
-                (intervention,),
+                (of,),
             ).fetchone()
             conn.execute(
                 self.sql("INSERT INTO open_enrollments VALUES (?, ?, ?, ?)"),
-                (aid, iid, fields["pseudonym"], str(enrollment_id)),
+                (aid, iid, pseudonym, str(enrollment_id)),
             )
             conn.execute(
                 self.sql(
                     "INSERT INTO uppfoljning_events "
                     "(originator_id, originator_version, topic, state) VALUES (?, 1, ?, ?)"
                 ),
-                (key, TOPIC, state),
+                (key, row["topic"], row["state"]),
             )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return str(enrollment_id)
+
+
+def enrolled_row(mapper: Any, aid: str, iid: str, key_id: str, fields: dict[str, Any]) -> Any:
+    """The stored row of an Enrolled event, as the service stores it (so the projection
+    reads it), built without the domain's checks."""
+    event = Enrollment.Enrolled(
+        originator_id=uuid.uuid4(), originator_version=Enrollment.INITIAL_VERSION,
+        timestamp=Enrollment.Enrolled.create_timestamp(), originator_topic=get_topic(Enrollment),
+        recorded_by=key_id, client_event_id=None, request_hash=None, association_id=aid,
+        intervention_id=iid, fields=fields,
+    )  # fmt: skip
+    return event_row(mapper, event)
 
 
 def create_floor_app(url: str) -> FastAPI:
     """The service's own app (its middleware, its `/health`), plus the floor's route."""
     floor = Floor(url)
+    container = bootstrap()
     router = APIRouter()
 
     @router.post("/floor/{aid}/{iid}/enrollments", status_code=201)
@@ -131,15 +146,17 @@ def create_floor_app(url: str) -> FastAPI:
         response: Response,
         authorization: str = Header(),
     ) -> dict[str, Any]:
-        reach = floor.principal(authorization.removeprefix("Bearer "))
+        token = authorization.removeprefix("Bearer ")
+        reach = floor.principal(token)
         if reach is None or reach[0] != aid or iid not in reach[1]:
             raise HTTPException(404)
-        fields = body.model_dump(mode="json", exclude={"id"}, exclude_none=True)
-        enrollment_id = floor.enroll(aid, iid, fields)
+        fields = enrollment_body(body)  # the service's own conversion
+        row = enrolled_row(container.store.mapper, aid, iid, token.split("_")[1], fields)
+        floor.enroll(aid, iid, row, fields["pseudonym"])
         response.headers["ETag"] = '"1"'
-        return {"id": enrollment_id, "version": 1}
+        return {"id": str(row["originator_id"]), "version": 1}
 
-    app = create_app(bootstrap(), catch_up_at_start=False)
+    app = create_app(container, catch_up_at_start=False)
     app.include_router(router)
     return app
 
