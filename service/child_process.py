@@ -29,7 +29,7 @@ _LONGEST_BACK_OFF_SECONDS = 60.0
 
 
 class ChildKeepsFailingError(RuntimeError):
-    """An essential child died soon after each of its last starts."""
+    """An essential child failed each of its last starts."""
 
 
 def stop_when_closed(stream: IO[bytes], on_end: Callable[[], None]) -> None:
@@ -46,9 +46,11 @@ def stop_when_closed(stream: IO[bytes], on_end: Callable[[], None]) -> None:
 class ChildProcess:
     """One `python -m service <args>` child, with the stop pipe on its standard input.
 
-    `essential`: the server is no use without it (a request worker). If it keeps dying
-    soon after its start, `restart_if_dead` gives up rather than restart it forever, so
-    that the server exits with an error its service manager can see.
+    `essential`: the server is no use without it (a request worker). If it keeps failing
+    at start, `restart_if_dead` gives up rather than restart it forever, so that the
+    server exits with an error its service manager can see. An essential child is given
+    `--ready-fd N`, a pipe on which it writes once it serves: a start has failed when the
+    child dies before that, not when it dies later (a request that killed it).
     """
 
     def __init__(
@@ -68,33 +70,72 @@ class ChildProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
         self.back_off = 0.0
-        self.quick_deaths = 0
+        self.failed_starts = 0
         self.restart_at: float | None = None  # set once a check finds the child dead
+        self.ready = False
+        self._ready_pipe: int | None = None  # the read end, while the child is not ready
 
     def start(self) -> None:
-        process = self._spawn()  # may raise (fork fails): then nothing here has changed
+        self._close_ready_pipe()
+        ready_pipe = os.pipe() if self.essential else None
+        try:
+            process = self._spawn(ready_pipe[1] if ready_pipe else None)
+        except BaseException:  # fork fails: then nothing here has changed
+            if ready_pipe:
+                os.close(ready_pipe[0])
+            raise
+        finally:
+            if ready_pipe:
+                os.close(ready_pipe[1])  # the child's end: the child holds its own copy
         self.process, self.started_at, self.restart_at = process, self.clock(), None
+        self.ready = False
+        if ready_pipe:
+            os.set_blocking(ready_pipe[0], False)
+            self._ready_pipe = ready_pipe[0]
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
+    def _spawn(self, ready_fd: int | None) -> subprocess.Popen[bytes]:
         # The child reads its configuration from the same environment as the parent.
+        ready = ["--ready-fd", str(ready_fd)] if ready_fd is not None else []
         return subprocess.Popen(
-            [sys.executable, "-m", "service", *self.args],
+            [sys.executable, "-m", "service", *self.args, *ready],
             stdin=subprocess.PIPE,
-            pass_fds=self.pass_fds,
+            pass_fds=(*self.pass_fds, *([ready_fd] if ready_fd is not None else [])),
             process_group=0,
         )
 
+    def note_ready(self) -> bool:
+        """True once the child has said it is ready (logged the first time)."""
+        if self._ready_pipe is not None:
+            try:
+                said = os.read(self._ready_pipe, 1)
+            except BlockingIOError:
+                said = None  # not yet
+            if said is not None:  # a byte: ready; the end of the pipe: it never will be
+                self.ready = bool(said)
+                self._close_ready_pipe()
+                if self.ready and self.process is not None:
+                    log.info("the %s process [%d] is ready", self.name, self.process.pid)
+        return self.ready
+
+    def _close_ready_pipe(self) -> None:
+        if self._ready_pipe is not None:
+            os.close(self._ready_pipe)
+            self._ready_pipe = None
+
     def restart_if_dead(self, interval: float, give_up_after: int = 5) -> bool:
         """Start a new child if the last one has ended and its back-off has passed."""
-        if self.process is None or self.process.poll() is None:
+        if self.process is None:
+            return False
+        if self.process.poll() is None:
+            self.note_ready()
             return False
         now = self.clock()
         if self.restart_at is None:
             self._schedule_restart(now, interval)
-            if self.essential and self.quick_deaths >= give_up_after:
+            if self.essential and self.failed_starts >= give_up_after:
                 raise ChildKeepsFailingError(
-                    f"the {self.name} process ended {self.quick_deaths} times in a row "
-                    f"within {STABLE_SECONDS:.0f} s of its start"
+                    f"the {self.name} process ended {self.failed_starts} times in a row "
+                    "before it was ready"
                 )
         assert self.restart_at is not None
         if now < self.restart_at:
@@ -110,11 +151,15 @@ class ChildProcess:
         return True
 
     def _schedule_restart(self, now: float, interval: float) -> None:
-        if now - self.started_at >= STABLE_SECONDS:
-            self.quick_deaths, self.back_off = 0, 0.0
+        stable = now - self.started_at >= STABLE_SECONDS
+        if stable:
+            self.back_off = 0.0
         else:
-            self.quick_deaths += 1
             self.back_off = min(max(self.back_off * 2, interval), _LONGEST_BACK_OFF_SECONDS)
+        # A child with a ready pipe failed its start if it died before it was ready (it
+        # may have written and died since the last check); one without, if it died soon.
+        failed = not self.note_ready() if self.essential else not stable
+        self.failed_starts = self.failed_starts + 1 if failed else 0
         self.restart_at = now + self.back_off
         assert self.process is not None
         log.error(
@@ -126,6 +171,7 @@ class ChildProcess:
 
     def ask_to_stop(self) -> None:
         """Close the pipe: the child finishes what it has in hand and exits."""
+        self._close_ready_pipe()
         if self.process is not None and self.process.stdin is not None:
             self.process.stdin.close()
 

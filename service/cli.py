@@ -113,6 +113,9 @@ def _check_the_app_builds(container: Container) -> None:
 @app.command("serve-worker", hidden=True)
 def serve_worker(
     fd: Annotated[int, typer.Option(help="the listening socket `serve` passes")],
+    ready_fd: Annotated[
+        int | None, typer.Option(help="a pipe to write one byte to once serving")
+    ] = None,
 ) -> None:
     """One request worker of `serve`; stops when its standard input ends."""
     from service.api.app import create_app
@@ -123,7 +126,7 @@ def serve_worker(
     # The supervisor caught up before it started the workers, and the projection child
     # keeps up; a worker restarted later must not hold SQLite's lock for a long catch-up.
     app = create_app(container, catch_up_at_start=False)
-    run_worker(app, fd, container.settings.log_level)
+    run_worker(app, fd, container.settings.log_level, ready_fd)
 
 
 @app.command()

@@ -15,6 +15,7 @@ share nothing but the database, which already serialises what must be serialised
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
 from typing import Any
@@ -91,16 +92,33 @@ def _run_children(listening: socket.socket, workers: int, signals: StopSignals) 
         stop_all(children, _STOP_SECONDS, signals.hurry)
 
 
-def run_worker(app: Any, fd: int, log_level: str) -> None:
+class _Worker(uvicorn.Server):
+    """uvicorn's server, which says on `ready_fd` (if any) when it has started to serve."""
+
+    def __init__(self, config: uvicorn.Config, ready_fd: int | None) -> None:
+        super().__init__(config)
+        self.ready_fd = ready_fd
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.ready_fd is not None:
+            if self.started and not self.should_exit:
+                os.write(self.ready_fd, b"r")
+            os.close(self.ready_fd)  # without a byte: the start failed
+            self.ready_fd = None
+
+
+def run_worker(app: Any, fd: int, log_level: str, ready_fd: int | None = None) -> None:
     """Serve `app` on the inherited listening socket `fd` until the supervisor's pipe
-    closes (or SIGTERM/SIGINT), finishing the requests in flight."""
+    closes (or SIGTERM/SIGINT), finishing the requests in flight; write one byte to
+    `ready_fd` once serving."""
     config = uvicorn.Config(
         app, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS, log_level=log_level.lower()
     )
     # uvicorn has just configured its loggers: its "Exception in ASGI application"
     # traceback must leave PostgreSQL's error texts out too.
     redact_database_errors_in_logs()
-    server = uvicorn.Server(config)
+    server = _Worker(config, ready_fd)
 
     def supervisor_gone() -> None:
         server.should_exit = True

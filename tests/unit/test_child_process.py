@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import signal
 import subprocess
 import sys
@@ -29,6 +30,7 @@ class FakeProcess:
     def __init__(self) -> None:
         self.returncode: int | None = None
         self.stdin = io.BytesIO()
+        self.pid = 4242
 
     def poll(self) -> int | None:
         return self.returncode
@@ -43,23 +45,28 @@ class Clock:
 
 
 class Watched(ChildProcess):
-    """A child whose starts are recorded instead of forked; `fail_next` makes one fail."""
+    """A child whose starts are recorded instead of forked; `fail_next` makes one fail.
+    An essential one says on its real ready pipe that it is ready if `gets_ready`."""
 
-    def __init__(self, clock: Clock, essential: bool = False) -> None:
+    def __init__(self, clock: Clock, essential: bool = False, gets_ready: bool = False) -> None:
         super().__init__("test", ["nothing"], essential=essential, clock=clock)
         self.starts: list[float] = []
         self.chosen: list[float] = []  # the wait chosen at each death
         self.fail_next = False
+        self.gets_ready = gets_ready
 
     def _schedule_restart(self, now: float, interval: float) -> None:
         super()._schedule_restart(now, interval)
         self.chosen.append(self.back_off)
 
-    def _spawn(self) -> Any:
+    def _spawn(self, ready_fd: int | None) -> Any:
         if self.fail_next:
             self.fail_next = False
             raise OSError(11, "Resource temporarily unavailable")
         self.starts.append(self.clock())
+        if self.gets_ready:
+            assert ready_fd is not None
+            os.write(ready_fd, b"r")
         return FakeProcess()
 
     def die(self) -> None:
@@ -102,7 +109,7 @@ def test_a_child_that_ran_for_a_while_is_restarted_at_once_when_it_dies() -> Non
         child.restart_if_dead(interval=1.0)
     assert back_offs(child, clock, STABLE_SECONDS, 1) == [0.0]
     assert child.starts[-1] == clock.now  # restarted at the check that found it dead
-    assert child.quick_deaths == 0
+    assert child.failed_starts == 0
 
 
 def test_a_live_child_is_left_alone() -> None:
@@ -127,6 +134,38 @@ def test_an_essential_child_that_keeps_dying_at_start_is_given_up() -> None:
     assert len(worker.starts) == 5  # the first start and four restarts
 
 
+def test_a_worker_that_dies_after_it_was_ready_is_restarted_but_never_given_up() -> None:
+    # A request that kills a serving worker (an OOM kill) is not a failed start: the
+    # server goes on, restarting it ever more slowly if it keeps happening.
+    clock = Clock()
+    worker = Watched(clock, essential=True, gets_ready=True)
+    worker.start()
+    assert back_offs(worker, clock, 2.0, 8) == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert worker.ready and worker.failed_starts == 0
+    starts = len(worker.starts)
+    for _ in range(400):  # with the default of five: never given up
+        clock.now += 1
+        worker.die()
+        worker.restart_if_dead(interval=1.0)
+    assert len(worker.starts) >= starts + 5 and worker.failed_starts == 0
+
+
+def test_a_start_failure_after_deaths_while_serving_counts_from_one() -> None:
+    clock = Clock()
+    worker = Watched(clock, essential=True, gets_ready=True)
+    worker.start()
+    back_offs(worker, clock, 0.0, 3)
+    worker.gets_ready = False
+    back_offs(worker, clock, 0.0, 1)  # the restart after the last death is not ready
+    assert worker.failed_starts == 1
+    with pytest.raises(ChildKeepsFailingError, match="5 times in a row before it was ready"):
+        for _ in range(1000):
+            clock.now += 1
+            worker.die()
+            worker.restart_if_dead(interval=1.0, give_up_after=5)
+    assert worker.failed_starts == 5
+
+
 def test_supervise_retries_a_failed_fork_and_keeps_watching_the_other_children(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -147,7 +186,7 @@ def test_supervise_retries_a_failed_fork_and_keeps_watching_the_other_children(
     supervise([unlucky, other], FourChecks(), interval=1.0)
     assert len(other.starts) == 2  # restarted at the first check despite its sibling
     assert len(unlucky.starts) == 2  # the failed fork was retried at a later check
-    assert unlucky.quick_deaths == 1  # and was not counted as another death
+    assert unlucky.failed_starts == 1  # and was not counted as another death
     assert "could not start the test process" in caplog.text
 
 
@@ -164,7 +203,7 @@ class Sleeper(ChildProcess):
         super().__init__("sleeper", [])
         self.code = code
 
-    def _spawn(self) -> Any:
+    def _spawn(self, ready_fd: int | None) -> Any:
         return subprocess.Popen(
             [sys.executable, "-c", f"import signal, time\n{self.code}\ntime.sleep(60)"],
             stdin=subprocess.PIPE,
