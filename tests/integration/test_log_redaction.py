@@ -42,6 +42,20 @@ def unexpected_error(engine: Engine) -> BaseException:
     raise AssertionError("the duplicate was accepted")
 
 
+@pytest.fixture
+def postgres_error(postgres_url: str) -> RuntimeError:
+    """`unexpected_error` on PostgreSQL: its driver error's DETAIL quotes MARKER."""
+    engine = make_engine(postgres_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(open_enrollments.delete())
+        error = unexpected_error(engine)
+    finally:
+        engine.dispose()
+    assert isinstance(error, RuntimeError)
+    return error
+
+
 def log_of(logger: str, error: BaseException, handler: logging.Handler) -> str:
     stream = io.StringIO()
     handler.setStream(stream)  # type: ignore[attr-defined]
@@ -64,15 +78,9 @@ def uvicorn_logging() -> Iterator[logging.Handler]:
 
 
 def test_a_postgresql_error_is_logged_by_its_diagnostics_not_its_message(
-    postgres_url: str, uvicorn_logging: logging.Handler
+    postgres_error: RuntimeError, uvicorn_logging: logging.Handler
 ) -> None:
-    engine = make_engine(postgres_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(open_enrollments.delete())
-        error = unexpected_error(engine)
-    finally:
-        engine.dispose()
+    error = postgres_error
     root_handler = logging.getLogger().handlers[-1]
     # Without the filter the driver's DETAIL quotes the key: the test can fail.
     assert MARKER in log_of("uppfoljning.api", error, root_handler)
@@ -103,15 +111,9 @@ def test_sqlite_errors_and_other_errors_are_logged_unchanged(
 
 
 def test_groups_and_messages_that_repeat_the_database_are_redacted_too(
-    postgres_url: str,
+    postgres_error: RuntimeError,
 ) -> None:
-    engine = make_engine(postgres_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(open_enrollments.delete())
-        database_error = unexpected_error(engine).__cause__
-    finally:
-        engine.dispose()
+    database_error = postgres_error.__cause__
     assert database_error is not None and MARKER in str(database_error)
 
     def told(error: BaseException) -> str:
@@ -130,15 +132,9 @@ def test_groups_and_messages_that_repeat_the_database_are_redacted_too(
 
 
 def test_a_failing_excepthook_falls_back_to_the_redacted_error(
-    postgres_url: str, capsys: pytest.CaptureFixture[str]
+    postgres_error: RuntimeError, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    engine = make_engine(postgres_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(open_enrollments.delete())
-        error = unexpected_error(engine)
-    finally:
-        engine.dispose()
+    error = postgres_error
 
     def broken_printer(*_: object) -> None:
         raise OSError("the terminal is gone")
