@@ -80,7 +80,7 @@ class ChildProcess:
         ready_pipe = os.pipe() if self.essential else None
         try:
             process = self._spawn(ready_pipe[1] if ready_pipe else None)
-        except BaseException:  # fork fails: then nothing here has changed
+        except BaseException:  # fork fails: the dead child's state stays as it was
             if ready_pipe:
                 os.close(ready_pipe[0])
             raise

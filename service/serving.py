@@ -14,6 +14,7 @@ share nothing but the database, which already serialises what must be serialised
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -100,12 +101,16 @@ class _Worker(uvicorn.Server):
         self.ready_fd = ready_fd
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        if self.ready_fd is not None:
-            if self.started and not self.should_exit:
-                os.write(self.ready_fd, b"r")
-            os.close(self.ready_fd)  # without a byte: the start failed
-            self.ready_fd = None
+        try:
+            await super().startup(sockets)  # a failed app start exits here: no byte
+            if self.ready_fd is not None:
+                # The supervisor may have closed its end (it is stopping): nothing to say.
+                with contextlib.suppress(OSError):
+                    os.write(self.ready_fd, b"r")
+        finally:
+            if self.ready_fd is not None:
+                os.close(self.ready_fd)
+                self.ready_fd = None
 
 
 def run_worker(app: Any, fd: int, log_level: str, ready_fd: int | None = None) -> None:

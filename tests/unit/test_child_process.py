@@ -251,3 +251,38 @@ def test_every_child_is_asked_to_stop_at_once() -> None:
     started = time.monotonic()
     stop_all(children, seconds=30, hurry=threading.Event())
     assert time.monotonic() - started < 1.8
+
+
+class Announcer(ChildProcess):
+    """A real essential child that says it is ready after `delay` seconds, then sleeps."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__("announcer", [], essential=True)
+        self.delay = delay
+
+    def _spawn(self, ready_fd: int | None) -> Any:
+        assert ready_fd is not None
+        code = (
+            f"import os, time\ntime.sleep({self.delay})\nos.write({ready_fd}, b'r')\ntime.sleep(60)"
+        )
+        return subprocess.Popen(
+            [sys.executable, "-c", code], stdin=subprocess.PIPE, pass_fds=(ready_fd,),
+            process_group=0,
+        )  # fmt: skip
+
+
+def test_a_live_child_is_not_ready_until_it_says_so() -> None:
+    child = Announcer(delay=0.5)
+    child.start()
+    try:
+        assert not child.note_ready()  # alive, nothing written yet: no wait, no error
+        assert not child.restart_if_dead(interval=1.0)
+        deadline = time.monotonic() + 30
+        while not child.note_ready():
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert child.ready and child.failed_starts == 0
+    finally:
+        hurry = threading.Event()
+        hurry.set()  # it ignores its pipe: SIGINT ends it at once
+        stop_all([child], seconds=5, hurry=hurry)
