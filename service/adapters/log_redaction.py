@@ -121,15 +121,8 @@ def redacted(error: BaseException, _seen: set[int] | None = None) -> BaseExcepti
     cause = error.__cause__ and redacted(error.__cause__, seen)
     context = error.__context__ and redacted(error.__context__, seen)
     repeats = _repeats_the_database(error)
-    if (
-        not repeats
-        and members is None
-        and (cause, context)
-        == (
-            error.__cause__,
-            error.__context__,
-        )
-    ):
+    chain_unchanged = cause is error.__cause__ and context is error.__context__
+    if chain_unchanged and members is None and not repeats:
         return error
     try:
         if repeats:
