@@ -9,6 +9,7 @@ from __future__ import annotations
 from service.adapters.keys import Principal
 from service.domain.codes import Role
 from service.domain.errors import ForbiddenError, NotFoundError
+from service.domain.facts import EnrollmentFacts
 
 
 def _deny(write: bool, what: str) -> Exception:
@@ -27,20 +28,43 @@ def require_role(principal: Principal, *roles: Role) -> None:
 
 
 def require_association(
-    principal: Principal, association_id: str, *, write: bool, roles: tuple[Role, ...]
+    principal: Principal,
+    association_id: str,
+    *,
+    write: bool,
+    roles: tuple[Role, ...],
+    told_as: str | None = None,
 ) -> None:
-    """The key must belong to the association (system keys may manage any) and fit `roles`."""
+    """The key must belong to the association (system keys may manage any) and fit `roles`.
+    A refusal names `told_as`, or else the association the caller named."""
     if principal.role == Role.SYSTEM_ADMIN and Role.SYSTEM_ADMIN in roles:
         return
     if principal.association_id != association_id:
-        raise _deny(write, f"association {association_id!r}")
+        raise _deny(write, told_as or f"association {association_id!r}")
     require_role(principal, *roles)
 
 
 def require_intervention(
-    principal: Principal, association_id: str, intervention_id: str, *, write: bool
+    principal: Principal,
+    association_id: str,
+    intervention_id: str,
+    *,
+    write: bool,
+    told_as: str | None = None,
 ) -> None:
     """A coach reaches only the interventions listed on its key."""
-    require_association(principal, association_id, write=write, roles=(Role.COACH,))
+    require_association(
+        principal, association_id, write=write, roles=(Role.COACH,), told_as=told_as
+    )
     if intervention_id not in principal.interventions:
-        raise _deny(write, f"intervention {intervention_id!r}")
+        raise _deny(write, told_as or f"intervention {intervention_id!r}")
+
+
+def require_enrollment(principal: Principal, facts: EnrollmentFacts, *, write: bool) -> None:
+    """A coach reaches an enrollment of its interventions. An enrollment is found by its id
+    alone, so a refusal names only that id: a read of another's answers exactly as a read
+    of one that does not exist, and neither names the owner."""
+    require_intervention(
+        principal, facts.association_id, facts.intervention_id, write=write,
+        told_as=f"enrollment {facts.enrollment_id}",
+    )  # fmt: skip

@@ -29,7 +29,7 @@ from service.adapters.eventstore import (
     unit_of_work,
 )
 from service.adapters.keys import Principal
-from service.application.access import require_intervention
+from service.application.access import require_enrollment, require_intervention
 from service.application.fingerprint import fingerprint
 from service.domain.enrollment import Enrollment
 from service.domain.errors import (
@@ -368,7 +368,7 @@ class EnrollmentCommands:
     ) -> WriteResult:
         enrollment = self.load(enrollment_id)
         facts = enrollment.facts
-        require_intervention(principal, facts.association_id, facts.intervention_id, write=True)
+        require_enrollment(principal, facts, write=True)
         # The command is part of the fingerprint: a key reused for another kind of event
         # (an exit retraction's key on a voiding) is a conflict, not a replay.
         request_hash = fingerprint({"command": command, **body})

@@ -250,3 +250,30 @@ def test_an_enrollment_id_cannot_squat_an_association_or_intervention(
         headers=bearer(a.admin_key),
     )
     assert registered.status_code == 409, registered.text
+
+
+def test_a_refusal_on_an_enrollment_names_neither_its_association_nor_its_intervention(
+    world: dict[str, Any], client: TestClient
+) -> None:
+    """An enrollment is reached by its id alone: a read by another association's key (or
+    another intervention's coach) answers word for word as a read of an id that does not
+    exist, and a refused write names only the id."""
+    eid, missing = world["eid"], str(uuid.uuid4())
+    for who in ("other_coach", "other_admin", "coach_b"):
+        key = world["keys"][who]
+        found = client.get(f"/api/v1/enrollments/{eid}", headers=bearer(key))
+        absent = client.get(f"/api/v1/enrollments/{missing}", headers=bearer(key))
+        assert found.status_code == absent.status_code == 404
+        assert found.json() == {
+            **absent.json(),
+            "detail": absent.json()["detail"].replace(missing, eid),
+        }
+        written = client.post(
+            f"/api/v1/enrollments/{eid}/exit",
+            json={"exited_on": "2023-06-30", "reason": "work"},
+            headers=bearer(key),
+        )
+        assert written.status_code == 403
+        assert written.json()["detail"] == f"this key may not change enrollment {eid}"
+        for told in (found.text, written.text):
+            assert "assoc-a" not in told and "team-a" not in told

@@ -27,7 +27,7 @@ from service.api.schemas.enrollments import (
     Reason,
     SupportChange,
 )
-from service.application.access import require_intervention
+from service.application.access import require_enrollment
 from service.domain.enrollment import Enrollment
 
 router = APIRouter(tags=["enrollments"])
@@ -108,7 +108,7 @@ def read_enrollment(
     """An enrollment's state, version and event history."""
     enrollment = container.enrollments.load(eid)
     f = enrollment.facts
-    require_intervention(principal, f.association_id, f.intervention_id, write=False)
+    require_enrollment(principal, f, write=False)
     response.headers["ETag"] = f'"{enrollment.version}"'
     return _detail(container, enrollment)
 
