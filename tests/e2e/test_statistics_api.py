@@ -128,3 +128,20 @@ def test_support_at_exit_follows_a_late_support_change_dated_before_the_exit(
     assert at_exit["none"]["at_exit"]["total"] == 1
     assert at_exit["social_assistance"]["at_exit"]["total"] == 0
     assert at_exit["social_assistance"]["at_enrollment"]["total"] == 1
+
+
+def test_an_insats_budget_of_millions_gives_its_cost_per_participant(tenant: Tenant) -> None:
+    enroll_and_exit(tenant, 6, "work")
+    finances = f"{tenant.base}/interventions/team-a/finances/2023"
+    amounts = {"budget_sek": 4_500_000, "cost_sek": 3_900_000}
+    stored = tenant.client.put(finances, json=amounts, headers=bearer(tenant.admin_key))
+    assert stored.status_code == 200, stored.text
+    interventions = tenant.statistics(year=2023)["interventions"]
+    team_a = next(i for i in interventions if i["intervention"] == "team-a")
+    assert team_a["measures"]["cost_per_participant"] == 3_900_000 / 6
+
+    typo = tenant.client.put(
+        finances, json={"cost_sek": 39_000_000_000}, headers=bearer(tenant.admin_key)
+    )
+    assert typo.status_code == 422
+    assert typo.json()["errors"][0]["field"] == "cost_sek"

@@ -6,7 +6,15 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from service.api.schemas.common import Count, IsoDate, Slug, Strict, StrictBool, StrictInt, Text
+from service.api.schemas.common import (
+    AmountSek,
+    IsoDate,
+    Slug,
+    Strict,
+    StrictBool,
+    StrictInt,
+    Text,
+)
 from service.domain.codes import ExitReason, InterventionKind, Role
 
 
@@ -85,5 +93,5 @@ class InterventionPublic(BaseModel):
 class Finances(Strict):
     """Budget and cost of one year, in SEK."""
 
-    budget_sek: Count | None = None
-    cost_sek: Count | None = None
+    budget_sek: AmountSek | None = None
+    cost_sek: AmountSek | None = None

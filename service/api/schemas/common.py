@@ -35,6 +35,8 @@ Slug = Annotated[str, Field(pattern=SLUG_PATTERN, examples=["sodra-dalarna"])]
 # Free text: no control characters (the exports' XML and PostgreSQL's text refuse some).
 Text = Annotated[str, Field(pattern=r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFE\uFFFF]*$")]
 Count = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
+# Whole kronor of a budget or cost: an insats runs on millions; 10 billion is no typo's limit.
+AmountSek = Annotated[int, Field(ge=0, le=10_000_000_000, strict=True)]
 
 
 class Strict(BaseModel):
