@@ -39,7 +39,8 @@ class _TooLarge(Exception):
 
 
 class BodyGuard:
-    """413 above `max_bytes` (declared or streamed); 415 for a non-JSON body."""
+    """413 above `max_bytes` (declared, streamed past its declared length, or chunked);
+    415 for a non-JSON body."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, batch_max_bytes: int) -> None:
         self.app = app
@@ -63,7 +64,35 @@ class BodyGuard:
                 send, 415, "Unsupported Media Type", "send the body as application/json"
             )
             return
-        await self._guarded(scope, receive, send, limit)
+        if declared is None:
+            await self._buffered(scope, receive, send, limit)
+        else:
+            await self._guarded(scope, receive, send, limit)
+
+    async def _buffered(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """A body of undeclared length (chunked), read here up to `limit`: read by the
+        route, an oversized one would end in the framework's 400 "error parsing the body"
+        instead of a 413."""
+        chunks: list[bytes] = []
+        received = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > limit:
+                await send_problem(send, 413, "Content Too Large", _too_large(limit))
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        pending = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+        async def replay() -> Message:
+            return pending.pop() if pending else await receive()
+
+        await self.app(scope, replay, send)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         received = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -113,6 +114,27 @@ class TestBadRequests:
     def test_an_oversized_body_is_refused_before_it_is_read(self, tenant: Tenant) -> None:
         response = tenant.enroll(pseudonym="x" * 2_000_000)
         assert_problem(response, 413)
+
+    def test_a_chunked_body_is_limited_alike_and_otherwise_served(self, tenant: Tenant) -> None:
+        # Without Content-Length (chunked transfer) the guard reads the body itself.
+        url = f"{tenant.base}/interventions/team-a/enrollments"
+        headers = {**bearer(tenant.coach_key), "content-type": "application/json"}
+
+        def chunked(body: bytes) -> Any:
+            return (body[i : i + 65_536] for i in range(0, len(body), 65_536))
+
+        enrollment = {"pseudonym": "chunked-0001", "enrolled_on": "2023-03-01", "sex": "female",
+                      "birth_year": 1990, "education": "upper_secondary"}  # fmt: skip
+
+        oversized = json.dumps({**enrollment, "pseudonym": "x" * 2_000_000}).encode()
+        refused = tenant.client.post(url, content=chunked(oversized), headers=headers)
+        assert_problem(refused, 413)
+        listed = tenant.client.get(url, headers=bearer(tenant.coach_key))
+        assert listed.json() == []  # nothing written
+        accepted = tenant.client.post(
+            url, content=chunked(json.dumps(enrollment).encode()), headers=headers
+        )
+        assert accepted.status_code == 201, accepted.text
 
     def test_missing_key_is_401_and_unknown_route_404(self, tenant: Tenant) -> None:
         assert_problem(tenant.client.get(f"{tenant.base}/statistics?year=2023"), 401)
