@@ -467,6 +467,13 @@ class EnrollmentCommands:
                 PIN_FIELD, "this association does not accept personnummer; send a pseudonym"
             )
         identity = pseudonymise(self.pseudonym_key(association_id), number, self.today())
+        if fields.get("pseudonym") is not None:
+            raise InvalidValueError("pseudonym", "send a pseudonym or a personnummer, not both")
+        # What the number says wins, but a body that says otherwise is a mistake somewhere:
+        # refused, not silently overwritten.
+        for name, derived in (("sex", identity.sex), ("birth_year", identity.birth_year)):
+            if fields.get(name) is not None and fields[name] != derived:
+                raise InvalidValueError(name, f"{name} does not match the personnummer")
         fields.update(
             pseudonym=identity.pseudonym, birth_year=identity.birth_year, sex=identity.sex
         )

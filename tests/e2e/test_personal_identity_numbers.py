@@ -194,3 +194,21 @@ def _database_dump(container: Container, database_url: str) -> str:
             if file.exists():
                 chunks.append(file.read_bytes().decode("latin-1"))
     return "\n".join(chunks)
+
+
+@pytest.mark.parametrize(
+    ("field", "given"), [("sex", "female"), ("birth_year", 1990), ("pseudonym", "a-pseudonym-1")]
+)
+def test_a_body_that_contradicts_its_number_is_refused_not_overwritten(
+    tenant: Tenant, container: Container, field: str, given: object
+) -> None:
+    allow_numbers(tenant)
+    before = event_count(container)
+    body = {"pseudonym": None, "sex": None, "birth_year": None, field: given}
+    response = tenant.enroll(personal_identity_number=NUMBER_12, **body)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+    assert all(f not in response.text for f in textual_forms(NUMBER_12))
+    assert event_count(container) == before
+    agreeing = {"pseudonym": None, "sex": "male", "birth_year": 1981}  # what the number says
+    assert tenant.enroll(personal_identity_number=NUMBER_12, **agreeing).status_code == 201
