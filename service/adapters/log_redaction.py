@@ -100,14 +100,20 @@ def _without_message(error: BaseException) -> BaseException:
     return RuntimeError(f"{type(error).__name__} (its message is left out of the log)")
 
 
-def redacted(error: BaseException, _seen: set[int] | None = None) -> BaseException:
+def redacted(error: BaseException, _told: dict[int, BaseException] | None = None) -> BaseException:
     """`error` with every PostgreSQL error in its chain (cause, context, the members of an
     exception group) told redacted, and any message repeating one left out; `error`
     itself when there is none."""
-    seen = _seen if _seen is not None else set()
-    if id(error) in seen:
-        return error
-    seen.add(id(error))
+    told_before = _told if _told is not None else {}
+    if id(error) in told_before:  # met again (`raise ... from e` in `except e`: cause and
+        return told_before[id(error)]  # context are one error): told the same way
+    told_before[id(error)] = error  # a cycle back to here ends here
+    told = _retold(error, told_before)
+    told_before[id(error)] = told
+    return told
+
+
+def _retold(error: BaseException, told_before: dict[int, BaseException]) -> BaseException:
     database_error = _quotes_the_database(error)
     if database_error is not None:
         told: BaseException = RedactedDatabaseError.of(database_error)
@@ -115,17 +121,15 @@ def redacted(error: BaseException, _seen: set[int] | None = None) -> BaseExcepti
         return told  # its chain would be the driver's error again: left out
     members: list[BaseException] | None = None
     if isinstance(error, BaseExceptionGroup):
-        members = [redacted(member, seen) for member in error.exceptions]
+        members = [redacted(member, told_before) for member in error.exceptions]
         if all(m is e for m, e in zip(members, error.exceptions, strict=True)):
             members = None
-    cause = error.__cause__ and redacted(error.__cause__, seen)
-    context = error.__context__ and redacted(error.__context__, seen)
-    repeats = _repeats_the_database(error)
-    chain_unchanged = cause is error.__cause__ and context is error.__context__
-    if chain_unchanged and members is None and not repeats:
-        return error
+    cause = error.__cause__ and redacted(error.__cause__, told_before)
+    context = error.__context__ and redacted(error.__context__, told_before)
+    if members is None and cause is error.__cause__ and context is error.__context__:
+        return error  # no database error below, so none whose text it could repeat
     try:
-        if repeats:
+        if _repeats_the_database(error):
             told = _without_message(error)
         elif members is not None:
             told = error.derive(members)  # type: ignore[attr-defined]

@@ -123,6 +123,8 @@ def test_groups_and_messages_that_repeat_the_database_are_redacted_too(
     assert MARKER in "".join(traceback.format_exception(group))  # the test can fail
     assert MARKER not in told(group)
     assert "ValueError: other" in told(group) and "SQLSTATE 23505" in told(group)
+    twice = ExceptionGroup("the same failure twice", [database_error, database_error])
+    assert MARKER not in told(twice)  # met again, told again the same way
 
     try:
         raise RuntimeError(f"could not record: {database_error}") from database_error
