@@ -466,9 +466,9 @@ class EnrollmentCommands:
             raise InvalidValueError(
                 PIN_FIELD, "this association does not accept personnummer; send a pseudonym"
             )
-        identity = pseudonymise(self.pseudonym_key(association_id), number, self.today())
         if fields.get("pseudonym") is not None:
             raise InvalidValueError("pseudonym", "send a pseudonym or a personnummer, not both")
+        identity = pseudonymise(self.pseudonym_key(association_id), number, self.today())
         # What the number says wins, but a body that says otherwise is a mistake somewhere:
         # refused, not silently overwritten.
         for name, derived in (("sex", identity.sex), ("birth_year", identity.birth_year)):
