@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import sqlalchemy.exc
 from eventsourcing.application import AggregateNotFoundError
@@ -20,6 +20,8 @@ from service.domain.count_reports import Activity, AnonymousParticipantsReport
 from service.domain.errors import IdempotencyConflictError, InvalidValueError
 from service.domain.ids import report_uuid
 from service.domain.intervention import Intervention
+
+_KINDS = frozenset({"anonymous", "activity"})
 
 
 class CountReportCommands:
@@ -45,7 +47,8 @@ class CountReportCommands:
         """AnonymousParticipantsReported; returns (report id, created)."""
         iid = body["intervention_id"]
         require_intervention(principal, association_id, iid, write=True)
-        self.intervention(association_id, iid)
+        intervention = self.intervention(association_id, iid)
+        intervention.require_running_during(body["from"], body["to"])
         fields = {
             "association_id": association_id, "intervention_id": iid,
             "period_start": body["from"], "period_end": body["to"], "female": body["female"],
@@ -70,10 +73,12 @@ class CountReportCommands:
         """ActivityHeld; returns (activity id, created)."""
         iid = body["intervention_id"]
         require_intervention(principal, association_id, iid, write=True)
-        if self.intervention(association_id, iid).kind != InterventionKind.STRUCTURAL:
+        intervention = self.intervention(association_id, iid)
+        if intervention.kind != InterventionKind.STRUCTURAL:
             raise InvalidValueError(
                 "intervention_id", "activities belong to structural interventions"
             )
+        intervention.require_running_on(body["held_on"], "held_on")
         fields = {"association_id": association_id, **body}
         return self._record(
             Activity.hold, "activity", principal, association_id, fields, idempotency_key
@@ -93,10 +98,15 @@ class CountReportCommands:
             report_uuid(association_id, kind, idempotency_key) if idempotency_key else uuid4()
         )
         if idempotency_key:
-            try:
-                existing: Any = self.store.repository.get(report_id)
-            except AggregateNotFoundError:
-                existing = None
+            # One key names one report, whichever kind: reused for the other kind it is a
+            # conflict (as on an enrollment), not a second report.
+            for other in _KINDS - {kind}:
+                if self._stored(report_uuid(association_id, other, idempotency_key)) is not None:
+                    raise IdempotencyConflictError(
+                        f"idempotency key {idempotency_key!r} was used before for another "
+                        "kind of report"
+                    )
+            existing = self._stored(report_id)
             if existing is not None:
                 if not isinstance(existing, AnonymousParticipantsReport | Activity):
                     raise IdempotencyConflictError(f"the id {report_id} is already in use")
@@ -117,3 +127,9 @@ class CountReportCommands:
         except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
             raise IdempotencyConflictError("the same idempotency key is in use right now") from None
         return str(report_id), True
+
+    def _stored(self, report_id: UUID) -> Any:
+        try:
+            return self.store.repository.get(report_id)
+        except AggregateNotFoundError:
+            return None

@@ -45,8 +45,9 @@ class AnonymousParticipantsReport(Aggregate):
         """Record the counts of one period."""
         if fields["period_end"] < fields["period_start"]:
             raise InvalidValueError("to", "'to' is before 'from'")
-        if fields["period_start"] > today:
-            raise InvalidValueError("from", "'from' is in the future")
+        if fields["period_end"] > today:
+            # A count of a period not yet over would be reported again when it is.
+            raise InvalidValueError("to", "'to' is in the future")
         _require_counts({k: fields[k] for k in ("female", "male", "unspecified")})
         return cls._create(cls.Reported, id=id, **fields)
 
@@ -78,4 +79,9 @@ class Activity(Aggregate):
         participants = {o.value: int(fields["participants"].get(o.value, 0)) for o in Organisation}
         _require_counts({f"participants.{k}": v for k, v in participants.items()})
         _require_counts({"female": fields.get("female"), "male": fields.get("male")})
+        by_sex = (fields.get("female") or 0) + (fields.get("male") or 0)
+        if by_sex > sum(participants.values()):
+            raise InvalidValueError(
+                "female", "female and male together exceed the participants by organisation"
+            )
         return cls._create(cls.Held, id=id, **{**fields, "participants": participants})

@@ -122,8 +122,29 @@ class Intervention(Aggregate):
             raise InvalidValueError(
                 "intervention_id", "participants enroll only in individual interventions"
             )
-        last_day = min((d for d in (self.ends_on, self.closed_on) if d is not None), default=None)
-        if enrolled_on < self.starts_on or (last_day is not None and enrolled_on > last_day):
+        self.require_running_on(enrolled_on, "enrolled_on")
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day it runs: its planned end or its closing, whichever comes first."""
+        return min((d for d in (self.ends_on, self.closed_on) if d is not None), default=None)
+
+    def require_running_on(self, day: date, field: str) -> None:
+        """Nothing happens in an intervention before it starts or after it ends or closes."""
+        if day < self.starts_on or (self.last_day is not None and day > self.last_day):
+            raise InvalidValueError(field, f"the intervention is not open on {day.isoformat()}")
+
+    def require_running_during(self, first: date, last: date) -> None:
+        """A reported period shares at least one day with the intervention.
+
+        It may begin before the start or end after the end (a quarter the intervention
+        started or stopped in), but a count wholly outside it belongs to no insats.
+        """
+        if last < self.starts_on:
             raise InvalidValueError(
-                "enrolled_on", f"the intervention is not open on {enrolled_on.isoformat()}"
+                "to", f"the period ends before the intervention starts ({self.starts_on})"
+            )
+        if self.last_day is not None and first > self.last_day:
+            raise InvalidValueError(
+                "from", f"the period starts after the intervention ended ({self.last_day})"
             )
