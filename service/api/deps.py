@@ -60,17 +60,21 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-_IF_MATCH = r'^\s*(W/)?("[0-9]{1,18}"|[0-9]{1,18})\s*$'
+_IF_MATCH = r'^\s*(\*|(W/)?("[0-9]{1,18}"|[0-9]{1,18}))\s*$'
 
 
 def get_if_match(
     # A plain string (not nullable) in the schema: an absent header is the empty default.
     if_match: Annotated[
-        str, Header(pattern=_IF_MATCH, description='The enrollment\'s version: `3` or `"3"`')
+        str,
+        Header(
+            pattern=_IF_MATCH,
+            description='The enrollment\'s version: `3` or `"3"`; `*` matches any version',
+        ),
     ] = "",
 ) -> int | None:
-    """The version in If-Match ("3" or "\\"3\\""), if any."""
-    if not if_match:
+    """The version in If-Match ("3" or "\\"3\\""), if any; `*` asks for none (RFC 9110)."""
+    if not if_match or if_match.strip() == "*":
         return None
     value = if_match.strip().removeprefix("W/").strip('"')
     if not re.fullmatch(r"[0-9]{1,18}", value):

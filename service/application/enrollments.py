@@ -114,7 +114,9 @@ class EnrollmentCommands:
             self._save([enrolled], claim=_claim_of(enrolled))
         except DomainError:
             if enrollment_id is not None:
-                replay = self._replay_of_creation(enrollment_id, association_id, request_hash)
+                replay = self._replay_of_creation(
+                    enrollment_id, association_id, intervention_id, request_hash
+                )
                 if replay is not None:
                     return replay
             raise
@@ -435,7 +437,7 @@ class EnrollmentCommands:
         record_events(session, self.store, domain_events)
 
     def _replay_of_creation(
-        self, enrollment_id: UUID, association_id: str, request_hash: str
+        self, enrollment_id: UUID, association_id: str, intervention_id: str, request_hash: str
     ) -> WriteResult | None:
         """The first answer when this creation was made before; None when the id is free."""
         try:
@@ -443,9 +445,13 @@ class EnrollmentCommands:
         except AggregateNotFoundError:
             return None
         in_use = IdempotencyConflictError(f"the id {enrollment_id} is already in use")
-        # Another association's enrollment (or any other aggregate) with this id: the same
-        # answer whatever the body, so the id tells nothing about what it belongs to.
-        if not isinstance(existing, Enrollment) or existing.facts.association_id != association_id:
+        # Another intervention's or association's enrollment (or any other aggregate) with
+        # this id: the same answer whatever the body, so the id tells nothing about what it
+        # belongs to, to a coach who may not see that intervention.
+        if not isinstance(existing, Enrollment) or (
+            existing.facts.association_id,
+            existing.facts.intervention_id,
+        ) != (association_id, intervention_id):
             raise in_use
         if existing.created_hash != request_hash:
             raise IdempotencyConflictError(

@@ -297,6 +297,12 @@ class Enrollment(Aggregate):
     def correct(self, changes: dict[str, Any], *, today: date, **meta: Any) -> None:
         """Rättelse: the result must obey the same rules as the original."""
         self._require_live()
+        if not changes:  # an empty rättelse would be a new version that changes nothing
+            raise InvalidValueError(
+                "body",
+                "nothing to correct; name at least one of: "
+                + ", ".join(ENROLLMENT_FIELDS + EXIT_FIELDS),
+            )
         exit_changes = _only(changes, EXIT_FIELDS)
         if exit_changes and self.facts.exited_on is None:
             field = next(iter(exit_changes))

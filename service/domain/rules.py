@@ -29,8 +29,11 @@ def _values(codes: type[StrEnum]) -> tuple[str, ...]:
 
 
 def require_support(field: str, codes: Iterable[object]) -> frozenset[str]:
-    """A valid support set: known codes, and `none` alone if present."""
-    support = frozenset(require_code(field, c, Support) for c in codes)
+    """A valid support set: known codes, each once, and `none` alone if present."""
+    listed = [require_code(field, c, Support) for c in codes]
+    support = frozenset(listed)
+    if len(support) < len(listed):  # a repeated code is a client's mistake, not emphasis
+        raise InvalidValueError(field, f"{field} lists a code more than once")
     if Support.NONE.value in support and len(support) > 1:
         raise InvalidValueError(field, f"{field}: 'none' cannot be combined with other codes")
     return support

@@ -55,6 +55,19 @@ class TestEnroll:
         body = assert_problem(tenant.enroll(support=["none", "social_assistance"]), 422)
         assert body["errors"][0]["field"] == "support"
 
+    def test_a_support_code_listed_twice_is_refused(self, tenant: Tenant) -> None:
+        body = assert_problem(tenant.enroll(support=["other", "other"]), 422)
+        assert body["errors"][0]["field"] == "support"
+        eid = tenant.enroll().json()["id"]
+        body = assert_problem(
+            tenant.post(
+                f"/api/v1/enrollments/{eid}/support-changes",
+                {"changed_on": "2023-04-01", "support": ["sickness_benefit"] * 2},
+            ),
+            422,
+        )
+        assert body["errors"][0]["field"] == "support"
+
     def test_unknown_fields_are_rejected(self, tenant: Tenant) -> None:
         body = assert_problem(tenant.enroll(favourite_colour="blue"), 422)
         assert body["errors"][0]["field"] == "favourite_colour"
@@ -89,6 +102,18 @@ class TestEnroll:
         assert again.json() == first.json()
         assert event_count(container) == count
         assert_problem(tenant.enroll(id=enrollment_id, sex="male"), 409)
+
+    def test_a_client_id_in_use_in_another_intervention_is_told_as_in_use(
+        self, tenant: Tenant, container: Container
+    ) -> None:
+        enrollment_id = str(uuid.uuid4())
+        assert tenant.enroll(id=enrollment_id).status_code == 201
+        count = event_count(container)
+        # The same body in another intervention: not "another body", only "in use", so the
+        # answer says nothing about an intervention the coach may not see.
+        body = assert_problem(tenant.enroll("team-b", id=enrollment_id), 409)
+        assert body["detail"] == f"the id {enrollment_id} is already in use"
+        assert event_count(container) == count
 
 
 class TestBadRequests:
@@ -174,6 +199,13 @@ class TestEnrollmentEvents:
         assert_problem(tenant.post(path, body, headers={"If-Match": '"1"'}), 412)
         assert event_count(container) == count
 
+    def test_if_match_star_matches_any_version(self, tenant: Tenant) -> None:
+        path = self.path(tenant, "support-changes")
+        body = {"changed_on": "2023-04-01", "support": ["sickness_benefit"]}
+        assert tenant.post(path, body, headers={"If-Match": "*"}).json()["version"] == 2
+        problem = assert_problem(tenant.post(path, body, headers={"If-Match": "**"}), 422)
+        assert problem["errors"][0]["field"] == "header.if-match"
+
     def test_idempotency_key_replays_the_first_answer(
         self, tenant: Tenant, container: Container
     ) -> None:
@@ -242,6 +274,16 @@ class TestEnrollmentEvents:
         ).json()
         assert detail["state"]["sex"] == "male"
         assert [e["type"] for e in detail["events"]] == ["Enrolled", "Corrected"]
+
+    def test_an_empty_correction_is_refused_and_writes_nothing(
+        self, tenant: Tenant, container: Container
+    ) -> None:
+        path = self.path(tenant, "corrections")
+        before = event_count(container)
+        body = assert_problem(tenant.post(path, {}), 422)
+        assert body["errors"][0]["field"] == "body"
+        assert "birth_year" in body["detail"]
+        assert event_count(container) == before
 
     def test_nothing_is_accepted_after_voiding(self, tenant: Tenant) -> None:
         path = self.path(tenant, "voiding")
