@@ -297,9 +297,15 @@ class EnrollmentCommands:
     def correct(
         self, principal: Principal, enrollment_id: UUID, body: dict[str, Any], **options: Any
     ) -> WriteResult:
-        """Rättelse."""
-        if PIN_FIELD in body:
-            raise InvalidValueError(PIN_FIELD, "correct the pseudonym, not the personnummer")
+        """Rättelse; a mistyped personnummer is corrected by sending the right one."""
+        if body.get(PIN_FIELD) is None:
+            body = _without_number(body)
+        else:
+            # Pseudonymised before anything else sees the body (the fingerprint too), and
+            # only for a caller that may write here: no HMAC is made for a refused one.
+            facts = self.load(enrollment_id).facts
+            require_enrollment(principal, facts, write=True)
+            body = self._identified(facts.association_id, body)
         return self._modify(
             "correct",
             principal,
@@ -460,14 +466,21 @@ class EnrollmentCommands:
         return WriteResult(str(existing.id), 1, False)
 
     def _pseudonymous(self, association_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """The body with any personnummer replaced by its pseudonym (never kept)."""
+        """An enrollment's body with any personnummer replaced by its pseudonym."""
+        if body.get(PIN_FIELD) is not None:
+            return self._identified(association_id, body)
+        for name in ("pseudonym", "sex", "birth_year"):
+            if body.get(name) is None:
+                raise InvalidValueError(name, f"{name} is required")
+        return _without_number(body)
+
+    def _identified(self, association_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The body with its personnummer replaced by pseudonym, sex and birth year.
+
+        The number itself is dropped here and kept nowhere.
+        """
         fields = dict(body)
-        number = fields.pop(PIN_FIELD, None)
-        if number is None:
-            for name in ("pseudonym", "sex", "birth_year"):
-                if fields.get(name) is None:
-                    raise InvalidValueError(name, f"{name} is required")
-            return fields
+        number = fields.pop(PIN_FIELD)
         if not self.settings_of(association_id)["accept_personal_identity_numbers"]:
             raise InvalidValueError(
                 PIN_FIELD, "this association does not accept personnummer; send a pseudonym"
@@ -484,6 +497,11 @@ class EnrollmentCommands:
             pseudonym=identity.pseudonym, birth_year=identity.birth_year, sex=identity.sex
         )
         return fields
+
+
+def _without_number(body: dict[str, Any]) -> dict[str, Any]:
+    """The body without a personnummer field sent as null."""
+    return {name: value for name, value in body.items() if name != PIN_FIELD}
 
 
 def _claim_of(enrolled: Enrollment.Enrolled) -> dict[str, str]:

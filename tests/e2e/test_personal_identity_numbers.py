@@ -212,3 +212,54 @@ def test_a_body_that_contradicts_its_number_is_refused_not_overwritten(
     assert event_count(container) == before
     agreeing = {"pseudonym": None, "sex": "male", "birth_year": 1981}  # what the number says
     assert tenant.enroll(personal_identity_number=NUMBER_12, **agreeing).status_code == 201
+
+
+# Another valid number: 1990-03-15, female (9th digit even).
+OTHER_NUMBER_12 = "199003152486"
+
+
+def test_a_mistyped_number_is_corrected_by_sending_the_right_one(
+    tenant: Tenant, container: Container, caplog: pytest.LogCaptureFixture, database_url: str
+) -> None:
+    allow_numbers(tenant)
+    caplog.set_level(logging.DEBUG)
+    person = {"pseudonym": None, "sex": None, "birth_year": None}
+    eid = tenant.enroll(personal_identity_number=OTHER_NUMBER_12, **person).json()["id"]
+    path = f"/api/v1/enrollments/{eid}/corrections"
+    response = tenant.post(path, {"personal_identity_number": NUMBER_12})
+    assert response.status_code == 201, response.text
+    state = tenant.client.get(
+        f"/api/v1/enrollments/{eid}", headers={"Authorization": f"Bearer {tenant.coach_key}"}
+    ).json()["state"]
+    assert (state["sex"], state["birth_year"]) == ("male", 1981)
+    # The corrected pseudonym is the right person's: enrolling that person again while the
+    # enrollment is open conflicts, and the mistyped number's person is free again.
+    assert tenant.enroll(personal_identity_number=NUMBER_12, **person).status_code == 409
+    assert tenant.enroll(personal_identity_number=OTHER_NUMBER_12, **person).status_code == 201
+    haystacks = [response.text, caplog.text, _database_dump(container, database_url)]
+    for form in textual_forms(NUMBER_12) + textual_forms(OTHER_NUMBER_12):
+        for haystack in haystacks:
+            assert form not in haystack
+
+
+@pytest.mark.parametrize(
+    ("allowed", "extra", "field"),
+    [
+        (False, {}, "personal_identity_number"),
+        (True, {"pseudonym": "a-pseudonym-1"}, "pseudonym"),
+        (True, {"sex": "female"}, "sex"),
+    ],
+)
+def test_a_correction_by_number_is_refused_as_an_enrollment_would_be(
+    tenant: Tenant, container: Container, allowed: bool, extra: dict[str, object], field: str
+) -> None:
+    eid = tenant.enroll().json()["id"]
+    if allowed:
+        allow_numbers(tenant)
+    before = event_count(container)
+    body = {"personal_identity_number": NUMBER_12, **extra}
+    response = tenant.post(f"/api/v1/enrollments/{eid}/corrections", body)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+    assert all(f not in response.text for f in textual_forms(NUMBER_12))
+    assert event_count(container) == before

@@ -53,9 +53,14 @@ class Reason(Strict):
 
 
 class Correction(Strict):
-    """Rättelse: any subset of the enrollment's and the exit's fields."""
+    """Rättelse: any subset of the enrollment's and the exit's fields.
+
+    A personnummer (where the association accepts them) corrects pseudonym, sex and birth
+    year together, as at inskrivning.
+    """
 
     pseudonym: Text | None = Field(default=None, min_length=8, max_length=128)
+    personal_identity_number: Text | None = Field(default=None, max_length=20)
     enrolled_on: IsoDate | None = None
     sex: Sex | None = None
     birth_year: StrictInt | None = Field(default=None, ge=1900, le=2100)
