@@ -69,12 +69,13 @@ def run_batch(
     `chunked`, as it runs (chunks of savepointed items, one commit each); without, one
     commit per item, as it ran before `one_transaction` — the A/B baseline."""
     from service.api.routes.batch import apply_item, import_batch
-    from service.api.schemas.enrollments import Batch, BatchResult
+    from service.api.schemas.enrollments import Batch, BatchEvent, BatchResult
 
     body = Batch.model_validate({"events": items})
     if chunked:
         return import_batch(aid, body, coach, container)
-    return BatchResult(results=[apply_item(container, coach, aid, e) for e in body.events])
+    events = [BatchEvent.model_validate(e) for e in body.events]
+    return BatchResult(results=[apply_item(container, coach, aid, e) for e in events])
 
 
 def mixed_items(interventions: tuple[str, ...], tag: str) -> list[dict[str, Any]]:

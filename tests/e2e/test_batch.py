@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+
 from service.bootstrap import Container
 from service.domain.enrollment import Enrollment
 from tests.conftest import Tenant
@@ -118,6 +120,60 @@ def test_an_enrolled_event_without_its_intervention_is_invalid(tenant: Tenant) -
     del item["intervention_id"]
     (result,) = post(tenant, [item])
     assert result["status"] == 422 and "intervention_id" in result["detail"]
+
+
+@pytest.mark.parametrize(
+    ("malformed", "field"),
+    [
+        ({"type": "exit"}, "type"),  # a typo of "exited"
+        ({"enrollment_id": "not-a-uuid"}, "enrollment_id"),
+        ({"data": ["exited_on", "2022-09-01"]}, "data"),
+        ({"reason": "work"}, "reason"),  # a field of data put beside it
+    ],
+)
+def test_a_malformed_item_is_answered_alone(
+    tenant: Tenant, container: Container, malformed: dict[str, Any], field: str
+) -> None:
+    eid = str(uuid.uuid4())
+    bad = {**event("exited", eid, exited_on="2022-09-01", reason="work"), **malformed}
+    later = event("support_changed", eid, changed_on="2022-03-01", support=["none"])
+    before = event_count(container)
+    results = post(tenant, [enrolled(eid, "pseudonym-m1"), bad, later])
+    assert [r["status"] for r in results] == [201, 422, 201]
+    assert results[1]["detail"].startswith(field)
+    assert event_count(container) - before == 2
+
+
+def test_an_item_without_a_valid_id_refuses_the_request(
+    tenant: Tenant, container: Container
+) -> None:
+    """Its answer could not say which event it belongs to."""
+    good = enrolled(str(uuid.uuid4()), "pseudonym-n1")
+    before = event_count(container)
+    response = tenant.post(
+        f"{tenant.base}/events:batch", {"events": [good, {**good, "id": "seven"}]}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "events.1.id"
+    assert event_count(container) == before
+
+
+def test_fields_that_contradict_the_item_are_refused_not_ignored(
+    tenant: Tenant, container: Container
+) -> None:
+    eid = str(uuid.uuid4())
+    two_ids = enrolled(str(uuid.uuid4()), "pseudonym-c1")
+    two_ids["data"]["id"] = str(uuid.uuid4())
+    same_id = enrolled(eid, "pseudonym-c2")
+    same_id["data"]["id"] = eid
+    misplaced = {
+        **event("exited", eid, exited_on="2022-09-01", reason="work"),
+        "intervention_id": "team-b",
+    }
+    results = post(tenant, [two_ids, same_id, misplaced])
+    assert [r["status"] for r in results] == [422, 201, 422]
+    assert "data.id" in results[0]["detail"]
+    assert "intervention_id" in results[2]["detail"]
 
 
 def test_an_unexpected_failure_of_one_item_stops_nothing_else(

@@ -6,9 +6,10 @@ import logging
 from collections.abc import Iterator, Sequence
 from itertools import groupby
 from typing import Any
+from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from service.api.deps import AssociationId, ContainerDep, PrincipalDep
 from service.api.errors import WRITE_PROBLEMS, status_of, validation_errors
@@ -31,6 +32,7 @@ from service.domain.errors import DomainError, ForbiddenError, InvalidValueError
 from service.gc_pause import cyclic_gc_paused
 
 router = APIRouter(tags=["enrollments"])
+_EVENT_ID = TypeAdapter(UUID)
 logger = logging.getLogger("uppfoljning.api")
 
 # Events committed together (each in its own savepoint); see apply_in_chunks.
@@ -56,14 +58,38 @@ def import_batch(
 ) -> BatchResult:
     """Apply up to 10,000 events in order, each atomically; answers per item."""
     require_association(principal, aid, write=True, roles=(Role.COACH,))
-    results = [
-        r for chunk in apply_in_chunks(container, principal, aid, body.events) for r in chunk
-    ]
+    items = [parse_item(position, raw) for position, raw in enumerate(body.events)]
+    results = [r for chunk in apply_in_chunks(container, principal, aid, items) for r in chunk]
     return BatchResult(results=results)
 
 
+def parse_item(position: int, raw: dict[str, Any]) -> BatchEvent | BatchItemResult:
+    """The event, or its 422 when it is malformed. Only an event without a valid `id` fails
+    the whole request: its answer could not say which event it belongs to."""
+    try:
+        return BatchEvent.model_validate(raw)
+    except ValidationError as error:
+        try:
+            item_id = _EVENT_ID.validate_python(raw.get("id"))
+        except ValidationError:
+            raise InvalidValueError(
+                f"events.{position}.id", "every event needs its id (a UUID)"
+            ) from None
+        return _invalid(item_id, error)
+
+
+def _invalid(item_id: UUID, error: ValidationError) -> BatchItemResult:
+    """A 422 result naming each field as the single endpoint would (values never echoed)."""
+    errors = validation_errors(list(error.errors()))
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return BatchItemResult(id=item_id, status=422, detail=detail)
+
+
+Item = BatchEvent | BatchItemResult  # an event to apply, or the answer to a malformed one
+
+
 def apply_in_chunks(
-    container: Any, principal: Any, aid: str, events: Sequence[BatchEvent]
+    container: Any, principal: Any, aid: str, events: Sequence[Item]
 ) -> Iterator[list[BatchItemResult]]:
     """The results of each committed chunk of events, in order.
 
@@ -79,11 +105,11 @@ def apply_in_chunks(
         yield results
 
 
-def _chunks(events: Sequence[BatchEvent]) -> Iterator[Sequence[BatchEvent]]:
+def _chunks(events: Sequence[Item]) -> Iterator[Sequence[Item]]:
     """Up to CHUNK_SIZE events, of which at most CHUNK_SINGLES are not `enrolled`."""
     start = singles = 0
     for end, event in enumerate(events, start=1):
-        singles += event.type != "enrolled"
+        singles += not _is_enrolled(event)
         if end - start == CHUNK_SIZE or singles == CHUNK_SINGLES:
             yield events[start:end]
             start, singles = end, 0
@@ -91,41 +117,47 @@ def _chunks(events: Sequence[BatchEvent]) -> Iterator[Sequence[BatchEvent]]:
         yield events[start:]
 
 
+def _is_enrolled(item: Item) -> bool:
+    return getattr(item, "type", None) == "enrolled"  # a malformed item's result has none
+
+
 def _apply_chunk(
-    container: Any, principal: Any, aid: str, chunk: Sequence[BatchEvent]
+    container: Any, principal: Any, aid: str, chunk: Sequence[Item]
 ) -> list[BatchItemResult]:
     """Each run of consecutive `enrolled` items is written in bulk where that is safe
     (`EnrollmentCommands.enroll_many`); every other item, and each enrolled item the bulk
     write leaves, is applied alone afterwards, in order."""
-    results: list[BatchItemResult | None] = [None] * len(chunk)
+    results: list[BatchItemResult | None] = [
+        item if isinstance(item, BatchItemResult) else None for item in chunk
+    ]
     start = 0
-    for enrolled, items in groupby(chunk, key=lambda item: item.type == "enrolled"):
+    for enrolled, items in groupby(chunk, key=_is_enrolled):
         run = range(start, start + len(list(items)))
         start = run.stop
         if enrolled:
             for position, result in _enrolled_in_bulk(container, principal, aid, chunk, run):
                 results[position] = result
         for position in run:
-            if results[position] is None:
-                results[position] = apply_item(container, principal, aid, chunk[position])
+            item = chunk[position]
+            if results[position] is None and isinstance(item, BatchEvent):
+                results[position] = apply_item(container, principal, aid, item)
     return [r for r in results if r is not None]
 
 
 def _enrolled_in_bulk(
-    container: Any, principal: Any, aid: str, chunk: Sequence[BatchEvent], run: range
+    container: Any, principal: Any, aid: str, chunk: Sequence[Item], run: range
 ) -> Iterator[tuple[int, BatchItemResult]]:
     """(position, result) of each enrolled item of the run that was written in bulk."""
     requests: list[EnrollRequest] = []
     positions: list[int] = []
     for position in run:
         item = chunk[position]
-        if item.intervention_id is None:
-            continue  # answered alone, with its 422
+        assert isinstance(item, BatchEvent)  # the run holds enrolled events only
         try:
-            data = enrollment_body(EnrollmentCreate.model_validate(item.data))
-        except ValidationError:
-            continue
-        requests.append(EnrollRequest(item.intervention_id, data, item.enrollment_id, str(item.id)))
+            intervention_id, data = _enrolled_data(item)
+        except (ValidationError, InvalidValueError):
+            continue  # answered alone, with its 422
+        requests.append(EnrollRequest(intervention_id, data, item.enrollment_id, str(item.id)))
         positions.append(position)
     try:
         written = container.enrollments.enroll_many(principal, aid, requests)
@@ -148,9 +180,7 @@ def apply_item(container: Any, principal: Any, aid: str, item: BatchEvent) -> Ba
     try:
         result = _dispatch(container, principal, aid, item)
     except ValidationError as error:
-        errors = validation_errors(list(error.errors()))
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return BatchItemResult(id=item.id, status=422, detail=detail)
+        return _invalid(item.id, error)
     except DomainError as error:
         return BatchItemResult(id=item.id, status=status_of(error), detail=error.detail)
     except Exception:
@@ -166,20 +196,18 @@ def apply_item(container: Any, principal: Any, aid: str, item: BatchEvent) -> Ba
 def _dispatch(container: Any, principal: Any, aid: str, item: BatchEvent) -> Any:
     commands = container.enrollments
     if item.type == "enrolled":
-        if item.intervention_id is None:
-            raise InvalidValueError(
-                "intervention_id", "an enrolled event needs its intervention_id"
-            )
-        # As the single endpoint: defaults (an empty support list) filled in.
-        data = enrollment_body(EnrollmentCreate.model_validate(item.data))
+        intervention_id, data = _enrolled_data(item)
         return commands.enroll(
             principal,
             aid,
-            item.intervention_id,
+            intervention_id,
             data,
             enrollment_id=item.enrollment_id,
             client_event_id=str(item.id),
         )
+    if item.intervention_id is not None:
+        # Not silently ignored: an event names its enrollment, whose intervention is known.
+        raise InvalidValueError("intervention_id", "only an enrolled event has intervention_id")
     schema, command = _SCHEMAS[item.type]
     body = command_body(schema.model_validate(item.data))
     enrollment = commands.load(item.enrollment_id)
@@ -188,3 +216,15 @@ def _dispatch(container: Any, principal: Any, aid: str, item: BatchEvent) -> Any
     return getattr(commands, command)(
         principal, item.enrollment_id, body, idempotency_key=str(item.id)
     )
+
+
+def _enrolled_data(item: BatchEvent) -> tuple[str, dict[str, Any]]:
+    """An enrolled event's intervention and its body as the single endpoint takes it
+    (defaults filled in)."""
+    if item.intervention_id is None:
+        raise InvalidValueError("intervention_id", "an enrolled event needs its intervention_id")
+    create = EnrollmentCreate.model_validate(item.data)
+    if create.id is not None and create.id != item.enrollment_id:
+        # Two ids for one enrollment: which one the client meant cannot be known.
+        raise InvalidValueError("data.id", "data.id differs from enrollment_id; send one id")
+    return item.intervention_id, enrollment_body(create)

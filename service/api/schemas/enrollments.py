@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from service.api.schemas.common import Count, IsoDate, Slug, Strict, StrictBool, StrictInt, Text
 from service.domain.codes import Education, ExitReason, Organisation, Sex, Support
@@ -169,9 +169,16 @@ class BatchEvent(Strict):
 
 
 class Batch(Strict):
-    """Up to 10,000 events, applied in order."""
+    """Up to 10,000 events, applied in order.
 
-    events: list[BatchEvent] = Field(max_length=10_000)
+    Each event is read as an object here and checked against `BatchEvent` on its own (as
+    the schema documents it), so one malformed event is answered with its own 422 and does
+    not stop the others.
+    """
+
+    events: list[Annotated[dict[str, Any], WithJsonSchema(BatchEvent.model_json_schema())]] = Field(
+        max_length=10_000
+    )
 
 
 class BatchItemResult(BaseModel):
