@@ -87,4 +87,5 @@ IfMatchDep = Annotated[int | None, Depends(get_if_match)]
 AssociationId = Annotated[str, Path(pattern=SLUG_PATTERN, examples=["sodra-dalarna"])]
 InterventionId = Annotated[str, Path(pattern=SLUG_PATTERN, examples=["team-a"])]
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")]
-IdempotencyKeyDep = Annotated[str | None, Header(max_length=200)]
+# An empty key is refused, not taken as "no key": a client that sends one means a key.
+IdempotencyKeyDep = Annotated[str | None, Header(min_length=1, max_length=200)]

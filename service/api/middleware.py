@@ -54,8 +54,7 @@ class BodyGuard:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await send_problem(send, 413, "Content Too Large", _too_large(limit))
             return
-        content_type = headers.get("content-type", "")
-        if (declared not in (None, "0")) and "json" not in content_type:
+        if (declared not in (None, "0")) and not _is_json(headers.get("content-type", "")):
             await send_problem(
                 send, 415, "Unsupported Media Type", "send the body as application/json"
             )
@@ -91,3 +90,12 @@ class BodyGuard:
 
 def _too_large(limit: int) -> str:
     return f"the body is larger than {limit} bytes"
+
+
+def _is_json(content_type: str) -> bool:
+    """application/json or any +json type, in any case (media types are case-insensitive,
+    RFC 9110), with or without parameters: what FastAPI reads as JSON."""
+    media_type = content_type.partition(";")[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )

@@ -316,7 +316,7 @@ class EnrollmentCommands:
         )
 
     def _correct(self, enrollment: Enrollment, body: dict[str, Any], meta: dict[str, Any]) -> None:
-        if "enrolled_on" in body:  # the corrected date must lie within the intervention too
+        if body.get("enrolled_on") is not None:  # it must lie within the intervention too
             facts = enrollment.facts
             intervention = self.intervention(facts.association_id, facts.intervention_id)
             intervention.require_open_for_enrollment(body["enrolled_on"])

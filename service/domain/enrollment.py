@@ -29,6 +29,11 @@ ENROLLMENT_FIELDS = (
     "months_on_public_support", "months_without_work_or_studies",
 )  # fmt: skip
 EXIT_FIELDS = ("exited_on", "reason", "support_at_exit", "progressed")
+# What every enrollment and exit has: a correction may change these, never remove them.
+REQUIRED_FIELDS = (
+    "pseudonym", "enrolled_on", "sex", "birth_year", "education", "support", "exited_on",
+    "reason",
+)  # fmt: skip
 
 
 def _support(codes: Any) -> frozenset[str]:
@@ -285,6 +290,13 @@ class Enrollment(Aggregate):
         if self.facts.exited_on is not None:
             raise ConflictError("the enrollment has already exited; retract that exit first")
         check_exit_fields(exit_fields, self.facts.enrolled_on, today)
+        last_change = self.support_changed_on
+        if last_change is not None and exit_fields["exited_on"] < last_change:
+            # The same rule as a correction of exited_on: support recorded after the exit
+            # would become the support at exit.
+            raise InvalidValueError(
+                "exited_on", f"exited_on is before a support change ({last_change})"
+            )
         self.trigger_event(self.Exited, exit=exit_fields, **meta)
 
     def retract_exit(self, why: str, **meta: Any) -> None:
@@ -303,6 +315,9 @@ class Enrollment(Aggregate):
                 "nothing to correct; name at least one of: "
                 + ", ".join(ENROLLMENT_FIELDS + EXIT_FIELDS),
             )
+        for name in REQUIRED_FIELDS:
+            if name in changes and changes[name] is None:
+                raise InvalidValueError(name, f"{name} cannot be removed; send the right value")
         exit_changes = _only(changes, EXIT_FIELDS)
         if exit_changes and self.facts.exited_on is None:
             field = next(iter(exit_changes))

@@ -6,6 +6,7 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from service.adapters.eventstore import read_session
@@ -136,6 +137,21 @@ class TestBadRequests:
         )
         assert_problem(response, 415)
 
+    @pytest.mark.parametrize("refused", ["text/json", "application/jsonp", "text/plain; x=json"])
+    def test_only_json_media_types_are_read_in_any_case(self, tenant: Tenant, refused: str) -> None:
+        body = {
+            "pseudonym": "pseudonym-0001", "enrolled_on": "2023-03-01", "sex": "female",
+            "birth_year": 1990, "education": "upper_secondary",
+        }  # fmt: skip
+        path = f"{tenant.base}/interventions/team-a/enrollments"
+
+        def post(content_type: str) -> Any:
+            headers = {**bearer(tenant.coach_key), "content-type": content_type}
+            return tenant.client.post(path, content=json.dumps(body).encode(), headers=headers)
+
+        assert_problem(post(refused), 415)
+        assert post("Application/JSON; charset=UTF-8").status_code == 201
+
     def test_an_oversized_body_is_refused_before_it_is_read(self, tenant: Tenant) -> None:
         response = tenant.enroll(pseudonym="x" * 2_000_000)
         assert_problem(response, 413)
@@ -220,6 +236,33 @@ class TestEnrollmentEvents:
         other = {**body, "support": ["none"]}
         assert_problem(tenant.post(path, other, headers={"Idempotency-Key": "k-1"}), 409)
 
+    def test_a_replay_may_spell_a_left_out_field_as_null(
+        self, tenant: Tenant, container: Container
+    ) -> None:
+        path = self.path(tenant, "exit")
+        key = {"Idempotency-Key": "exit-1"}
+        first = tenant.post(path, {"exited_on": "2023-06-01", "reason": "work"}, headers=key)
+        assert first.status_code == 201
+        count = event_count(container)
+        spelled = {"exited_on": "2023-06-01", "reason": "work", "progressed": None}
+        again = tenant.post(path, spelled, headers=key)
+        assert (again.status_code, again.json()) == (200, first.json())
+        assert event_count(container) == count
+
+    @pytest.mark.parametrize("path", ["support-changes", "anonymous-participants"])
+    def test_an_empty_idempotency_key_is_refused(self, tenant: Tenant, path: str) -> None:
+        if path == "anonymous-participants":
+            url = f"{tenant.base}/{path}"
+            body: dict[str, Any] = {
+                "intervention_id": "team-a", "from": "2023-01-01", "to": "2023-03-31",
+                "female": 1, "male": 1, "unspecified": 0,
+            }  # fmt: skip
+        else:
+            url = self.path(tenant, path)
+            body = {"changed_on": "2023-04-01", "support": ["sickness_benefit"]}
+        problem = assert_problem(tenant.post(url, body, headers={"Idempotency-Key": ""}), 422)
+        assert problem["errors"][0]["field"] == "header.idempotency-key"
+
     def test_an_idempotency_key_reused_for_another_kind_of_event_is_a_conflict(
         self, tenant: Tenant, container: Container
     ) -> None:
@@ -257,6 +300,45 @@ class TestEnrollmentEvents:
         early = assert_problem(tenant.post(f"{base}/corrections", {"exited_on": "2023-05-01"}), 422)
         assert early["errors"][0]["field"] == "exited_on"
         assert event_count(container) == count + 1  # only the exit
+
+    def test_an_exit_before_the_last_support_change_is_refused(
+        self, tenant: Tenant, container: Container
+    ) -> None:
+        """The support at exit would otherwise come from a change after the exit."""
+        base = self.path(tenant, "").rstrip("/")
+        change = {"changed_on": "2023-09-01", "support": ["sickness_benefit"]}
+        assert tenant.post(f"{base}/support-changes", change).status_code == 201
+        count = event_count(container)
+        early = {"exited_on": "2023-06-01", "reason": "work"}
+        problem = assert_problem(tenant.post(f"{base}/exit", early), 422)
+        assert problem["errors"][0]["field"] == "exited_on"
+        assert event_count(container) == count
+        same_day = {"exited_on": "2023-09-01", "reason": "work"}
+        assert tenant.post(f"{base}/exit", same_day).status_code == 201
+
+    @pytest.mark.parametrize(
+        "field",
+        ["pseudonym", "enrolled_on", "sex", "birth_year", "education", "support", "exited_on",
+         "reason"],
+    )  # fmt: skip
+    def test_a_correction_cannot_remove_a_required_value(
+        self, tenant: Tenant, container: Container, field: str
+    ) -> None:
+        base = self.path(tenant, "").rstrip("/")
+        exit_body = {"exited_on": "2023-06-01", "reason": "work"}
+        assert tenant.post(f"{base}/exit", exit_body).status_code == 201
+        count = event_count(container)
+        problem = assert_problem(tenant.post(f"{base}/corrections", {field: None}), 422)
+        assert problem["errors"][0]["field"] == field
+        assert "cannot be removed" in problem["detail"]
+        assert event_count(container) == count
+
+    def test_a_correction_may_remove_an_optional_value(self, tenant: Tenant) -> None:
+        base = self.path(tenant, "").rstrip("/")
+        assert tenant.post(f"{base}/corrections", {"municipality": "2081"}).status_code == 201
+        assert tenant.post(f"{base}/corrections", {"municipality": None}).status_code == 201
+        detail = tenant.client.get(base, headers=bearer(tenant.coach_key)).json()
+        assert detail["state"]["municipality"] is None
 
     def test_a_corrected_enrollment_date_must_lie_within_the_intervention(
         self, tenant: Tenant
