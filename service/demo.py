@@ -180,7 +180,9 @@ def _write_enrollment(container: Container, coach: Principal, planned: PlannedEn
     written += result.created
     for step in planned.steps:
         handler: Any = getattr(commands, step.command)
-        result = handler(coach, planned.id, step.body, idempotency_key=f"demo:{step.key}")
+        # A key names one event of the association, so it carries the enrollment's id.
+        key = f"demo:{planned.id}:{step.key}"
+        result = handler(coach, planned.id, step.body, idempotency_key=key)
         written += result.created
     return written
 

@@ -68,6 +68,17 @@ open_enrollments = Table(
     Column("enrollment_id", String(36), nullable=False, unique=True),
 )
 
+# Client event ids (Idempotency-Key, a batch item's id) and the enrollment each was used on:
+# one key names one event in an association, so a key reused on another enrollment is a
+# conflict. (The enrollment itself remembers its keys and answers replays.)
+event_keys = Table(
+    "event_keys",
+    metadata,
+    Column("association_id", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("enrollment_id", String(36), nullable=False),
+)
+
 projection_tracking = Table(
     "projection_tracking",
     metadata,

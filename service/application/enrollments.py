@@ -19,7 +19,7 @@ import sqlalchemy.exc
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
-from service.adapters import open_enrollments
+from service.adapters import event_keys, open_enrollments
 from service.adapters.eventstore import (
     EventStore,
     existing_ids,
@@ -111,7 +111,7 @@ class EnrollmentCommands:
                 principal, association_id, request, fields, request_hash, intervention,
                 self.today(),
             )  # fmt: skip
-            self._save([enrolled], claim=_claim_of(enrolled))
+            self._save([enrolled], claim=_claim_of(enrolled), key=_key_of(enrolled))
         except DomainError:
             if enrollment_id is not None:
                 replay = self._replay_of_creation(
@@ -173,6 +173,7 @@ class EnrollmentCommands:
         candidates: list[_Candidate] = []
         seen_ids: set[UUID] = set()
         seen_keys: set[tuple[str, str]] = set()
+        seen_event_keys: set[str] = set()
         for index, request in enumerate(requests):
             iid = request.intervention_id
             if iid not in reached:
@@ -191,19 +192,38 @@ class EnrollmentCommands:
                 seen_ids.add(request.enrollment_id)
                 continue
             key = (iid, enrolled.fields["pseudonym"])
-            if request.enrollment_id not in seen_ids and key not in seen_keys:
+            event_key = request.client_event_id
+            if (
+                request.enrollment_id not in seen_ids
+                and key not in seen_keys
+                and event_key not in seen_event_keys
+            ):
                 candidates.append((index, enrolled, key))
             seen_ids.add(request.enrollment_id)
             seen_keys.add(key)
+            if event_key is not None:
+                seen_event_keys.add(event_key)
         return candidates
 
     def _free(
         self, session: Any, association_id: str, candidates: list[_Candidate]
     ) -> list[_Candidate]:
-        """The candidates whose id is new and whose pseudonym is free in its intervention."""
+        """The candidates whose id and client event id are new and whose pseudonym is free
+        in its intervention."""
         in_use = existing_ids(session, [e.originator_id for _, e, _ in candidates])
         held = open_enrollments.taken(session, association_id, [k for _, _, k in candidates])
-        return [c for c in candidates if c[1].originator_id not in in_use and c[2] not in held]
+        used_keys = event_keys.taken(
+            session,
+            association_id,
+            [e.client_event_id for _, e, _ in candidates if e.client_event_id],
+        )
+        return [
+            c
+            for c in candidates
+            if c[1].originator_id not in in_use
+            and c[2] not in held
+            and c[1].client_event_id not in used_keys
+        ]
 
     def _insert_new(self, session: Any, candidates: list[_Candidate]) -> list[_Candidate]:
         """Claim and record the candidates: one statement per table (IntegrityError when an
@@ -211,6 +231,7 @@ class EnrollmentCommands:
         if candidates:
             lock_event_table(session)  # before the claims: every writer locks in this order
             open_enrollments.claim_new(session, [_claim_of(e) for _, e, _ in candidates])
+            event_keys.claim_new(session, [k for _, e, _ in candidates if (k := _key_of(e))])
             record_events(session, self.store, [e for _, e, _ in candidates])
         return candidates
 
@@ -402,6 +423,7 @@ class EnrollmentCommands:
             enrollment.collect_events(),
             claim=_claim_of_facts(now) if is_open else None,
             release=facts.enrollment_id if was_open else None,
+            key=_event_key(facts.association_id, idempotency_key, facts.enrollment_id),
         )
         return WriteResult(str(enrollment.id), enrollment.version, True)
 
@@ -411,14 +433,15 @@ class EnrollmentCommands:
         *,
         claim: dict[str, str] | None,
         release: str | None = None,
+        key: dict[str, str] | None = None,
     ) -> None:
         try:
             with unit_of_work(self.store) as session:
                 if _IN_BATCH.get():
                     with session.begin_nested():
-                        self._write(session, domain_events, claim=claim, release=release)
+                        self._write(session, domain_events, claim, release, key)
                 else:
-                    self._write(session, domain_events, claim=claim, release=release)
+                    self._write(session, domain_events, claim, release, key)
         except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
             raise ConflictError(
                 "the enrollment was changed at the same time by another request; "
@@ -429,17 +452,19 @@ class EnrollmentCommands:
         self,
         session: Any,
         domain_events: Sequence[Any],
-        *,
         claim: dict[str, str] | None,
         release: str | None,
+        key: dict[str, str] | None,
     ) -> None:
-        # The event table first, then the register: the order every writer locks in, so
+        # The event table first, then the registers: the order every writer locks in, so
         # two writers never wait for each other (PostgreSQL; SQLite locks it all at BEGIN).
         lock_event_table(session)
         if release is not None:
             open_enrollments.release(session, release)
         if claim is not None:
             open_enrollments.claim(session, **claim)
+        if key is not None:
+            event_keys.claim(session, **key)
         record_events(session, self.store, domain_events)
 
     def _replay_of_creation(
@@ -502,6 +527,20 @@ class EnrollmentCommands:
 def _without_number(body: dict[str, Any]) -> dict[str, Any]:
     """The body without a personnummer field sent as null."""
     return {name: value for name, value in body.items() if name != PIN_FIELD}
+
+
+def _event_key(association_id: str, key: str | None, enrollment_id: str) -> dict[str, str] | None:
+    """The event-key register's row of a write made with a client event id."""
+    if key is None:
+        return None
+    return {"association_id": association_id, "key": key, "enrollment_id": enrollment_id}
+
+
+def _key_of(enrolled: Enrollment.Enrolled) -> dict[str, str] | None:
+    """The event-key register's row of a new enrollment, if its event has a client id."""
+    return _event_key(
+        enrolled.association_id, enrolled.client_event_id, str(enrolled.originator_id)
+    )
 
 
 def _claim_of(enrolled: Enrollment.Enrolled) -> dict[str, str]:

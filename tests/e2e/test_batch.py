@@ -176,6 +176,24 @@ def test_fields_that_contradict_the_item_are_refused_not_ignored(
     assert "intervention_id" in results[2]["detail"]
 
 
+def test_an_event_id_names_one_event_of_the_association(
+    tenant: Tenant, container: Container
+) -> None:
+    """The same id on two enrollments (in one batch, or in a later one; for an inskrivning
+    as for any other event) is applied once; the other answers 409 and writes nothing."""
+    a, b, c = (str(uuid.uuid4()) for _ in range(3))
+    first, second = enrolled(a, "pseudonym-k1"), enrolled(b, "pseudonym-k2")
+    exit_a = event("exited", a, exited_on="2022-09-01", reason="work")
+    exit_b = {**event("exited", b, exited_on="2022-09-01", reason="work"), "id": exit_a["id"]}
+    before = event_count(container)
+    results = post(tenant, [first, second, exit_a, exit_b])
+    assert [r["status"] for r in results] == [201, 201, 201, 409]
+    assert event_count(container) - before == 3
+    reused = {**enrolled(c, "pseudonym-k3"), "id": first["id"]}
+    assert [r["status"] for r in post(tenant, [reused, exit_a])] == [409, 200]
+    assert event_count(container) - before == 3
+
+
 def test_an_unexpected_failure_of_one_item_stops_nothing_else(
     tenant: Tenant, container: Container, monkeypatch: Any
 ) -> None:

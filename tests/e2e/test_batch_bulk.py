@@ -192,8 +192,8 @@ def test_a_claim_made_concurrently_sends_the_run_one_by_one(
 def test_an_id_written_concurrently_sends_the_run_one_by_one(
     tenant: Tenant, container: Container, monkeypatch: Any
 ) -> None:
-    """The same for an id that another writer stored first (simulated: the check sees no
-    ids in use): the event insert fails, the claim made before it in the same savepoint is
+    """The same for an id that another writer stored first (simulated: the checks see no
+    ids or event keys in use): the event insert fails, the claim made before it in the same savepoint is
     rolled back with it, and alone the item is a replay. The first enrollment has exited,
     so its pseudonym is free and the rolled-back claim is the only one it could have."""
     nonce = uuid.uuid4()
@@ -204,6 +204,7 @@ def test_an_id_written_concurrently_sends_the_run_one_by_one(
     first = tenant.post(f"{tenant.base}/events:batch", {"events": [batch[1], exit_first]})
     assert [r["status"] for r in first.json()["results"]] == [201, 201]
     monkeypatch.setattr("service.application.enrollments.existing_ids", lambda *a: set())
+    monkeypatch.setattr("service.adapters.event_keys.taken", lambda *a: set())
     answered = spy_on_bulk(container, monkeypatch)
     response = tenant.post(f"{tenant.base}/events:batch", {"events": batch})
     assert [r["status"] for r in response.json()["results"]] == [201, 200, 201]

@@ -236,6 +236,23 @@ class TestEnrollmentEvents:
         other = {**body, "support": ["none"]}
         assert_problem(tenant.post(path, other, headers={"Idempotency-Key": "k-1"}), 409)
 
+    def test_an_idempotency_key_names_one_event_of_the_association(
+        self, tenant: Tenant, container: Container
+    ) -> None:
+        """Reused on another enrollment, a key is a conflict, not a second event."""
+        path = self.path(tenant, "exit")
+        other = tenant.enroll(pseudonym="pseudonym-0002").json()["id"]
+        body = {"exited_on": "2023-06-01", "reason": "work"}
+        key = {"Idempotency-Key": "exit-of-the-day"}
+        assert tenant.post(path, body, headers=key).status_code == 201
+        count = event_count(container)
+        problem = assert_problem(
+            tenant.post(f"/api/v1/enrollments/{other}/exit", body, headers=key), 409
+        )
+        assert "another enrollment" in problem["detail"]
+        assert event_count(container) == count
+        assert tenant.post(path, body, headers=key).status_code == 200  # still a replay
+
     def test_a_replay_may_spell_a_left_out_field_as_null(
         self, tenant: Tenant, container: Container
     ) -> None:

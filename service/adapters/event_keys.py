@@ -1,0 +1,51 @@
+"""The register of client event ids: one key names one enrollment's event per association."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from service.adapters.tables import event_keys
+from service.domain.errors import IdempotencyConflictError
+
+
+def claim(session: Session, association_id: str, key: str, enrollment_id: str) -> None:
+    """Register the key for the enrollment, or raise if another enrollment has it."""
+    t = event_keys
+    dialect = session.get_bind().dialect.name
+    insert_new = (pg_insert if dialect == "postgresql" else sqlite_insert)(t)
+    added: Any = session.execute(
+        insert_new.values(association_id=association_id, key=key, enrollment_id=enrollment_id)
+        .on_conflict_do_nothing()
+    )  # fmt: skip
+    if added.rowcount == 1:
+        return
+    holder = session.execute(
+        select(t.c.enrollment_id).where(t.c.association_id == association_id, t.c.key == key)
+    ).scalar()
+    if holder != enrollment_id:
+        raise IdempotencyConflictError(
+            f"idempotency key {key!r} was used before, on another enrollment"
+        )
+
+
+def taken(session: Session, association_id: str, keys: Collection[str]) -> set[str]:
+    """Those keys that are registered already."""
+    if not keys:
+        return set()
+    t = event_keys
+    rows = session.execute(
+        select(t.c.key).where(t.c.association_id == association_id, t.c.key.in_(sorted(keys)))
+    )
+    return {row.key for row in rows}
+
+
+def claim_new(session: Session, rows: list[dict[str, str]]) -> None:
+    """Register many keys known to be free (one executemany)."""
+    if rows:
+        session.execute(insert(event_keys), rows)
