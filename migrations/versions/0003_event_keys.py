@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column('key', sa.String(length=200), nullable=False),
         sa.Column('enrollment_id', sa.String(length=36), nullable=False),
         sa.PrimaryKeyConstraint('association_id', 'key'),
+        sqlite_with_rowid=False,
     )
 
 

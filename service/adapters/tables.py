@@ -77,6 +77,7 @@ event_keys = Table(
     Column("association_id", String(64), primary_key=True),
     Column("key", String(200), primary_key=True),
     Column("enrollment_id", String(36), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 projection_tracking = Table(
