@@ -36,7 +36,7 @@ from service.demo_data import (
     plan_demo,
 )
 from service.domain.codes import Role
-from service.domain.errors import AlreadyExistsError, IdempotencyConflictError
+from service.domain.errors import ConflictError
 from service.domain.facts import Period
 
 DEMO_KEY_ID = "demo"
@@ -106,7 +106,7 @@ def _run(
     plan = plan_demo(first_year, last_year, participants_per_year=participants_per_year, seed=seed)
     try:
         tally = _load(container, plan, console)
-    except (IdempotencyConflictError, AlreadyExistsError) as error:
+    except ConflictError as error:  # an id, a key or a state the demo did not make
         raise DemoConflictError(
             f"{ASSOCIATION_NAME} finns redan i databasen men med andra uppgifter "
             f"(andra år, annan storlek eller en annan version av demon): {error}. "
@@ -170,6 +170,13 @@ def _load(container: Container, plan: DemoPlan, console: Console) -> _Tally:
     return tally
 
 
+def step_key(planned: PlannedEnrollment, step: Any) -> str:
+    """A step's idempotency key. A key names one event of the association, so it carries
+    the enrollment's id (a demo loaded before migration 0003 used the step's name alone,
+    and is told apart as another version of the demo)."""
+    return f"demo:{planned.id}:{step.key}"
+
+
 def _write_enrollment(container: Container, coach: Principal, planned: PlannedEnrollment) -> int:
     """Write one enrollment and its later events; returns how many events were new."""
     commands = container.enrollments
@@ -180,9 +187,7 @@ def _write_enrollment(container: Container, coach: Principal, planned: PlannedEn
     written += result.created
     for step in planned.steps:
         handler: Any = getattr(commands, step.command)
-        # A key names one event of the association, so it carries the enrollment's id.
-        key = f"demo:{planned.id}:{step.key}"
-        result = handler(coach, planned.id, step.body, idempotency_key=key)
+        result = handler(coach, planned.id, step.body, idempotency_key=step_key(planned, step))
         written += result.created
     return written
 

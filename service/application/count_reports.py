@@ -11,7 +11,13 @@ import sqlalchemy.exc
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
-from service.adapters.eventstore import EventStore
+from service.adapters.eventstore import (
+    EventStore,
+    existing_ids,
+    lock_event_table,
+    record_events,
+    unit_of_work,
+)
 from service.adapters.keys import Principal
 from service.application.access import require_intervention
 from service.application.fingerprint import fingerprint
@@ -48,7 +54,6 @@ class CountReportCommands:
         iid = body["intervention_id"]
         require_intervention(principal, association_id, iid, write=True)
         intervention = self.intervention(association_id, iid)
-        intervention.require_running_during(body["from"], body["to"])
         fields = {
             "association_id": association_id, "intervention_id": iid,
             "period_start": body["from"], "period_end": body["to"], "female": body["female"],
@@ -58,9 +63,9 @@ class CountReportCommands:
             AnonymousParticipantsReport.report,
             "anonymous",
             principal,
-            association_id,
             fields,
             idempotency_key,
+            lambda: intervention.require_running_during(body["from"], body["to"]),
         )
 
     def hold_activity(
@@ -74,14 +79,17 @@ class CountReportCommands:
         iid = body["intervention_id"]
         require_intervention(principal, association_id, iid, write=True)
         intervention = self.intervention(association_id, iid)
-        if intervention.kind != InterventionKind.STRUCTURAL:
-            raise InvalidValueError(
-                "intervention_id", "activities belong to structural interventions"
-            )
-        intervention.require_running_on(body["held_on"], "held_on")
+
+        def within_intervention() -> None:
+            if intervention.kind != InterventionKind.STRUCTURAL:
+                raise InvalidValueError(
+                    "intervention_id", "activities belong to structural interventions"
+                )
+            intervention.require_running_on(body["held_on"], "held_on")
+
         fields = {"association_id": association_id, **body}
         return self._record(
-            Activity.hold, "activity", principal, association_id, fields, idempotency_key
+            Activity.hold, "activity", principal, fields, idempotency_key, within_intervention
         )
 
     def _record(
@@ -89,32 +97,21 @@ class CountReportCommands:
         factory: Callable[..., Any],
         kind: str,
         principal: Principal,
-        association_id: str,
         fields: dict[str, Any],
         idempotency_key: str | None,
+        intervention_rules: Callable[[], None],
     ) -> tuple[str, bool]:
+        association_id = fields["association_id"]
         request_hash = fingerprint(fields)
-        report_id = (
-            report_uuid(association_id, kind, idempotency_key) if idempotency_key else uuid4()
-        )
-        if idempotency_key:
-            # One key names one report, whichever kind: reused for the other kind it is a
-            # conflict (as on an enrollment), not a second report.
-            for other in _KINDS - {kind}:
-                if self._stored(report_uuid(association_id, other, idempotency_key)) is not None:
-                    raise IdempotencyConflictError(
-                        f"idempotency key {idempotency_key!r} was used before for another "
-                        "kind of report"
-                    )
-            existing = self._stored(report_id)
-            if existing is not None:
-                if not isinstance(existing, AnonymousParticipantsReport | Activity):
-                    raise IdempotencyConflictError(f"the id {report_id} is already in use")
-                if existing.request_hash != request_hash:
-                    raise IdempotencyConflictError(
-                        f"idempotency key {idempotency_key!r} was used before with another body"
-                    )
+        if idempotency_key is None:
+            report_id = uuid4()
+        else:
+            report_id = report_uuid(association_id, kind, idempotency_key)
+            # A replay answers as the first time, before today's rules: a report accepted
+            # then stays accepted (as an enrollment replays after its intervention closed).
+            if self._replayed(report_id, request_hash, idempotency_key):
                 return str(report_id), False
+        intervention_rules()
         report = factory(
             report_id,
             today=self.today(),
@@ -122,14 +119,36 @@ class CountReportCommands:
             request_hash=request_hash,
             **fields,
         )
+        others = [
+            report_uuid(association_id, other, idempotency_key)
+            for other in sorted(_KINDS - {kind})
+            if idempotency_key is not None
+        ]
         try:
-            self.store.save(report)
+            with unit_of_work(self.store) as session:
+                # Under the writers' lock, so two requests with one key, one of each kind,
+                # cannot both find the other's id free.
+                lock_event_table(session)
+                if existing_ids(session, others):
+                    raise IdempotencyConflictError(
+                        f"idempotency key {idempotency_key!r} was used before for another "
+                        "kind of report"
+                    )
+                record_events(session, self.store, report.collect_events())
         except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
             raise IdempotencyConflictError("the same idempotency key is in use right now") from None
         return str(report_id), True
 
-    def _stored(self, report_id: UUID) -> Any:
+    def _replayed(self, report_id: UUID, request_hash: str, idempotency_key: str) -> bool:
+        """True when this key made this report before; 409 when it made another."""
         try:
-            return self.store.repository.get(report_id)
+            existing: Any = self.store.repository.get(report_id)
         except AggregateNotFoundError:
-            return None
+            return False
+        if not isinstance(existing, AnonymousParticipantsReport | Activity):
+            raise IdempotencyConflictError(f"the id {report_id} is already in use")
+        if existing.request_hash != request_hash:
+            raise IdempotencyConflictError(
+                f"idempotency key {idempotency_key!r} was used before with another body"
+            )
+        return True

@@ -292,13 +292,16 @@ class EnrollmentCommands:
     def record_exit(
         self, principal: Principal, enrollment_id: UUID, body: dict[str, Any], **options: Any
     ) -> WriteResult:
-        """Avslut."""
+        """Avslut. A null is the same as a field left out, so a retry may spell it either
+        way; an exit sent with nulls before this rule still replays (`as_sent`)."""
+        exit_fields = {name: value for name, value in body.items() if value is not None}
         return self._modify(
             "record_exit",
             principal,
             enrollment_id,
-            body,
-            lambda e, meta: e.record_exit(body, today=self.today(), **meta),
+            exit_fields,
+            lambda e, meta: e.record_exit(exit_fields, today=self.today(), **meta),
+            as_sent=body,
             **options,
         )
 
@@ -394,6 +397,7 @@ class EnrollmentCommands:
         *,
         idempotency_key: str | None = None,
         if_match: int | None = None,
+        as_sent: dict[str, Any] | None = None,
     ) -> WriteResult:
         enrollment = self.load(enrollment_id)
         facts = enrollment.facts
@@ -401,7 +405,10 @@ class EnrollmentCommands:
         # The command is part of the fingerprint: a key reused for another kind of event
         # (an exit retraction's key on a voiding) is a conflict, not a replay.
         request_hash = fingerprint({"command": command, **body})
-        replayed = enrollment.replayed_version(idempotency_key, request_hash)
+        earlier = (
+            fingerprint({"command": command, **as_sent}) if as_sent not in (None, body) else None
+        )
+        replayed = enrollment.replayed_version(idempotency_key, request_hash, earlier)
         if replayed is not None:
             return WriteResult(str(enrollment.id), replayed, False)
         if if_match is not None and if_match != enrollment.version:

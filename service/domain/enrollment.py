@@ -253,12 +253,17 @@ class Enrollment(Aggregate):
         enrollment._pending_events.append(enrolled)
         return enrollment
 
-    def replayed_version(self, client_event_id: str | None, request_hash: str) -> int | None:
-        """The version an earlier identical request produced, or None for a new request."""
+    def replayed_version(
+        self, client_event_id: str | None, request_hash: str, earlier_hash: str | None = None
+    ) -> int | None:
+        """The version an earlier identical request produced, or None for a new request.
+
+        `earlier_hash` is the same request's fingerprint as an older release made it.
+        """
         if client_event_id is None or client_event_id not in self.request_hashes:
             return None
         first_hash, version = self.request_hashes[client_event_id]
-        if first_hash != request_hash:
+        if first_hash not in (request_hash, earlier_hash):
             raise IdempotencyConflictError(
                 f"idempotency key {client_event_id!r} was used before with another body"
             )

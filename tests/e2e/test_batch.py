@@ -170,10 +170,14 @@ def test_fields_that_contradict_the_item_are_refused_not_ignored(
         **event("exited", eid, exited_on="2022-09-01", reason="work"),
         "intervention_id": "team-b",
     }
-    results = post(tenant, [two_ids, same_id, misplaced])
-    assert [r["status"] for r in results] == [422, 201, 422]
+    named = {  # the enrollment's own intervention, named on every event by some exports
+        **event("support_changed", eid, changed_on="2022-03-01", support=["none"]),
+        "intervention_id": "team-a",
+    }
+    results = post(tenant, [two_ids, same_id, misplaced, named])
+    assert [r["status"] for r in results] == [422, 201, 422, 201]
     assert "data.id" in results[0]["detail"]
-    assert "intervention_id" in results[2]["detail"]
+    assert "another intervention" in results[2]["detail"]
 
 
 def test_an_event_id_names_one_event_of_the_association(

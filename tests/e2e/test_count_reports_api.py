@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from service.adapters.keys import Principal
 from service.bootstrap import Container
+from service.domain.codes import Role
+from service.domain.errors import IdempotencyConflictError
+from service.domain.intervention import Intervention
 from tests.conftest import TODAY, Tenant, bearer, make_tenant
 from tests.e2e.test_enrollments_api import assert_problem, event_count
 
@@ -151,3 +157,56 @@ class TestIdempotency:
         body = assert_problem(counts.activity(headers=headers), 409)
         assert "another kind of report" in body["detail"]
         assert event_count(container) == written
+
+    def test_one_key_cannot_make_a_report_of_each_kind_at_once(
+        self, counts: Counts, container: Container, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Both requests pass their own checks before either writes (forced by a barrier):
+        under the writers' lock the second finds the first's report and gets 409."""
+        commands = container.count_reports
+        barrier = threading.Barrier(2)
+        real_today = commands.today
+        monkeypatch.setattr(commands, "today", lambda: (barrier.wait(10), real_today())[1])
+        coach = Principal("coach", Role.COACH.value, "counts", frozenset({"team", "forum"}))
+        anonymous = {
+            "intervention_id": "team", "from": date(2021, 1, 1), "to": date(2021, 3, 31),
+            "female": 1, "male": 1, "unspecified": 0,
+        }  # fmt: skip
+        activity = {
+            "intervention_id": "forum", "held_on": date(2021, 5, 4), "title": "Forum",
+            "participants": {"af": 2}, "female": None, "male": None,
+        }  # fmt: skip
+        outcomes: list[str] = []
+
+        def write(call: Any, body: dict[str, Any]) -> None:
+            try:
+                call(coach, "counts", body, "shared-key")
+                outcomes.append("created")
+            except IdempotencyConflictError:
+                outcomes.append("conflict")
+
+        threads = [
+            threading.Thread(target=write, args=(commands.report_anonymous, anonymous)),
+            threading.Thread(target=write, args=(commands.hold_activity, activity)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sorted(outcomes) == ["conflict", "created"]
+
+    def test_a_report_accepted_before_todays_rules_still_replays(
+        self, counts: Counts, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A period after the intervention's end was accepted before the date checks; its
+        retry answers as the first time, as an enrollment replays after its intervention
+        closed."""
+        headers = {"Idempotency-Key": "q4-2023"}
+        late = {"from": "2023-10-01", "to": "2023-12-31"}
+        with monkeypatch.context() as patch:
+            patch.setattr(Intervention, "require_running_during", lambda *a: None)
+            first = counts.anonymous(headers=headers, **late)
+        assert first.status_code == 201
+        again = counts.anonymous(headers=headers, **late)
+        assert (again.status_code, again.json()) == (200, first.json())
+        assert_problem(counts.anonymous(headers={"Idempotency-Key": "new"}, **late), 422)

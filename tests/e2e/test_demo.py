@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from rich.console import Console
 from sqlalchemy import delete, func, select, update
 
+from service import demo
 from service.adapters.keys import Principal
 from service.adapters.tables import EVENTS_TABLE, metadata, projection_tracking
 from service.bootstrap import Container
@@ -116,6 +118,19 @@ def test_demo_is_deterministic(container: Container) -> None:
     run_demo(container, today=TODAY, participants_per_year=SMALL_SIZE, console=recording_console())
     assert event_count(container) == written
     assert answers(container) == first
+
+
+def test_a_database_of_another_demo_version_is_a_clear_error(
+    container: Container, monkeypatch: Any
+) -> None:
+    """Its steps carry other keys: written again they meet what the first run did (an exit
+    already made) and the demo says so in Swedish, instead of a traceback."""
+    run_demo(container, today=TODAY, participants_per_year=SMALL_SIZE, console=recording_console())
+    monkeypatch.setattr(demo, "step_key", lambda planned, step: f"v2:{planned.id}:{step.key}")
+    with pytest.raises(demo.DemoConflictError, match="en annan version av demon"):
+        run_demo(
+            container, today=TODAY, participants_per_year=SMALL_SIZE, console=recording_console()
+        )
 
 
 def test_demo_plan_has_every_kind_of_event() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from service.adapters.eventstore import read_session
 from service.adapters.tables import events
+from service.application.enrollments import EnrollmentCommands
 from service.bootstrap import Container
 from tests.conftest import Tenant, bearer
 
@@ -262,6 +263,27 @@ class TestEnrollmentEvents:
         assert first.status_code == 201
         count = event_count(container)
         spelled = {"exited_on": "2023-06-01", "reason": "work", "progressed": None}
+        again = tenant.post(path, spelled, headers=key)
+        assert (again.status_code, again.json()) == (200, first.json())
+        assert event_count(container) == count
+
+    def test_an_exit_sent_with_nulls_by_an_older_release_still_replays(
+        self, tenant: Tenant, container: Container, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Before nulls were dropped, the fingerprint was made of the body as sent."""
+
+        def as_before(self: Any, principal: Any, eid: Any, body: Any, **options: Any) -> Any:
+            action = lambda e, meta: e.record_exit(body, today=self.today(), **meta)  # noqa: E731
+            return self._modify("record_exit", principal, eid, body, action, **options)
+
+        path = self.path(tenant, "exit")
+        key = {"Idempotency-Key": "exit-1"}
+        spelled = {"exited_on": "2023-06-01", "reason": "work", "progressed": None}
+        with monkeypatch.context() as patch:
+            patch.setattr(EnrollmentCommands, "record_exit", as_before)
+            first = tenant.post(path, spelled, headers=key)
+        assert first.status_code == 201
+        count = event_count(container)
         again = tenant.post(path, spelled, headers=key)
         assert (again.status_code, again.json()) == (200, first.json())
         assert event_count(container) == count

@@ -25,7 +25,7 @@ from service.api.schemas.enrollments import (
     Reason,
     SupportChange,
 )
-from service.application.access import require_association
+from service.application.access import require_association, require_enrollment
 from service.application.enrollments import EnrollRequest
 from service.domain.codes import Role
 from service.domain.errors import DomainError, ForbiddenError, InvalidValueError
@@ -205,14 +205,17 @@ def _dispatch(container: Any, principal: Any, aid: str, item: BatchEvent) -> Any
             enrollment_id=item.enrollment_id,
             client_event_id=str(item.id),
         )
-    if item.intervention_id is not None:
-        # Not silently ignored: an event names its enrollment, whose intervention is known.
-        raise InvalidValueError("intervention_id", "only an enrolled event has intervention_id")
     schema, command = _SCHEMAS[item.type]
     body = command_body(schema.model_validate(item.data))
     enrollment = commands.load(item.enrollment_id)
     if enrollment.facts.association_id != aid:
         raise ForbiddenError("the enrollment belongs to another association")
+    if item.intervention_id not in (None, enrollment.facts.intervention_id):
+        # Redundant where it agrees (an export may name it on every event); where it
+        # disagrees, one of the two ids is wrong, and the event is not silently applied.
+        # Told only to a key that may write the enrollment.
+        require_enrollment(principal, enrollment.facts, write=True)
+        raise InvalidValueError("intervention_id", "the enrollment belongs to another intervention")
     return getattr(commands, command)(
         principal, item.enrollment_id, body, idempotency_key=str(item.id)
     )

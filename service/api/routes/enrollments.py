@@ -154,13 +154,8 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def command_body(model: Any) -> dict[str, Any]:
-    """A validated body as plain data: unset fields left out.
-
-    Only in a correction does null say something (remove this value); elsewhere a null is
-    the same as a field left out, so a retry that spells it either way is a replay.
-    """
-    keeps_nulls = isinstance(model, Correction)
-    return _plain(model.model_dump(mode="python", exclude_unset=True, exclude_none=not keeps_nulls))
+    """A validated body as plain data: unset fields left out, nulls as sent."""
+    return _plain(model.model_dump(mode="python", exclude_unset=True))
 
 
 def _event_route(path: str, schema: type, command: str, doc: str) -> None:
