@@ -35,6 +35,9 @@ def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastA
         version=__version__,
         summary="Anonymised follow-up of samordningsförbund interventions (Finsam).",
         lifespan=lifespan,
+        # A path with a trailing slash is another path (404 as a problem), not a redirect
+        # to an absolute http:// URL that a TLS proxy in front would not serve.
+        redirect_slashes=False,
     )
     app.state.container = container
     install_error_handlers(app)

@@ -114,7 +114,7 @@ def validation_errors(raw: list[Any]) -> list[dict[str, Any]]:
         location = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
         item: dict[str, Any] = {"field": ".".join(location) or "body", "message": err["msg"]}
         expected = (err.get("ctx") or {}).get("expected")
-        if err.get("type") == "enum" and expected:
+        if err.get("type") in ("enum", "literal_error") and expected:
             item["allowed"] = re.findall(r"'([^']*)'", expected)
         out.append(item)
     return out

@@ -161,12 +161,15 @@ class AdminCommands:
         if role == Role.COACH:
             if not interventions:
                 raise InvalidValueError("interventions", "a coach key must list its interventions")
-            for slug in interventions:
+            if len(set(interventions)) < len(interventions):
+                raise InvalidValueError("interventions", "an intervention is listed twice")
+            for index, slug in enumerate(interventions):
                 try:
                     self.intervention(association_id, slug)
                 except NotFoundError:
+                    field = f"interventions.{index}"  # named by place: a 422 echoes no value
                     raise InvalidValueError(
-                        "interventions", f"intervention {slug!r} does not exist"
+                        field, "no such intervention in this association"
                     ) from None
         elif interventions:
             raise InvalidValueError("interventions", "only coach keys are scoped to interventions")

@@ -85,13 +85,13 @@ def create_api_key(
 ) -> ApiKeyCreated:
     """Issue a key; the key is shown only in this answer."""
     key_id, key = container.admin.create_key(
-        principal, aid, body.name, body.role.value, body.interventions
+        principal, aid, body.name, body.role, body.interventions
     )
     return ApiKeyCreated(
         id=key_id,
         key=key,
         name=body.name,
-        role=body.role.value,
+        role=body.role,
         interventions=sorted(body.interventions),
     )
 
@@ -143,6 +143,8 @@ def list_interventions(
 ) -> list[InterventionPublic]:
     """The association's interventions."""
     rows = container.queries.interventions(principal, aid)
+    if not rows:
+        container.admin.association(aid)  # 404 for one that does not exist (system keys)
     return [
         InterventionPublic(
             id=r["intervention_id"],

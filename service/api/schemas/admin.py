@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -15,7 +16,11 @@ from service.api.schemas.common import (
     StrictInt,
     Text,
 )
-from service.domain.codes import ExitReason, InterventionKind, Role
+from service.domain.codes import ExitReason, InterventionKind
+
+# The roles a key made over HTTP may have: system keys are made with the CLI only, so a
+# 422 for a wrong role lists only what this route can make.
+KeyRole = Literal["association_admin", "coach", "analyst"]
 
 
 class AssociationSettings(Strict):
@@ -55,7 +60,7 @@ class ApiKeyCreate(Strict):
     """A new key of the association; coach keys list their interventions."""
 
     name: Text = Field(min_length=1, max_length=200)
-    role: Role
+    role: KeyRole
     interventions: list[Slug] = Field(default_factory=list)
 
 
