@@ -295,13 +295,7 @@ class Enrollment(Aggregate):
         if self.facts.exited_on is not None:
             raise ConflictError("the enrollment has already exited; retract that exit first")
         check_exit_fields(exit_fields, self.facts.enrolled_on, today)
-        last_change = self.support_changed_on
-        if last_change is not None and exit_fields["exited_on"] < last_change:
-            # The same rule as a correction of exited_on: support recorded after the exit
-            # would become the support at exit.
-            raise InvalidValueError(
-                "exited_on", f"exited_on is before a support change ({last_change})"
-            )
+        self._require_exit_after_support_changes(exit_fields["exited_on"])
         self.trigger_event(self.Exited, exit=exit_fields, **meta)
 
     def retract_exit(self, why: str, **meta: Any) -> None:
@@ -331,7 +325,7 @@ class Enrollment(Aggregate):
             )
         enrolled = {**enrollment_fields_of(self.facts), **_only(changes, ENROLLMENT_FIELDS)}
         check_enrollment_fields(enrolled, today)
-        first_change, last_change = self.first_support_change_on, self.support_changed_on
+        first_change = self.first_support_change_on
         if first_change is not None and enrolled["enrolled_on"] > first_change:
             raise InvalidValueError(
                 "enrolled_on", f"enrolled_on is after a support change ({first_change})"
@@ -339,16 +333,21 @@ class Enrollment(Aggregate):
         if self.facts.exited_on is not None:
             exit_fields = {**exit_fields_of(self.facts), **exit_changes}
             check_exit_fields(exit_fields, enrolled["enrolled_on"], today)
-            if last_change is not None and exit_fields["exited_on"] < last_change:
-                raise InvalidValueError(
-                    "exited_on", f"exited_on is before a support change ({last_change})"
-                )
+            self._require_exit_after_support_changes(exit_fields["exited_on"])
         self.trigger_event(self.Corrected, changes=changes, **meta)
 
     def void(self, why: str, **meta: Any) -> None:
         """Makulera: no later event is accepted."""
         self._require_live()
         self.trigger_event(self.Voided, why=why, **meta)
+
+    def _require_exit_after_support_changes(self, exited_on: date) -> None:
+        """Support recorded after the exit would otherwise become the support at exit."""
+        last_change = self.support_changed_on
+        if last_change is not None and exited_on < last_change:
+            raise InvalidValueError(
+                "exited_on", f"exited_on is before a support change ({last_change})"
+            )
 
     def _require_live(self) -> None:
         if self.facts.voided:
