@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from service.adapters.insert_if_absent import insert_if_absent
 from service.adapters.tables import event_keys
 from service.domain.errors import IdempotencyConflictError
 
@@ -17,13 +15,9 @@ from service.domain.errors import IdempotencyConflictError
 def claim(session: Session, association_id: str, key: str, enrollment_id: str) -> None:
     """Register the key for the enrollment, or raise if another enrollment has it."""
     t = event_keys
-    dialect = session.get_bind().dialect.name
-    insert_new = (pg_insert if dialect == "postgresql" else sqlite_insert)(t)
-    added: Any = session.execute(
-        insert_new.values(association_id=association_id, key=key, enrollment_id=enrollment_id)
-        .on_conflict_do_nothing()
-    )  # fmt: skip
-    if added.rowcount == 1:
+    if insert_if_absent(
+        session, t, association_id=association_id, key=key, enrollment_id=enrollment_id
+    ):
         return
     holder = session.execute(
         select(t.c.enrollment_id).where(t.c.association_id == association_id, t.c.key == key)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from service.adapters.insert_if_absent import insert_if_absent
 from service.adapters.tables import open_enrollments
 from service.domain.errors import DuplicateOpenEnrollmentError
 
@@ -23,12 +21,7 @@ def claim(
            "pseudonym": pseudonym}  # fmt: skip
     # Inserted first (one statement when the pseudonym is free, the common case); a row
     # that is there already is looked at only then.
-    dialect = session.get_bind().dialect.name
-    insert_new = (pg_insert if dialect == "postgresql" else sqlite_insert)(t)
-    added: Any = session.execute(
-        insert_new.values(**key, enrollment_id=enrollment_id).on_conflict_do_nothing()
-    )
-    if added.rowcount == 1:
+    if insert_if_absent(session, t, **key, enrollment_id=enrollment_id):
         return
     holder = session.execute(
         select(t.c.enrollment_id).where(*(t.c[name] == value for name, value in key.items()))
