@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install install-dev migrate demo openapi bench load fuzz clean
+.PHONY: run test lint install install-dev migrate demo openapi bench load fuzz explore clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,13 @@ FUZZ_EXAMPLES ?= 500
 fuzz: install-dev
 	UPPFOLJNING_FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) UPPFOLJNING_FUZZ_RANDOM=1 \
 		$(PY) -m pytest tests/e2e/test_fuzz.py $(PYTEST_ARGS)
+
+# The property tests with new random examples each run (make test draws the same ones every
+# time, so its verdict never depends on luck). A failure prints a @reproduce_failure line
+# and the seed: replay with PYTEST_ARGS="--hypothesis-seed=N tests/path::test_name".
+explore: install-dev
+	UPPFOLJNING_HYPOTHESIS_PROFILE=explore UPPFOLJNING_FUZZ_RANDOM=1 \
+		$(PY) -m pytest -m "not slow" --hypothesis-show-statistics $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings
 from sqlalchemy import create_engine, delete, update
 
 from service.adapters import keys
@@ -30,6 +31,13 @@ from tests.server_process import bearer
 
 POSTGRES_URL = os.environ.get("UPPFOLJNING_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Hypothesis: the suite's verdict must not depend on luck (docs/decisions.md §18). "ci", the
+# default, draws the same examples on every run and keeps no example database; "explore"
+# (`make explore`) draws new random examples and prints how to replay a failure.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("UPPFOLJNING_HYPOTHESIS_PROFILE", "ci"))
+
 # Tests run as if today were this date, so fixed historical data never lies "in the future".
 TODAY = date(2026, 11, 24)
 

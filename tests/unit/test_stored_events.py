@@ -18,11 +18,13 @@ from service.domain.enrollment import Enrollment
 MAPPER = EventStore(env={}).mapper
 text = st.text(max_size=40)
 optional_int = st.none() | st.integers(-(2**70), 2**70)
+# NaN round-trips as NaN, but NaN != NaN would fail the equality below for a right encoding.
+FLOATS = st.floats(allow_nan=False)
 fields = st.fixed_dictionaries(
     {"pseudonym": text, "enrolled_on": st.dates(), "sex": text, "birth_year": st.integers(),
      "education": text, "support": st.lists(text, max_size=4)},
     optional={"municipality": st.none() | text, "months_on_public_support": optional_int,
-              "months_without_work_or_studies": optional_int, "extra": st.floats() | st.uuids()},
+              "months_without_work_or_studies": optional_int, "extra": FLOATS | st.uuids()},
 )  # fmt: skip
 
 
