@@ -199,12 +199,11 @@ def annual_table(answer: dict[str, Any], year: int) -> Table:
     """The year's key figures per individual insats and in total, in Swedish.
 
     One column per insats and one for the förbund, one row per measure, so the table fits
-    an ordinary terminal. Hidden values show as in the annual export: a count of 1 to
-    min_cell_size − 1 as "<5", a value hidden to protect another (or a mean or share over
-    too few) as "–*"; "–" is a share or mean with nothing to compute it over.
+    an ordinary terminal. Hidden values show as in the annual export, ".." (SCB's marker);
+    "–" is a share or mean with nothing to compute it over.
     """
     min_cell = answer["settings"]["min_cell_size"]
-    hidden = {s["pointer"]: s["rule"] for s in answer["suppressed"]}
+    hidden = {pointer: "hidden" for pointer in answer["suppressed"]}
     columns = [
         (
             entry["name"],
@@ -222,8 +221,8 @@ def annual_table(answer: dict[str, Any], year: int) -> Table:
         caption=(
             f"Andelar av avslut exkl. tidiga avhopp (inom {window} "
             "mån. från inskrivning). Mål: arbete, studier, arbetssökande, arbetslivsinriktad "
-            f"rehabilitering. <{min_cell} = färre än {min_cell} personer, –* = dolt så att "
-            "ingen liten grupp kan räknas fram (röjandekontroll)."
+            f"rehabilitering. .. = visas inte (färre än {min_cell} personer; röjandekontroll, "
+            "där varje antal har ett litet fast slumptillägg)."
         ),
         box=box.SIMPLE_HEAD,
         caption_justify="left",
@@ -258,7 +257,7 @@ class _Cells:
         rule = self.hidden.get("/".join((self.at, *path)))
         if rule is None:
             return "–"
-        return f"<{self.min_cell}" if rule == "min_cell_size" else "–*"
+        return ".."
 
     def count(self, name: str, sex: str = "total") -> str:
         value = self.value(name, sex)

@@ -97,9 +97,8 @@ class MeasureSource:
         rule = self._rule(path)
         if rule is None:
             return Value(None, unit, Status.MISSING)
-        small = unit is Unit.COUNT and "complement" not in rule
-        status = Status.SMALL_COUNT if small else Status.SUPPRESSED
-        return Value(None, unit, status, threshold=self._threshold)
+        # One marker for every hidden value (product.md §7): never why it is hidden.
+        return Value(None, unit, Status.SUPPRESSED, threshold=self._threshold)
 
     def cell(
         self, *path: str, unit: Unit = Unit.COUNT, convert: Convert | None = None
@@ -126,8 +125,9 @@ class AnswerView:
     def __init__(self, answer: Mapping[str, Any]) -> None:
         self.answer = answer
         self.settings = ReportSettings.from_answer(answer)
+        # Pointers; an answer stored before the one-marker rule listed {pointer, rule}.
         self._suppressed = {
-            item["pointer"]: str(item.get("rule", "min_cell_size"))
+            (item if isinstance(item, str) else item["pointer"]): "hidden"
             for item in answer.get("suppressed", [])
         }
         self._index = {

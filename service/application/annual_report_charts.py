@@ -9,7 +9,7 @@ from service.application.annual_report_model import ChartKind, ChartSpec, Series
 from service.application.annual_report_tables import ReportContext
 from service.domain.codes import AGE_BANDS, UNKNOWN_SUPPORT, Support
 
-CHART_NOTE = "Värden som döljs av röjandekontrollen ritas inte; de märks <5 eller –*."
+CHART_NOTE = "Värden som döljs av röjandekontrollen ritas inte; de märks .."
 
 
 def report_charts(ctx: ReportContext, total: MeasureSource, section: str) -> tuple[ChartSpec, ...]:

@@ -28,8 +28,8 @@ class Status(StrEnum):
     """Whether a value is shown, and if not, why."""
 
     SHOWN = "shown"
-    SMALL_COUNT = "suppressed_small_count"  # a count 1..min_cell_size-1: "<5"
-    SUPPRESSED = "suppressed"  # a mean/share over too few, or complementary: "–*"
+    SMALL_COUNT = "suppressed_small_count"  # no longer made: every hidden value is SUPPRESSED
+    SUPPRESSED = "suppressed"  # hidden by disclosure control: ".."
     MISSING = "missing"  # no data (e.g. a share of zero exits): "–"
     BLANK = "blank"  # the cell does not apply
 
@@ -50,7 +50,7 @@ class ChartKind(StrEnum):
     PYRAMID = "pyramid"
 
 
-SUPPRESSED_TEXT = "–*"
+SUPPRESSED_TEXT = ".."  # SCB's teckenförklaring: a value not shown
 MISSING_TEXT = "–"
 MINUS = "\u2212"
 NBSP = "\u00a0"
@@ -97,12 +97,10 @@ class Value:
         return int(rounded) if decimals == 0 else rounded
 
     def text(self, *, plain: bool = False) -> str:
-        """Swedish text: '42 %', '25,2', '1 234 kr', '<5', '–*', '–'; plain for CSV."""
+        """Swedish text: '42 %', '25,2', '1 234 kr', '..', '–'; plain for CSV."""
         if self.status is Status.BLANK:
             return ""
-        if self.status is Status.SMALL_COUNT:
-            return f"<{self.threshold}"
-        if self.status is Status.SUPPRESSED:
+        if self.status in (Status.SMALL_COUNT, Status.SUPPRESSED):
             return SUPPRESSED_TEXT
         number = self.display_number()
         if number is None:

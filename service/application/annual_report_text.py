@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from service.application.annual_report_answer import ReportSettings
+from service.application.cell_key import max_noise
 
 EXIT_REASON_NAMES = {
     "work": "Arbete",
@@ -145,7 +146,7 @@ SEVERAL_SUPPORTS_NOTE = (
 )
 MISSING_NOTE = (
     "– = uppgift saknas, t.ex. en andel eller ett medelvärde när det inte finns något att "
-    "räkna på (skilj från –*, ett värde som döljs)."
+    "räkna på (skilj från .., ett värde som inte visas)."
 )
 
 
@@ -163,9 +164,11 @@ def disclosure_note(settings: ReportSettings) -> str:
     if size <= 1:
         return f"Röjandekontroll är avstängd (minsta cellstorlek {size}); alla värden visas."
     return (
-        f"Röjandekontroll: antal mellan 1 och {size - 1} visas som <{size}. Medelvärden, "
-        f"medianer och andelar som bygger på färre än {size} personer visas som –*, liksom "
-        "värden som döljs för att ett dolt värde inte ska kunna räknas fram ur summan."
+        "Röjandekontroll: varje antal har fått ett litet, fast slumptillägg (högst "
+        f"±{max_noise(size)}; samma personer ger alltid samma tillägg), så att ingen enskild "
+        f"person kan räknas fram. Antal under {size} och medelvärden, medianer och andelar "
+        f"som bygger på färre än {size} personer visas som .. (uppgift visas inte). Summor "
+        "kan därför avvika något från summan av sina delar. – betyder att ingen finns."
     )
 
 

@@ -18,6 +18,7 @@ from itertools import chain
 from typing import NamedTuple
 
 from service.application import statistics as st
+from service.application.cell_key import record_key
 from service.domain.codes import WORK_OR_STUDIES, Sex, age_band
 from service.domain.facts import EnrollmentFacts, Period, ReportingRules
 
@@ -43,6 +44,7 @@ class Contribution(NamedTuple):
     column: str | None  # "female" or "male" (None: counted in the total column only)
     cells: list[int]
     values: list[tuple[CellKey, int]]
+    key: int = 0  # the record key (cell_key): what this person adds to each cell's key
 
 
 class CellNumbers:
@@ -115,7 +117,8 @@ def contribution(
         else:
             band = band or age_band(fact.age_at_enrollment)
             _completed(fact, rules, numbers, band, support, cells, values)
-    return Contribution(fact.sex if fact.sex in (FEMALE, MALE) else None, cells, values)
+    column = fact.sex if fact.sex in (FEMALE, MALE) else None
+    return Contribution(column, cells, values, record_key(fact))
 
 
 def _completed(
@@ -167,12 +170,21 @@ class Tally:
 
     counts: dict[str | None, Counter[int]]
     values: dict[CellKey, dict[str, list[int]]]
+    # The cell keys (sums of record keys) of the same cells and value lists.
+    keys: dict[str | None, Counter[int]]
+    value_keys: dict[CellKey, dict[str, int]]
 
     def count(self, column: str, cell: int) -> int:
         """A cell's count in a column (total, female or male)."""
         if column == TOTAL:
             return sum(by_sex[cell] for by_sex in self.counts.values())
         return self.counts[column][cell]
+
+    def key(self, column: str, cell: int) -> int:
+        """A cell's key in a column."""
+        if column == TOTAL:
+            return sum(by_sex[cell] for by_sex in self.keys.values())
+        return self.keys[column][cell]
 
 
 def tally(contributions: Sequence[Contribution]) -> Tally:
@@ -181,12 +193,19 @@ def tally(contributions: Sequence[Contribution]) -> Tally:
     values: dict[CellKey, dict[str, list[int]]] = defaultdict(
         lambda: {TOTAL: [], FEMALE: [], MALE: []}
     )
-    for column, cells, given in contributions:
+    keys: dict[str | None, Counter[int]] = {FEMALE: Counter(), MALE: Counter(), None: Counter()}
+    value_keys: dict[CellKey, dict[str, int]] = defaultdict(lambda: {TOTAL: 0, FEMALE: 0, MALE: 0})
+    for column, cells, given, record in contributions:
         cells_by_sex[column].append(cells)
+        cell_keys = keys[column]
+        for cell in cells:
+            cell_keys[cell] += record
         for key, value in given:
             columns = values[key]
             columns[TOTAL].append(value)
+            value_keys[key][TOTAL] += record
             if column is not None:
                 columns[column].append(value)
+                value_keys[key][column] += record
     counts = {column: Counter(chain.from_iterable(lists)) for column, lists in cells_by_sex.items()}
-    return Tally(counts, values)
+    return Tally(counts, values, keys, value_keys)

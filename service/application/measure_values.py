@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from service.application import statistics as st
+from service.application.cell_key import perturbed_count, perturbed_statistic, text_key
 from service.application.fact_tally import (
     BEFORE,
     THROUGHPUT,
@@ -51,6 +52,13 @@ AGGREGATES: dict[CellKey, tuple[Kind, CellKey]] = {
     (*THROUGHPUT_TO_GOAL, "median"): (Kind.MEDIAN, THROUGHPUT_TO_GOAL),
     **{(name, whom): (Kind.MEAN, (name, whom)) for name in BEFORE for whom in ("to_goal", "new")},
 }
+# How far noise moves a mean or median over one person (cell_key): a month for durations
+# in days, three months for months on support before the start.
+NOISE_SCALES: dict[CellKey, float] = {
+    THROUGHPUT: 30.0,
+    THROUGHPUT_TO_GOAL: 30.0,
+    **{(name, whom): 3.0 for name in BEFORE for whom in ("to_goal", "new")},
+}
 # Read-only: it is shared by every answer without values for a mean or median.
 _NO_VALUES: Mapping[str, Sequence[int]] = MappingProxyType({column: () for column in COLUMNS})
 
@@ -70,6 +78,8 @@ class MeasuresPlan:
     aggregates: tuple[tuple[Kind, CellKey, int, int, int], ...]
     # The leaves (start, stop) of each measure built as a tree.
     spans: Mapping[str, tuple[int, int]]
+    # Per leaf, a key of its place (its pointer): which zero cells are shown as hidden.
+    places: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, template: Mapping[str, Any], index: CellIndex | None = None) -> MeasuresPlan:
@@ -105,6 +115,7 @@ class MeasuresPlan:
                 if fills[k] is _Fill.AGGREGATE
             ),
             spans,
+            tuple(text_key(pointer) for pointer in layout.json_pointers),
         )
 
 
@@ -129,10 +140,11 @@ def _fill_of(key: CellKey, leaf: type) -> _Fill:
 
 
 def leaf_values(
-    plan: MeasuresPlan, tally: Tally, trees: Mapping[str, Any]
+    plan: MeasuresPlan, tally: Tally, trees: Mapping[str, Any], max_noise: int = 0
 ) -> tuple[list[Any], list[int]]:
     """A measures object's leaf values and bases (0 for counts), in its leaf order; the
-    measures of FROM_TREES are taken from `trees`."""
+    measures of FROM_TREES are taken from `trees`. With max_noise > 0, every count, share
+    base, mean and median carries its cell key's noise (cell_key)."""
     size = len(plan.layout.pointers)
     values: list[Any] = [0] * size
     bases = [0] * size
@@ -140,10 +152,19 @@ def leaf_values(
     for cell, t, f, m in plan.counts:
         values[f], values[m] = female[cell], male[cell]
         values[t] = values[f] + values[m] + neither[cell]
+        if max_noise:
+            for n, column in ((t, COLUMNS[0]), (f, FEMALE), (m, MALE)):
+                key = tally.key(column, cell)
+                values[n] = perturbed_count(values[n], key, max_noise, plan.places[n])
+
+    def count(column: str, cell: int) -> int:
+        value = tally.count(column, cell)
+        return perturbed_count(value, tally.key(column, cell), max_noise) if max_noise else value
+
     for numerator, divisor, *leaves in plan.shares:
         for n, column in zip(leaves, COLUMNS, strict=True):
-            whole = tally.count(column, divisor)
-            values[n] = tally.count(column, numerator) / whole if whole else None
+            whole = count(column, divisor)
+            values[n] = count(column, numerator) / whole if whole else None
             bases[n] = whole
     for kind, over, *leaves in plan.aggregates:
         columns = tally.values.get(over, _NO_VALUES)
@@ -151,6 +172,10 @@ def leaf_values(
             chosen = columns[column]
             values[n] = _aggregated(kind, chosen)
             bases[n] = len(chosen)
+            if max_noise and chosen:
+                key = tally.value_keys[over][column]
+                bases[n] = perturbed_count(len(chosen), key, max_noise)
+                values[n] = perturbed_statistic(values[n], len(chosen), key, NOISE_SCALES[over])
     for name, tree in trees.items():
         start, stop = plan.spans[name]
         leaves_of_tree = flatten(tree)[1]

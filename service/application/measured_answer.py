@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from service.application import statistics as st
+from service.application.cell_key import max_noise
 from service.application.disclosure import TOTAL_ROOT
 from service.application.fact_tally import CellNumbers, Contribution, contribution, tally
 from service.application.leaf_layout import Layout, MeasuredLeaves
@@ -33,6 +34,7 @@ def measured_answer(
     and of the total; and for each object the tree its values are filled into: its shape,
     with the untallied measures (which hold more than leaves) as computed."""
     period, rules = context.period, context.rules
+    noise = max_noise(rules.min_cell_size)
     for_total, for_intervention = _plans(period, rules, tuple(context.municipalities))
     plans = {True: for_total, False: for_intervention}
     numbers = CellNumbers(for_total.index)
@@ -51,8 +53,9 @@ def measured_answer(
     scopes.append((list(facts_of), everyone, [c for p in parts.values() for c in p], True))
     for ids, facts, contributions, total in scopes:
         plan = plans[total]
-        trees = untallied_measures(st.active(facts, period), ids, context, total=total)
-        scope_values, scope_bases = leaf_values(plan, tally(contributions), trees)
+        active = st.active(facts, period)
+        trees = untallied_measures(active, ids, context, total=total, max_noise=noise)
+        scope_values, scope_bases = leaf_values(plan, tally(contributions), trees, noise)
         values += scope_values
         bases += scope_bases
         layouts.append(plan.layout)

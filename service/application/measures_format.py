@@ -160,6 +160,8 @@ def rounded_value(kind: Kind, value: float | None) -> float | int | None:
         return half_up(value, 1)
     if kind is Kind.AMOUNT:
         return int(half_up(value, 0))
+    # A median is exact (an int or x.5) unless it carries noise: one decimal then.
+    value = half_up(value, 1)
     return int(value) if value.is_integer() else value
 
 

@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.application import statistics as st
+from service.application.cell_key import perturbed_count, record_key, text_key
 from service.application.measures_format import (
+    Count,
     Kind,
     Statistic,
     aggregate,
+    by_sex,
+    count_of,
     counts,
     mean_and_median,
     plain_counts,
@@ -143,31 +147,69 @@ def _composition(active: Facts, new: Facts, completed: Facts, c: Context) -> dic
 
 
 def untallied_measures(
-    active: Facts, scope: Sequence[str], c: Context, *, total: bool
+    active: Facts, scope: Sequence[str], c: Context, *, total: bool, max_noise: int = 0
 ) -> dict[str, Any]:
     """The measures that are not counts of enrollments by cell (fact_tally): anonymous
     participants, structural activities, the cost per participant and, in the association
-    total, unique participants."""
+    total, unique participants. With max_noise > 0 their counts carry cell-key noise."""
     ids = frozenset(scope)
     anonymous = [r for r in c.anonymous if r.intervention_id in ids]
-    held, by_organisation = st.activities(
-        [a for a in c.activities if a.intervention_id in ids], c.period
-    )
+    in_period = [r for r in anonymous if c.period.start <= r.period_end <= c.period.end]
+    held_records = [
+        a
+        for a in c.activities
+        if a.intervention_id in ids and c.period.start <= a.held_on <= c.period.end
+    ]
+    held, by_organisation = st.activities(held_records, c.period)
     costs = st.recorded_costs(c.finances, ids & c.individual, c.period)
     # Only participants of interventions with a recorded cost share it: an intervention
     # without one would otherwise pull the total's cost per participant down.
     paid_for = [f for f in active if f.intervention_id in costs]
     cost = sum(costs.values()) if costs else None
+    paying = len(paid_for)
+    anonymous_counts = st.anonymous_participants(anonymous, c.period)
+    if max_noise:
+        paying = perturbed_count(paying, sum(map(record_key, paid_for)), max_noise)
+        anonymous_counts = _reported(anonymous_counts, in_period, "anonymous", max_noise)
+        by_organisation = _reported(by_organisation, held_records, "activities", max_noise)
     measures = {
-        "anonymous_participants": plain_counts(st.anonymous_participants(anonymous, c.period)),
+        "anonymous_participants": plain_counts(anonymous_counts),
         "activities": {"count": held, "participants": plain_counts(by_organisation)},
         "cost_per_participant": Statistic(
-            Kind.AMOUNT,
-            st.cost_per_participant(cost, len(paid_for)),
-            len(paid_for),
-            (("active", "total"),),
+            Kind.AMOUNT, st.cost_per_participant(cost, paying), paying, (("active", "total"),)
         ),
     }
     if total:
-        measures["unique_participants"] = counts(st.unique_participants(active))
+        unique = st.unique_participants(active)
+        measures["unique_participants"] = (
+            _noisy_counts(unique, "unique_participants", max_noise) if max_noise else counts(unique)
+        )
     return measures
+
+
+def _reported(
+    values: dict[str, int], reports: Sequence[Any], name: str, bound: int
+) -> dict[str, int]:
+    """Reported counts with cell-key noise; a report's key is drawn from what it says."""
+    return {
+        column: perturbed_count(
+            value,
+            sum(text_key(f"{name}|{column}|{report!r}") for report in reports),
+            bound,
+            text_key(f"{name}/{column}"),
+        )
+        for column, value in values.items()
+    }
+
+
+def _noisy_counts(selection: Facts, name: str, bound: int) -> dict[str, Count]:
+    """A count cell of a selection of enrollments with cell-key noise."""
+    columns = by_sex(selection)
+    return {
+        column: count_of(
+            perturbed_count(
+                len(chosen), sum(map(record_key, chosen)), bound, text_key(f"{name}/{column}")
+            )
+        )
+        for column, chosen in columns.items()
+    }

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from service.application import statistics as st
+from service.application.cell_key import max_noise
 from service.application.disclosure import hidden_leaves
 from service.application.leaf_layout import MeasuredLeaves
 from service.application.measured_answer import measured_answer
@@ -83,13 +84,11 @@ def build_statistics_answer(
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
         "as_of": as_of.isoformat() if as_of is not None else None,
         "settings": settings(rules),
+        "disclosure": disclosure_method(rules),
         "interventions": interventions_shown,
         "total": {"measures": filled(skeletons[-1], values)},
-        # Leaf numbers follow document order, as the list does.
-        "suppressed": [
-            {"pointer": pointer, "rule": hidden[n]}
-            for n, pointer in measured.json_pointers(sorted(hidden))
-        ],
+        # Leaf numbers follow document order, as the list does; one marker, no reason.
+        "suppressed": [pointer for _, pointer in measured.json_pointers(hidden)],
     }
 
 
@@ -167,6 +166,17 @@ def _published(measured: MeasuredLeaves, hidden: Iterable[int]) -> list[Any]:
     for n in hidden:
         values[n] = None
     return values
+
+
+def disclosure_method(rules: ReportingRules) -> dict[str, Any]:
+    """How the answer's figures were protected (product.md §7; docs/statistics.md)."""
+    if rules.min_cell_size <= 0:
+        return {"method": "none", "max_noise": 0, "min_cell_size": 0}
+    return {
+        "method": "cell_key",
+        "max_noise": max_noise(rules.min_cell_size),
+        "min_cell_size": rules.min_cell_size,
+    }
 
 
 def settings(rules: ReportingRules) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from tests.reference_journals import sodra_dalarna
 from tests.server_process import run_cli, service_env
 
 AVESTA, SATER = "samverkansteam-avesta", "samverkansteam-sater"
-SUPPRESSED = {"<5", "–*"}
+SUPPRESSED = {".."}
 
 
 @pytest.fixture
@@ -69,10 +69,10 @@ def test_xlsx_overview_holds_the_endpoints_figures(forbund: Tenant) -> None:
 def test_docx_has_real_word_tables_with_the_same_figures(forbund: Tenant) -> None:
     document = Document(io.BytesIO(export(forbund, "docx")))
     assert document.tables, "figures must be Word tables, not pictures or tabs"
+    overview = document.tables[0]  # the first table is the overview
     rows = {
         row.cells[0].text: [c.text for c in row.cells[1:5]]
-        for table in document.tables
-        for row in table.rows
+        for row in overview.rows
         if row.cells[0].text.startswith("Samverkansteam")
     }
     expected = expected_overview_row(forbund, SATER)

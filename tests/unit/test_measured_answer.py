@@ -18,7 +18,7 @@ from service.application.measured_answer import measured_answer
 from service.application.measures_format import Count, Kind, Statistic
 from service.application.statistics_answer import _scopes, statistics_tree
 from service.domain.facts import EnrollmentFacts, FinanceRecord, ReportingRules
-from tests.unit.test_disclosure import INTERVENTIONS, enrollments, inputs
+from tests.statistics_inputs import INTERVENTIONS, enrollments, inputs
 from tests.unit.test_statistics import enrollment
 
 FINANCES = [FinanceRecord("alfa", 2023, 100_000, 90_000)]
@@ -70,13 +70,14 @@ def test_every_leaf_equals_the_count_tree(
     facts: list[EnrollmentFacts], months: int, youth: int, goals: frozenset[str]
 ) -> None:
     rules = ReportingRules(
-        early_dropout_months=months, youth_max_age=youth, goal_reasons=goals, min_cell_size=5
+        early_dropout_months=months, youth_max_age=youth, goal_reasons=goals, min_cell_size=0
     )
     assert_same_leaves(*flat_and_tree(facts, rules))
 
 
 def test_an_association_without_interventions_has_only_its_total() -> None:
-    flat, tree = flat_and_tree([], ReportingRules(), interventions=[], anonymous=[], activities=[])
+    rules = ReportingRules(min_cell_size=0)
+    flat, tree = flat_and_tree([], rules, interventions=[], anonymous=[], activities=[])
     assert flat.roots == (("total", "measures"),)
     assert_same_leaves(flat, tree)
 
