@@ -1,0 +1,176 @@
+"""Information loss of disclosure control (product.md §7 point 4), on the demo förbund and
+on generated förbund of realistic size: how many hidden cells have a true count ≥ k, and
+how many headline figures over ≥ 2k persons are hidden (must be 0).
+
+    python -m bench.disclosure_loss            # prints one line per data set
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from service.application import queries
+from service.application.statistics_answer import build_statistics_answer
+from service.domain.facts import EnrollmentFacts, InterventionInfo, Period, ReportingRules
+
+K = 5
+HEADLINE = ("active", "new", "exits", "completed_exits", "to_work_or_studies", "to_goal")
+SHARES = ("share_to_work_or_studies", "share_to_goal")
+
+
+def leaf(tree: Any, pointer: str) -> Any:
+    for part in pointer[1:].split("/"):
+        tree = tree[int(part)] if isinstance(tree, list) else tree[part]
+    return tree
+
+
+def pointers_of(answer: dict[str, Any]) -> list[str]:
+    return [p if isinstance(p, str) else p["pointer"] for p in answer["suppressed"]]
+
+
+def loss(protected: dict[str, Any], truth: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(hidden leaves, hidden counts with true ≥ k, headline figures over ≥ 2k hidden,
+    headline figures over ≥ 2k)."""
+    hidden = pointers_of(protected)
+    large = 0
+    for pointer in hidden:
+        value = leaf(truth, pointer)
+        if (
+            "share" in pointer
+            or "throughput" in pointer
+            or "before" in pointer
+            or "cost" in pointer
+        ):
+            continue
+        large += isinstance(value, int) and value >= K
+    headline_hidden = headline = 0
+    objects = [*protected["interventions"], protected["total"]]
+    for shown, true in zip(objects, [*truth["interventions"], truth["total"]], strict=True):
+        m, t = shown["measures"], true["measures"]
+        for name in HEADLINE:
+            if t[name]["total"] >= 2 * K:
+                headline += 1
+                headline_hidden += m[name]["total"] is None
+        for name in SHARES:
+            if t["completed_exits"]["total"] >= 2 * K:
+                headline += 1
+                headline_hidden += m[name]["total"] is None
+        if t["completed_exits"]["total"] >= 2 * K:
+            headline += 1
+            headline_hidden += m["throughput_days"]["mean"]["total"] is None
+    return len(hidden), large, headline_hidden, headline
+
+
+def demo() -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
+    from service.bootstrap import bootstrap
+    from service.config import Settings
+    from service.demo import ASSOCIATION_ID, run_demo
+
+    folder = Path(tempfile.mkdtemp())
+    url = f"sqlite:///{folder / 'demo.db'}"
+    from service.adapters.migrations import upgrade_to_head
+
+    upgrade_to_head(url)
+    container = bootstrap(Settings(database_url=url, secrets_file=folder / "secrets.json"))
+    from io import StringIO
+
+    from rich.console import Console
+
+    run_demo(container, today=date(2026, 1, 15), console=Console(file=StringIO()))
+    original = queries.rules_from_settings
+    found = []
+    for year in (2022, 2023, 2024, 2025):
+        answers = []
+        for size in (K, 0):
+            queries.rules_from_settings = lambda s, size=size: _with_size(original(s), size)
+            answers.append(
+                container.queries.statistics_unchecked(ASSOCIATION_ID, Period.year(year))
+            )
+        found.append((year, *answers))
+    queries.rules_from_settings = original
+    return found
+
+
+def _with_size(rules: ReportingRules, size: int) -> ReportingRules:
+    from dataclasses import replace
+
+    return replace(rules, min_cell_size=size)
+
+
+def generated(seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A förbund of 4–7 insatser with 10–60 participants a year each."""
+    rng = random.Random(seed)
+    interventions = [
+        InterventionInfo(f"insats-{i}", f"Insats {i}", "individual", date(2020, 1, 1))
+        for i in range(rng.randint(4, 7))
+    ]
+    facts = []
+    reasons = [
+        "work",
+        "studies",
+        "job_seeking",
+        "vocational_rehab",
+        "medical_rehab",
+        "moved",
+        "discontinued",
+        "other",
+    ]
+    for info in interventions:
+        for n in range(rng.randint(10, 60)):
+            enrolled = date(2023, 1, 1) + timedelta(days=rng.randint(-300, 360))
+            exited = enrolled + timedelta(days=rng.randint(10, 500))
+            done = exited <= date(2023, 12, 31) and rng.random() < 0.7
+            support = frozenset({rng.choice(["social_assistance", "sickness_benefit", "none"])})
+            facts.append(
+                EnrollmentFacts(
+                    enrollment_id=f"{info.intervention_id}-{n}", association_id="f",
+                    intervention_id=info.intervention_id, pseudonym=f"p{seed}-{info.intervention_id}-{n}",
+                    sex=rng.choice(["female", "male"]), birth_year=2023 - rng.randint(17, 64),
+                    education=rng.choice(["compulsory", "upper_secondary", "post_secondary", "unknown"]),
+                    municipality=rng.choice(["2080", "2021", "2062", "2085"]), enrolled_on=enrolled,
+                    support_at_enrollment=support, months_on_public_support=rng.randint(0, 96),
+                    months_without_work_or_studies=None, current_support=support,
+                    exited_on=exited if done else None,
+                    exit_reason=rng.choice(reasons) if done else None,
+                    progressed=rng.choice([True, False, None]) if done else None,
+                )
+            )  # fmt: skip
+    answers = []
+    for size in (K, 0):
+        answers.append(
+            build_statistics_answer(
+                association_id="f",
+                period=Period.year(2023),
+                as_of=None,
+                rules=ReportingRules(min_cell_size=size),
+                interventions=interventions,
+                facts=facts,
+            )  # fmt: skip
+        )
+    return answers[0], answers[1]
+
+
+def main() -> None:
+    for year, protected, truth in demo():
+        print(
+            f"demo {year}: hidden {{}} / of them true ≥ k {{}} / headline over ≥ 2k hidden {{}} of {{}}".format(
+                *loss(protected, truth)
+            )
+        )
+    totals = [0, 0, 0, 0]
+    for seed in range(20):
+        for i, value in enumerate(loss(*generated(seed))):
+            totals[i] += value
+    print(
+        "generated, 20 förbund: hidden {} / of them true ≥ k {} / headline over ≥ 2k hidden {} of {}".format(
+            *totals
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
