@@ -149,7 +149,7 @@ def generated(seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
                 rules=ReportingRules(min_cell_size=size),
                 interventions=interventions,
                 facts=facts,
-            )  # fmt: skip
+            )
         )
     return answers[0], answers[1]
 
