@@ -78,9 +78,7 @@ def test_readme_tour_runs_against_a_real_server(kind: str, tmp_path: Path) -> No
     # One participant is below min_cell_size: counts are hidden, each hidden value listed.
     statistics = next(a for a in answers if "suppressed" in a)
     assert statistics["total"]["measures"]["active"]["female"] is None
-    assert {"pointer": "/total/measures/active/female", "rule": "min_cell_size"} in statistics[
-        "suppressed"
-    ]
+    assert "/total/measures/active/female" in statistics["suppressed"]
     # The export is a real workbook with the förbund's name in it.
     workbook = load_workbook(tmp_path / "arsredovisning-2025.xlsx")
     cells = [str(c.value) for ws in workbook for row in ws.iter_rows() for c in row if c.value]
