@@ -79,13 +79,14 @@ def count_noise(cell_key: int, bound: int) -> int:
     return _TABLES[bound][_position(cell_key, 0)]
 
 
-def perturbed_count(value: int, cell_key: int, bound: int, place_key: int = 0) -> int:
-    """A count as published: consistent noise; a positive stays positive; a zero is 0, or
-    1 (to be hidden) for one place in twenty."""
+def perturbed_count(value: int, cell_key: int, bound: int, place_key: int | None = None) -> int:
+    """A count as published: consistent noise; a positive stays positive; a zero is 0, or,
+    for a published cell (with its place key), 1 (to be hidden) at one place in twenty."""
     if bound == 0:
         return value
     if value == 0:
-        return 1 if _position(place_key, 0x27D4EB2F) < ZERO_HIDDEN_POSITIONS else 0
+        hide = place_key is not None and _position(place_key, 0x27D4EB2F) < ZERO_HIDDEN_POSITIONS
+        return 1 if hide else 0
     return max(1, value + count_noise(cell_key, bound))
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from service.application import statistics as st
@@ -68,6 +69,32 @@ def build_statistics_answer(
 ) -> dict[str, Any]:
     """The statistics answer of product.md §8, with disclosure control applied; its
     measures computed flat (measured_answer), equal to those of statistics_tree."""
+    computed = partial(
+        _computed_answer, association_id=association_id, period=period, as_of=as_of,
+        rules=rules, interventions=interventions, facts=facts, anonymous=anonymous,
+        activities=activities, finances=finances,
+    )  # fmt: skip
+    if only_intervention is None or rules.min_cell_size <= 0:
+        return computed(only_intervention=only_intervention)
+    # One intervention shows what the full answer shows for it (product.md §7.2).
+    alone = computed(only_intervention=only_intervention)
+    return _one_of(computed(only_intervention=None), alone, only_intervention)
+
+
+def _computed_answer(
+    *,
+    association_id: str,
+    period: Period,
+    as_of: datetime | None,
+    rules: ReportingRules,
+    interventions: Sequence[InterventionInfo],
+    facts: Sequence[EnrollmentFacts],
+    anonymous: Sequence[AnonymousParticipantsReport],
+    activities: Sequence[ActivityRecord],
+    finances: Sequence[FinanceRecord],
+    only_intervention: str | None,
+) -> dict[str, Any]:
+    """The answer over the chosen interventions, disclosure control applied to it alone."""
     scopes = _scopes(
         association_id, period, rules, interventions, facts, anonymous, activities, finances,
         only_intervention,
@@ -150,6 +177,48 @@ def _scopes(
     municipalities = st.municipality_codes(st.active(everyone, period))
     context = Context(period, rules, municipalities, anonymous, activities, finances, individual)
     return _Scopes(chosen, facts_of, context)
+
+
+def _one_of(full: dict[str, Any], alone: dict[str, Any], intervention: str) -> dict[str, Any]:
+    """The answer for one intervention, cut from the full answer: its measures and hidden
+    places as the full answer has them, and a total equal to them (with its own unique
+    participants, hidden with its active count)."""
+    ids = [entry["intervention"] for entry in full["interventions"]]
+    if intervention not in ids:
+        return alone  # not listed in the full answer: it has nothing in the period
+    position = ids.index(intervention)
+    entry = full["interventions"][position]
+    prefix = f"/interventions/{position}/measures"
+    hidden = {p[len(prefix) :] for p in full["suppressed"] if p.startswith(prefix + "/")}
+    measures = entry["measures"]
+    unique = dict(alone["total"]["measures"]["unique_participants"])
+    for column in unique:
+        place = f"/unique_participants/{column}"
+        if measures["active"][column] == 0:
+            unique[column] = 0  # nobody active: nobody unique, as the reader knows
+        elif f"/active/{column}" in hidden or f"/total/measures{place}" in alone["suppressed"]:
+            unique[column] = None
+            hidden.add(place)
+    total = {
+        key: (unique if key == "unique_participants" else measures[key])
+        for key in alone["total"]["measures"]
+    }
+    shown = {**entry, "measures": measures}
+    suppressed = [f"/interventions/0/measures{p}" for p in _in_order(measures, hidden)]
+    suppressed += [f"/total/measures{p}" for p in _in_order(total, hidden)]
+    return {
+        **full,
+        "interventions": [shown],
+        "total": {"measures": total},
+        "suppressed": suppressed,
+    }
+
+
+def _in_order(tree: Any, hidden: set[str], at: str = "") -> list[str]:
+    """The pointers of `hidden` found in a tree, in document order."""
+    if isinstance(tree, dict):
+        return [p for key, child in tree.items() for p in _in_order(child, hidden, f"{at}/{key}")]
+    return [at] if at in hidden else []
 
 
 def _heading(info: InterventionInfo) -> dict[str, Any]:

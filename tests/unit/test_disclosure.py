@@ -111,10 +111,10 @@ def test_a_headline_figure_over_many_persons_is_never_hidden(
     true_objects = [*truth["interventions"], truth["total"]]
     for shown, true in zip(objects, true_objects, strict=True):
         m, t = shown["measures"], true["measures"]
+        # The total column; a split by kön is the detail a rare complement may fall on.
         for name in HEADLINE_COUNTS:
-            for column in ("total", "female", "male"):
-                if t[name][column] >= 10:
-                    assert m[name][column] is not None, (name, column)
+            if t[name]["total"] >= 10:
+                assert m[name]["total"] is not None, name
         for name in HEADLINE_SHARES:
             if t["completed_exits"]["total"] >= 10:
                 assert m[name]["total"] is not None, name
