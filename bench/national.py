@@ -221,7 +221,7 @@ def raw_projection_rate(container: Any, batch: int = 1000) -> float:
 
 def projection_rates(container: Any) -> tuple[float, float, int]:
     """(catch-up events/s from an empty read model, rebuild events/s, events)."""
-    from service.cli_rebuild import rebuild_read_models
+    from service.cli.rebuild import rebuild_read_models
 
     start = time.perf_counter()
     applied = container.projector.catch_up()

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from service.application.measures_format import COLUMNS, Count, Pointer, Statistic, leaves
 from service.domain.codes import AGE_BANDS, WORK_OR_STUDIES, ExitReason
 from service.domain.facts import ReportingRules
+from service.statistics.measures_format import COLUMNS, Count, Pointer, Statistic, leaves
 
 TOTAL_ROOT: Pointer = ("total", "measures")
 # Reports of unregistered persons: primary suppression only.

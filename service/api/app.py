@@ -21,7 +21,7 @@ API_PREFIX = "/api/v1"
 
 def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastAPI:
     """An app serving `container`, with its read models caught up at start unless
-    `catch_up_at_start` is off (`serve`'s workers: service/serving.py). Reads catch up
+    `catch_up_at_start` is off (`serve`'s workers: service/runtime/serving.py). Reads catch up
     on demand either way; in `serve` the projection child keeps the models caught up."""
 
     @asynccontextmanager

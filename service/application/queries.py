@@ -59,7 +59,7 @@ class Queries:
         as_of: datetime | None = None,
     ) -> dict[str, Any]:
         """Statistics without an access check: for the CLI on the server."""
-        from service.application.statistics_answer import build_statistics_answer
+        from service.statistics.answer import build_statistics_answer
 
         if period.end < period.start:
             raise InvalidValueError("to", "'to' is before 'from'")

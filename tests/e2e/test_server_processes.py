@@ -1,4 +1,4 @@
-"""The real server's processes (service/serving.py): a supervisor, request workers and
+"""The real server's processes (service/runtime/serving.py): a supervisor, request workers and
 the projection child.
 
 - Writes are projected by the child without any read asking for it (/ready reaches lag 0).

@@ -10,16 +10,6 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
-from service.application.disclosure import suppress
-from service.application.measures_format import (
-    Count,
-    Kind,
-    Statistic,
-    json_pointer,
-    leaves,
-    render,
-)
-from service.application.statistics_answer import build_statistics_answer, statistics_tree
 from service.domain.codes import Education, ExitReason, Support
 from service.domain.facts import (
     ActivityRecord,
@@ -28,6 +18,16 @@ from service.domain.facts import (
     InterventionInfo,
     Period,
     ReportingRules,
+)
+from service.statistics.answer import build_statistics_answer, statistics_tree
+from service.statistics.disclosure import suppress
+from service.statistics.measures_format import (
+    Count,
+    Kind,
+    Statistic,
+    json_pointer,
+    leaves,
+    render,
 )
 from tests import reference_disclosure
 
