@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import database, median, open_container, workdir
-from service.adapters.keys import Principal
+from service.domain.principal import Principal
 
 SYSTEM = Principal("bench-system", "system_admin", None, frozenset())
 

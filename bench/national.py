@@ -24,11 +24,11 @@ from sqlalchemy import Table, func, insert, select, text
 
 from bench.common import Row, database, median, open_container, percentile, workdir
 from bench.inprocess import SYSTEM
-from service.adapters.keys import Principal
 from service.adapters.tables import enrollment_versions, events
 from service.domain.calendar import add_months
 from service.domain.enrollment import Enrollment
 from service.domain.facts import Period
+from service.domain.principal import Principal
 
 TODAY = date(2026, 1, 15)
 START = date(2016, 1, 1)

@@ -13,13 +13,13 @@ from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
 from service.adapters import keys
 from service.adapters.eventstore import EventStore, latest_version, unit_of_work
-from service.adapters.keys import Principal
 from service.application.access import require_association, require_role
 from service.domain.association import Association
 from service.domain.codes import Role
 from service.domain.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from service.domain.ids import association_uuid, intervention_uuid
 from service.domain.intervention import Intervention
+from service.domain.principal import Principal
 
 ADMINS = (Role.ASSOCIATION_ADMIN, Role.SYSTEM_ADMIN)
 

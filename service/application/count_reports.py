@@ -18,7 +18,6 @@ from service.adapters.eventstore import (
     record_events,
     unit_of_work,
 )
-from service.adapters.keys import Principal
 from service.application.access import require_intervention
 from service.application.fingerprint import fingerprint
 from service.domain.codes import InterventionKind
@@ -26,6 +25,7 @@ from service.domain.count_reports import Activity, AnonymousParticipantsReport
 from service.domain.errors import IdempotencyConflictError, InvalidValueError
 from service.domain.ids import report_uuid
 from service.domain.intervention import Intervention
+from service.domain.principal import Principal
 
 _KINDS = frozenset({"anonymous", "activity"})
 

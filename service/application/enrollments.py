@@ -28,7 +28,6 @@ from service.adapters.eventstore import (
     record_events,
     unit_of_work,
 )
-from service.adapters.keys import Principal
 from service.application.access import require_enrollment, require_intervention
 from service.application.fingerprint import fingerprint
 from service.domain.enrollment import Enrollment
@@ -42,6 +41,7 @@ from service.domain.errors import (
 )
 from service.domain.facts import EnrollmentFacts
 from service.domain.intervention import Intervention
+from service.domain.principal import Principal
 from service.domain.pseudonym import FIELD as PIN_FIELD
 from service.domain.pseudonym import pseudonymise
 

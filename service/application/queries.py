@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from service.adapters import read_models as rm
 from service.adapters.eventstore import EventStore, read_session
-from service.adapters.keys import Principal
 from service.adapters.projection import Projector
 from service.application.access import require_association, require_intervention
 from service.domain.association import rules_from_settings
 from service.domain.codes import Role
 from service.domain.errors import InvalidValueError, NotFoundError
 from service.domain.facts import Period
+from service.domain.principal import Principal
 from service.gc_pause import cyclic_gc_paused
 
 READERS = (Role.ANALYST, Role.ASSOCIATION_ADMIN)

@@ -24,7 +24,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from service.adapters.keys import Principal
 from service.bootstrap import Container
 from service.cli.demo_data import (
     ASSOCIATION_ID,
@@ -38,6 +37,7 @@ from service.cli.demo_data import (
 from service.domain.codes import Role
 from service.domain.errors import ConflictError
 from service.domain.facts import Period
+from service.domain.principal import Principal
 
 DEMO_KEY_ID = "demo"
 DAYS_PER_MONTH = 30.4375

@@ -18,11 +18,11 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from service.adapters.keys import Principal
 from service.api.routes.batch import apply_in_chunks
 from service.api.schemas.enrollments import BatchEvent
 from service.bootstrap import Container
 from service.domain.codes import Role
+from service.domain.principal import Principal
 
 # Recorded as the writer of every imported event (in place of an API key's id).
 IMPORTER = "cli-import"

@@ -15,7 +15,6 @@ import pytest
 from rich.console import Console
 from sqlalchemy import delete, func, select, update
 
-from service.adapters.keys import Principal
 from service.adapters.tables import EVENTS_TABLE, metadata, projection_tracking
 from service.bootstrap import Container
 from service.cli.commands import demo
@@ -23,6 +22,7 @@ from service.cli.demo import HEADINGS, run_demo
 from service.cli.demo_data import ASSOCIATION_ID, plan_demo
 from service.domain.codes import Role
 from service.domain.facts import Period
+from service.domain.principal import Principal
 from tests.conftest import TODAY
 
 INDIVIDUAL = ("gron-rehab", "samverkansteam", "unga-vuxna")
