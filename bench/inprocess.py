@@ -68,7 +68,8 @@ def run_batch(
     """What the route does for one request (validation of the body included): with
     `chunked`, as it runs (chunks of savepointed items, one commit each); without, one
     commit per item, as it ran before `one_transaction` — the A/B baseline."""
-    from service.api.routes.batch import apply_item, import_batch
+    from service.api.batch_events import apply_item
+    from service.api.routes.batch import import_batch
     from service.api.schemas.enrollments import Batch, BatchEvent, BatchResult
 
     body = Batch.model_validate({"events": items})

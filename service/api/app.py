@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -53,3 +54,9 @@ def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastA
         # Added last, so it runs first: a spent client costs no body read and no route.
         app.add_middleware(RateLimit, buckets=TokenBuckets(settings.rate_limit_per_minute))
     return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The app's OpenAPI schema, generated without connecting to a database."""
+    app = create_app(None)  # type: ignore[arg-type]
+    return app.openapi()

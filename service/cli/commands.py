@@ -226,7 +226,7 @@ def revoke_key(
 @app.command("dump-openapi")
 def dump_openapi() -> None:
     """Print the OpenAPI document (committed as openapi/openapi.json)."""
-    from service.api.openapi import openapi_document
+    from service.api.app import openapi_document
 
     sys.stdout.write(json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n")
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from service.api.routes.batch import apply_in_chunks
+from service.api.batch_events import apply_in_chunks
 from service.api.schemas.enrollments import BatchEvent
 from service.bootstrap import Container
 from service.domain.codes import Role

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from service.adapters.eventstore import read_session
 from service.adapters.tables import events, open_enrollments
-from service.api.routes.batch import apply_item
+from service.api.batch_events import apply_item
 from service.api.schemas.enrollments import BatchEvent
 from service.bootstrap import Container
 from service.domain.principal import Principal

@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from service.api.routes import batch
+from service.api import batch_events as batch
 from service.api.schemas.enrollments import BatchEvent
 from service.bootstrap import Container
 from service.domain.principal import Principal

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
+from service.api.command_bodies import command_body, enrollment_body
 from service.api.deps import (
     AssociationId,
     ContainerDep,
@@ -81,11 +82,6 @@ def enroll(
     return _answer(result, response)
 
 
-def enrollment_body(body: EnrollmentCreate) -> dict[str, Any]:
-    """An enrollment body as command data: defaults filled in, the client id left out."""
-    return _plain(body.model_dump(mode="python", exclude={"id"}, exclude_none=True))
-
-
 @router.get(
     "/associations/{aid}/interventions/{iid}/enrollments", response_model=list[EnrollmentSummary]
 )
@@ -138,24 +134,6 @@ def _facts_view(row: dict[str, Any]) -> dict[str, Any]:
     for name in ("support_at_enrollment", "current_support"):
         view[name] = [c for c in (row[name] or "").split(",") if c]
     return view
-
-
-def _plain(data: dict[str, Any]) -> dict[str, Any]:
-    """Enum members as their code strings, for events and fingerprints."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, list):
-            out[key] = sorted(str(v) for v in value)
-        elif hasattr(value, "value"):
-            out[key] = value.value
-        else:
-            out[key] = value
-    return out
-
-
-def command_body(model: Any) -> dict[str, Any]:
-    """A validated body as plain data: unset fields left out, nulls as sent."""
-    return _plain(model.model_dump(mode="python", exclude_unset=True))
 
 
 def _event_route(path: str, schema: type, command: str, doc: str) -> None:
