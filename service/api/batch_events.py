@@ -11,6 +11,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
 
+from service.api.answers import write_status
 from service.api.command_bodies import command_body, enrollment_body
 from service.api.errors import status_of, validation_errors
 from service.api.schemas.enrollments import (
@@ -154,9 +155,7 @@ def apply_item(container: Any, principal: Any, aid: str, item: BatchEvent) -> Ba
         # 500: the traceback, never the item's data.
         logger.exception("batch item %s failed", item.id)
         return BatchItemResult(id=item.id, status=500, detail="internal error")
-    return BatchItemResult(
-        id=item.id, status=201 if result.created else 200, version=result.version
-    )
+    return BatchItemResult(id=item.id, status=write_status(result.created), version=result.version)
 
 
 def _dispatch(container: Any, principal: Any, aid: str, item: BatchEvent) -> Any:

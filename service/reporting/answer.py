@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from service.domain.codes import DEFAULT_GOAL_REASONS, ExitReason
+from service.domain.codes import ExitReason
+from service.domain.facts import ReportingRules
 from service.reporting.model import Status, Unit, Value, round_half_up
 
 DAYS_PER_MONTH = 30.4375
@@ -30,14 +31,18 @@ def _pointer_token(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
+# product.md's defaults, as the domain writes them once.
+_DEFAULTS = ReportingRules()
+
+
 @dataclass(frozen=True, slots=True)
 class ReportSettings:
     """The association settings an answer was computed with (its "settings")."""
 
-    early_dropout_months: int = 2
-    goal_reasons: tuple[str, ...] = tuple(r.value for r in ExitReason if r in DEFAULT_GOAL_REASONS)
-    youth_max_age: int = 29
-    min_cell_size: int = 5
+    early_dropout_months: int = _DEFAULTS.early_dropout_months
+    goal_reasons: tuple[str, ...] = tuple(_DEFAULTS.goal_reasons_sorted())
+    youth_max_age: int = _DEFAULTS.youth_max_age
+    min_cell_size: int = _DEFAULTS.min_cell_size
 
     @classmethod
     def from_answer(cls, answer: Mapping[str, Any]) -> ReportSettings:
@@ -47,10 +52,10 @@ class ReportSettings:
         goals = raw.get("goal_reasons", default.goal_reasons)
         ordered = tuple(r.value for r in ExitReason if r.value in goals)
         return cls(
-            early_dropout_months=int(raw.get("early_dropout_months", 2)),
+            early_dropout_months=int(raw.get("early_dropout_months", default.early_dropout_months)),
             goal_reasons=ordered + tuple(sorted(set(goals) - set(ordered))),
-            youth_max_age=int(raw.get("youth_max_age", 29)),
-            min_cell_size=int(raw.get("min_cell_size", 5)),
+            youth_max_age=int(raw.get("youth_max_age", default.youth_max_age)),
+            min_cell_size=int(raw.get("min_cell_size", default.min_cell_size)),
         )
 
 

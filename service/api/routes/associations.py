@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Response
 
+from service.api.answers import write_status
 from service.api.deps import AssociationId, ContainerDep, InterventionId, KeyId, PrincipalDep
 from service.api.errors import WRITE_PROBLEMS
 from service.api.schemas.admin import (
@@ -50,8 +51,7 @@ def create_association(
     association, created = container.admin.create_association(
         principal, body.id, body.name, _settings(body)
     )
-    if not created:
-        response.status_code = status.HTTP_200_OK
+    response.status_code = write_status(created)
     return _public(association)
 
 
@@ -125,8 +125,7 @@ def register_intervention(
     intervention, created = container.admin.register_intervention(
         principal, aid, body.model_dump(mode="python") | {"kind": body.kind.value}
     )
-    if not created:
-        response.status_code = status.HTTP_200_OK
+    response.status_code = write_status(created)
     return InterventionPublic(
         id=intervention.slug,
         name=intervention.name,

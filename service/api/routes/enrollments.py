@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
+from service.api.answers import write_status
 from service.api.command_bodies import command_body, enrollment_body
 from service.api.deps import (
     AssociationId,
@@ -45,7 +46,7 @@ _HIDDEN = {
 
 
 def _answer(result: Any, response: Response) -> WriteResult:
-    response.status_code = 201 if result.created else 200
+    response.status_code = write_status(result.created)
     response.headers["ETag"] = f'"{result.version}"'
     return WriteResult(id=result.id, version=result.version)
 

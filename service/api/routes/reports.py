@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic_core import to_json
 
+from service.api.answers import write_status
 from service.api.deps import AssociationId, ContainerDep, IdempotencyKeyDep, PrincipalDep
 from service.api.errors import WRITE_PROBLEMS
 from service.api.schemas.common import SLUG_PATTERN, IsoDate, IsoDateTime
@@ -42,7 +43,7 @@ def report_anonymous(
     report_id, created = container.count_reports.report_anonymous(
         principal, aid, data, idempotency_key
     )
-    response.status_code = 201 if created else 200
+    response.status_code = write_status(created)
     return Created(id=report_id)
 
 
@@ -67,7 +68,7 @@ def hold_activity(
     activity_id, created = container.count_reports.hold_activity(
         principal, aid, body.model_dump(), idempotency_key
     )
-    response.status_code = 201 if created else 200
+    response.status_code = write_status(created)
     return Created(id=activity_id)
 
 
@@ -79,9 +80,7 @@ def period_of(year: int | None, start: date | None, end: date | None) -> Period:
         return Period.year(year)
     if start is None or end is None:
         raise InvalidValueError("from", "give year, or both from and to")
-    if end < start:
-        raise InvalidValueError("to", "'to' is before 'from'")
-    return Period(start, end)
+    return Period.checked(start, end)
 
 
 Year = Annotated[int | None, Query(ge=2000, le=2100)]
