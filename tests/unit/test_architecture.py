@@ -7,8 +7,8 @@ Every import counts, those inside functions included: a module's imports are rea
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from pathlib import Path
 
 SERVICE = Path(__file__).resolve().parents[2] / "service"
@@ -103,16 +103,19 @@ def _folder(module: str) -> str:
 
 
 def _in(module: str, package: str) -> bool:
+    """True for the package itself and everything in it."""
     return module == package or module.startswith(package + ".")
 
 
-def _importers(of: str) -> Iterable[tuple[str, str]]:
-    return (
-        (module, imported)
-        for module in _modules()
-        for imported in imports_of(module)
-        if _in(imported, of)
-    )
+def _imports(
+    where: Callable[[str], bool], forbidden: Callable[[str], bool]
+) -> set[tuple[str, str]]:
+    """(module, what it imports) for each module `where` picks that imports a `forbidden`."""
+    return {(m, i) for m in _modules() if where(m) for i in imports_of(m) if forbidden(i)}
+
+
+def _service_outside(*packages: str) -> Callable[[str], bool]:
+    return lambda i: i.startswith("service") and not any(_in(i, p) for p in packages)
 
 
 def test_no_module_imports_itself_back_through_others() -> None:
@@ -140,59 +143,41 @@ def test_no_sub_folder_imports_itself_back_through_others() -> None:
 
 
 def test_the_domain_imports_only_itself() -> None:
-    outside = {
-        (m, i)
-        for m in _modules()
-        if _in(m, "service.domain")
-        for i in imports_of(m)
-        if i.startswith("service") and not _in(i, "service.domain")
-    }
-    assert outside == set()
+    in_domain = partial(_in, package="service.domain")
+    assert _imports(in_domain, _service_outside("service.domain")) == set()
 
 
 def test_statistics_are_pure_they_import_the_domain_and_no_io() -> None:
-    offending = {
-        (m, i)
-        for m in _modules()
-        if _in(m, "service.statistics")
-        for i in imports_of(m)
-        if (
-            i.startswith("service")
-            and not (_in(i, "service.domain") or _in(i, "service.statistics"))
-        )
-        or i.split(".")[0] in IO_MODULES
-    }
+    outside = _service_outside("service.domain", "service.statistics")
+    offending = _imports(
+        partial(_in, package="service.statistics"),
+        lambda i: outside(i) or i.split(".")[0] in IO_MODULES,
+    )
     assert offending == set()
 
 
 def test_the_report_model_and_its_renderers_import_nothing_from_the_application() -> None:
-    offending = {
-        (m, i)
-        for m in _modules()
-        if _in(m, "service.reporting.render") or m == "service.reporting.model"
-        for i in imports_of(m)
-        if _in(i, "service.application") or _in(i, "service.adapters") or _in(i, "service.api")
-    }
+    offending = _imports(
+        lambda m: _in(m, "service.reporting.render") or m == "service.reporting.model",
+        lambda i: any(
+            _in(i, p) for p in ("service.application", "service.adapters", "service.api")
+        ),
+    )
     assert offending == set()
 
 
 def test_only_the_app_imports_a_route_module() -> None:
-    importers = {
-        module
-        for module, imported in _importers("service.api.routes")
-        if module != "service.api.app"
-    }
-    assert importers == set()
+    offending = _imports(
+        lambda m: m != "service.api.app", partial(_in, package="service.api.routes")
+    )
+    assert offending == set()
 
 
 def test_the_application_does_not_handle_database_exceptions() -> None:
-    offending = {
-        (m, i)
-        for m in _modules()
-        if _in(m, "service.application")
-        for i in imports_of(m)
-        if i in {"sqlalchemy.exc", "eventsourcing.persistence"}
-    }
+    offending = _imports(
+        partial(_in, package="service.application"),
+        lambda i: i in {"sqlalchemy.exc", "eventsourcing.persistence"},
+    )
     assert offending == set()
 
 
