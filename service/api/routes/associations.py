@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Response
 
-from service.api.answers import write_status
+from service.api.answers import CREATED, created_or_replayed, write_status
 from service.api.deps import AssociationId, ContainerDep, InterventionId, KeyId, PrincipalDep
 from service.api.errors import WRITE_PROBLEMS
 from service.api.schemas.admin import (
@@ -37,12 +37,9 @@ def _settings(body: AssociationCreate | AssociationPatch) -> dict[str, Any]:
 
 @router.post(
     "/associations",
-    status_code=201,
+    status_code=CREATED,
     response_model=AssociationPublic,
-    responses={
-        200: {"model": AssociationPublic, "description": "Already created"},
-        **WRITE_PROBLEMS,
-    },
+    responses=created_or_replayed(AssociationPublic, "Already created"),
 )
 def create_association(
     body: AssociationCreate, principal: PrincipalDep, container: ContainerDep, response: Response
@@ -107,12 +104,9 @@ def revoke_api_key(
 
 @router.post(
     "/associations/{aid}/interventions",
-    status_code=201,
+    status_code=CREATED,
     response_model=InterventionPublic,
-    responses={
-        200: {"model": InterventionPublic, "description": "Already registered"},
-        **WRITE_PROBLEMS,
-    },
+    responses=created_or_replayed(InterventionPublic, "Already registered"),
 )
 def register_intervention(
     aid: AssociationId,

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from service.api.answers import write_status
+from service.api.answers import CREATED, created_or_replayed, write_status
 from service.api.command_bodies import command_body, enrollment_body
 from service.api.deps import (
     AssociationId,
@@ -17,7 +17,7 @@ from service.api.deps import (
     InterventionId,
     PrincipalDep,
 )
-from service.api.errors import WRITE_PROBLEMS, problem_responses
+from service.api.errors import problem_responses
 from service.api.schemas.common import WriteResult
 from service.api.schemas.enrollments import (
     Correction,
@@ -65,9 +65,9 @@ def summary(enrollment_id: str, version: int, f: Any) -> EnrollmentSummary:
 
 @router.post(
     "/associations/{aid}/interventions/{iid}/enrollments",
-    status_code=201,
+    status_code=CREATED,
     response_model=WriteResult,
-    responses={200: {"model": WriteResult, "description": "Replayed"}, **WRITE_PROBLEMS},
+    responses=created_or_replayed(WriteResult, "Replayed"),
 )
 def enroll(
     aid: AssociationId,
@@ -159,10 +159,9 @@ def _event_route(path: str, schema: type, command: str, doc: str) -> None:
     router.post(
         f"/enrollments/{{eid}}/{path}",
         response_model=WriteResult,
-        status_code=201,
+        status_code=CREATED,
         responses={
-            200: {"model": WriteResult, "description": "Replayed (same Idempotency-Key)"},
-            **WRITE_PROBLEMS,
+            **created_or_replayed(WriteResult, "Replayed (same Idempotency-Key)"),
             **problem_responses(412),
         },
     )(endpoint)

@@ -8,9 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic_core import to_json
 
-from service.api.answers import write_status
+from service.api.answers import CREATED, created_or_replayed, write_status
 from service.api.deps import AssociationId, ContainerDep, IdempotencyKeyDep, PrincipalDep
-from service.api.errors import WRITE_PROBLEMS
 from service.api.schemas.common import SLUG_PATTERN, IsoDate, IsoDateTime
 from service.api.schemas.enrollments import ActivityCreate, AnonymousParticipants, Created
 from service.application.access import require_association
@@ -23,12 +22,9 @@ router = APIRouter(tags=["statistics"])
 
 @router.post(
     "/associations/{aid}/anonymous-participants",
-    status_code=201,
+    status_code=CREATED,
     response_model=Created,
-    responses={
-        200: {"model": Created, "description": "Replayed (same Idempotency-Key)"},
-        **WRITE_PROBLEMS,
-    },
+    responses=created_or_replayed(Created, "Replayed (same Idempotency-Key)"),
 )
 def report_anonymous(
     aid: AssociationId,
@@ -49,12 +45,9 @@ def report_anonymous(
 
 @router.post(
     "/associations/{aid}/activities",
-    status_code=201,
+    status_code=CREATED,
     response_model=Created,
-    responses={
-        200: {"model": Created, "description": "Replayed (same Idempotency-Key)"},
-        **WRITE_PROBLEMS,
-    },
+    responses=created_or_replayed(Created, "Replayed (same Idempotency-Key)"),
 )
 def hold_activity(
     aid: AssociationId,
