@@ -3,7 +3,7 @@
 The answers are the §8 statistics answers, already disclosure-controlled; this module only
 arranges their figures into the tables a förbundschef pastes into the årsredovisning, with
 the previous year beside each figure, and writes the footnotes that define every figure.
-Table modules: annual_report_tables (main table), annual_report_breakdowns, _charts.
+Table modules: tables.py (main table), breakdowns.py, charts.py.
 """
 
 from __future__ import annotations

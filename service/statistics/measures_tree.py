@@ -1,7 +1,7 @@
 """The measures of product.md §6 for one scope, as a tree of Count and Statistic leaves.
 
 This is the definition the answer is held to: one short function per group of measures,
-each a selection or grouping from `statistics` counted by sex. The answer itself is
+each a selection or grouping from `definitions` counted by sex. The answer itself is
 computed by `fact_tally` and `measure_values`, which evaluate the same definitions in one
 pass per enrollment; the tests require both to give the same leaves. The tree of a scope
 with no enrollments is also the template the answer's leaf layout is taken from.
