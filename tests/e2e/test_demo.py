@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 
 from service.adapters.tables import EVENTS_TABLE, metadata, projection_tracking
 from service.bootstrap import Container
-from service.cli.commands import demo
+from service.cli import demo
 from service.cli.demo import HEADINGS, run_demo
 from service.cli.demo_data import ASSOCIATION_ID, plan_demo
 from service.domain.codes import Role
