@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from service.application import queries
-from service.application.statistics_answer import build_statistics_answer
 from service.domain.facts import EnrollmentFacts, InterventionInfo, Period, ReportingRules
+from service.statistics.answer import build_statistics_answer
 
 K = 5
 HEADLINE = ("active", "new", "exits", "completed_exits", "to_work_or_studies", "to_goal")
@@ -67,8 +67,8 @@ def loss(protected: dict[str, Any], truth: dict[str, Any]) -> tuple[int, int, in
 
 def demo() -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
     from service.bootstrap import bootstrap
+    from service.cli.demo import ASSOCIATION_ID, run_demo
     from service.config import Settings
-    from service.demo import ASSOCIATION_ID, run_demo
 
     folder = Path(tempfile.mkdtemp())
     url = f"sqlite:///{folder / 'demo.db'}"

@@ -21,7 +21,8 @@ import psycopg
 
 from bench import inprocess
 from bench.common import Row, live_server, median, workdir
-from tests.server_process import HttpTenant, bearer, enrollment_body, provision
+from tests.factories import enrollment_body
+from tests.server_process import HttpTenant, bearer, provision
 
 _COUNTER = itertools.count()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import database, median, open_container, workdir
-from service.adapters.keys import Principal
+from service.domain.principal import Principal
 
 SYSTEM = Principal("bench-system", "system_admin", None, frozenset())
 
@@ -68,7 +68,8 @@ def run_batch(
     """What the route does for one request (validation of the body included): with
     `chunked`, as it runs (chunks of savepointed items, one commit each); without, one
     commit per item, as it ran before `one_transaction` — the A/B baseline."""
-    from service.api.routes.batch import apply_item, import_batch
+    from service.api.batch_events import apply_item
+    from service.api.routes.batch import import_batch
     from service.api.schemas.enrollments import Batch, BatchEvent, BatchResult
 
     body = Batch.model_validate({"events": items})

@@ -28,14 +28,8 @@ from typing import Any
 
 import httpx
 
-from tests.server_process import (
-    EXIT_BODY,
-    HttpTenant,
-    dedicated_database,
-    enrollment_body,
-    provision,
-    running_server,
-)
+from tests.factories import EXIT_BODY, enrollment_body
+from tests.server_process import HttpTenant, dedicated_database, provision, running_server
 
 
 def percentile(values: list[float], share: float) -> float:

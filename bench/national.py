@@ -24,11 +24,11 @@ from sqlalchemy import Table, func, insert, select, text
 
 from bench.common import Row, database, median, open_container, percentile, workdir
 from bench.inprocess import SYSTEM
-from service.adapters.keys import Principal
 from service.adapters.tables import enrollment_versions, events
 from service.domain.calendar import add_months
 from service.domain.enrollment import Enrollment
 from service.domain.facts import Period
+from service.domain.principal import Principal
 
 TODAY = date(2026, 1, 15)
 START = date(2016, 1, 1)
@@ -221,7 +221,7 @@ def raw_projection_rate(container: Any, batch: int = 1000) -> float:
 
 def projection_rates(container: Any) -> tuple[float, float, int]:
     """(catch-up events/s from an empty read model, rebuild events/s, events)."""
-    from service.cli_rebuild import rebuild_read_models
+    from service.cli.rebuild import rebuild_read_models
 
     start = time.perf_counter()
     applied = container.projector.catch_up()

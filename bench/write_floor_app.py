@@ -30,7 +30,7 @@ from fastapi import APIRouter, FastAPI, Header, HTTPException, Response
 
 from service.adapters.stored_events import event_row
 from service.api.app import create_app
-from service.api.routes.enrollments import enrollment_body
+from service.api.command_bodies import enrollment_body
 from service.api.schemas.enrollments import EnrollmentCreate
 from service.bootstrap import bootstrap
 from service.domain.enrollment import Enrollment

@@ -1,5 +1,5 @@
 """`python -m service`."""
 
-from service.cli import main
+from service.cli.commands import main
 
 main()

@@ -15,12 +15,12 @@ from service.adapters.migrations import require_current_schema
 from service.adapters.projection import Projector
 from service.adapters.secrets_file import PseudonymKeys
 from service.application.admin import AdminCommands
-from service.application.annual_export import AnnualExports
-from service.application.annual_report_model import AnnualReport
 from service.application.count_reports import CountReportCommands
 from service.application.enrollments import EnrollmentCommands
 from service.application.queries import Queries
 from service.config import Settings
+from service.reporting.export import AnnualExports
+from service.reporting.model import AnnualReport
 
 SWEDEN = ZoneInfo("Europe/Stockholm")
 
@@ -88,7 +88,7 @@ def bootstrap(
 
 def _render_export(report: AnnualReport, fmt: str) -> tuple[bytes, str, str]:
     # Imported on first use: matplotlib and the office libraries cost a second at start.
-    from service.adapters.exporters import render
+    from service.reporting.render import render
 
     return render(report, fmt)
 

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     # Left unset: PRODUCTION_RATE_LIMIT in production, off elsewhere (docs/rate-limiting.md).
     rate_limit_per_minute: int = Field(default=0, ge=0)
     log_level: str = "INFO"
-    # Request worker processes of `serve` (service/serving.py).
+    # Request worker processes of `serve` (service/runtime/serving.py).
     workers: int = Field(default_factory=default_workers, ge=1, le=64)
 
     @model_validator(mode="after")

@@ -27,6 +27,7 @@ from service.adapters.tables import metadata, projection_tracking
 from service.api.app import create_app
 from service.bootstrap import Container, bootstrap
 from service.config import Settings
+from tests.factories import coach_enrollment
 from tests.server_process import bearer
 
 POSTGRES_URL = os.environ.get("UPPFOLJNING_TEST_POSTGRES_URL")
@@ -125,15 +126,7 @@ class Tenant:
         return f"/api/v1/associations/{self.association_id}"
 
     def enroll(self, intervention: str = "team-a", **fields: Any) -> Any:
-        body = {
-            "pseudonym": "pseudonym-0001",
-            "enrolled_on": "2023-03-01",
-            "sex": "female",
-            "birth_year": 1990,
-            "education": "upper_secondary",
-            "support": ["social_assistance"],
-            **fields,
-        }
+        body = coach_enrollment(**fields)
         return self.post(f"{self.base}/interventions/{intervention}/enrollments", body)
 
     def statistics(self, **params: Any) -> Any:

@@ -268,25 +268,6 @@ class HttpTenant:
         return bearer(self.analyst_key)
 
 
-def enrollment_body(pseudonym: str, eid: str | None = None, day: int = 1) -> dict[str, Any]:
-    """An enrollment with a pseudonym; `eid` makes it idempotent."""
-    body: dict[str, Any] = {
-        "pseudonym": pseudonym,
-        "enrolled_on": f"2024-01-{1 + day % 28:02d}",
-        "sex": "female" if day % 2 else "male",
-        "birth_year": 1970 + day % 35,
-        "education": "upper_secondary",
-        "support": ["social_assistance"],
-        "months_on_public_support": day % 60,
-    }
-    if eid is not None:
-        body["id"] = eid
-    return body
-
-
-EXIT_BODY = {"exited_on": "2024-09-30", "reason": "work", "progressed": True}
-
-
 def provision(
     url: str,
     env: dict[str, str],

@@ -7,7 +7,6 @@ from typing import Any
 
 from hypothesis import strategies as hs
 
-from service.application.statistics_answer import build_statistics_answer
 from service.domain.codes import Education, ExitReason, Support
 from service.domain.facts import (
     ActivityRecord,
@@ -17,6 +16,7 @@ from service.domain.facts import (
     Period,
     ReportingRules,
 )
+from service.statistics.answer import build_statistics_answer
 
 PERIOD = Period.year(2023)
 INTERVENTIONS = [

@@ -13,7 +13,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+import sqlalchemy.exc
 from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import Environment
 from sqlalchemy import Engine, func, insert, select, text
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.adapters.stored_events import event_rows
 from service.adapters.tables import EVENTS_TABLE, events
+from service.domain.errors import WriteConflictError
 
 
 class DateAsISO(Transcoding):
@@ -49,6 +52,21 @@ class EventStore(Application[Any]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The recorder's save; a taken id or version raises WriteConflictError."""
+        with write_conflicts_translated():
+            return super().save(*objs, **kwargs)
+
+
+@contextmanager
+def write_conflicts_translated() -> Iterator[None]:
+    """The one place a database integrity error (an id, a version or a key another
+    transaction took first) becomes the domain's WriteConflictError."""
+    try:
+        yield
+    except (StoreIntegrityError, sqlalchemy.exc.IntegrityError) as error:
+        raise WriteConflictError("another transaction wrote the same row first") from error
+
 
 def open_event_store(database_url: str, engine: Engine) -> EventStore:
     """An event store on `engine` (the URL only picks the dialect-specific recorder)."""
@@ -70,10 +88,19 @@ def open_event_store(database_url: str, engine: Engine) -> EventStore:
 
 @contextmanager
 def unit_of_work(store: EventStore) -> Iterator[Session]:
-    """One transaction shared by the event store and our own tables; commits on success."""
+    """One transaction shared by the event store and our own tables; commits on success.
+    A row another transaction wrote first raises WriteConflictError."""
     datastore = store.factory.datastore  # type: ignore[attr-defined]
-    with datastore.transaction(commit=True) as session:
+    with write_conflicts_translated(), datastore.transaction(commit=True) as session:
         yield session
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A nested transaction: what fails inside is undone alone, and a row another
+    transaction wrote first raises WriteConflictError."""
+    with write_conflicts_translated(), session.begin_nested():
+        yield
 
 
 @contextmanager

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,16 +18,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from service.adapters.tables import api_keys
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: one API key's identity and reach."""
-
-    key_id: str
-    role: str
-    association_id: str | None
-    interventions: frozenset[str]
+from service.domain.principal import Principal
 
 
 def _hash(secret: str) -> str:

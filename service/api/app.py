@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -21,7 +22,7 @@ API_PREFIX = "/api/v1"
 
 def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastAPI:
     """An app serving `container`, with its read models caught up at start unless
-    `catch_up_at_start` is off (`serve`'s workers: service/serving.py). Reads catch up
+    `catch_up_at_start` is off (`serve`'s workers: service/runtime/serving.py). Reads catch up
     on demand either way; in `serve` the projection child keeps the models caught up."""
 
     @asynccontextmanager
@@ -53,3 +54,9 @@ def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastA
         # Added last, so it runs first: a spent client costs no body read and no route.
         app.add_middleware(RateLimit, buckets=TokenBuckets(settings.rate_limit_per_minute))
     return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The app's OpenAPI schema, generated without connecting to a database."""
+    app = create_app(None)  # type: ignore[arg-type]
+    return app.openapi()

@@ -9,10 +9,11 @@ from fastapi import Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.adapters.eventstore import read_session
-from service.adapters.keys import Principal, authenticate
+from service.adapters.keys import authenticate
 from service.api.schemas.common import SLUG_PATTERN
 from service.bootstrap import Container
 from service.domain.errors import InvalidValueError, UnauthenticatedError
+from service.domain.principal import Principal
 
 # The request-state key under which the rate limiter leaves the caller's principal.
 PRINCIPAL_STATE = "uppfoljning_principal"

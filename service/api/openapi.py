@@ -1,4 +1,4 @@
-"""The OpenAPI document, independent of any database."""
+"""The OpenAPI document's own additions: the Problem schema the error responses refer to."""
 
 from __future__ import annotations
 
@@ -7,14 +7,6 @@ from typing import Any
 from fastapi import FastAPI
 
 from service.api.schemas.common import Problem
-
-
-def openapi_document() -> dict[str, Any]:
-    """The app's OpenAPI schema, generated without connecting to a database."""
-    from service.api.app import create_app
-
-    app = create_app(None)  # type: ignore[arg-type]
-    return app.openapi()
 
 
 def declare_problem_schema(app: FastAPI) -> None:

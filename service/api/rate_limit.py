@@ -16,9 +16,9 @@ from collections.abc import Callable
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.adapters.keys import Principal
 from service.api.deps import PRINCIPAL_STATE, authenticate_key
 from service.api.middleware import send_problem
+from service.domain.principal import Principal
 
 EXEMPT_PATHS = frozenset({"/health", "/ready"})
 _WINDOW_SECONDS = 60.0

@@ -6,10 +6,10 @@ association's objects.
 
 from __future__ import annotations
 
-from service.adapters.keys import Principal
 from service.domain.codes import Role
 from service.domain.errors import ForbiddenError, NotFoundError
 from service.domain.facts import EnrollmentFacts
+from service.domain.principal import Principal
 
 
 def _deny(write: bool, what: str) -> Exception:

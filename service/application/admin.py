@@ -7,19 +7,22 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-import sqlalchemy.exc
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
 from service.adapters import keys
 from service.adapters.eventstore import EventStore, latest_version, unit_of_work
-from service.adapters.keys import Principal
 from service.application.access import require_association, require_role
 from service.domain.association import Association
 from service.domain.codes import Role
-from service.domain.errors import AlreadyExistsError, InvalidValueError, NotFoundError
+from service.domain.errors import (
+    AlreadyExistsError,
+    InvalidValueError,
+    NotFoundError,
+    WriteConflictError,
+)
 from service.domain.ids import association_uuid, intervention_uuid
 from service.domain.intervention import Intervention
+from service.domain.principal import Principal
 
 ADMINS = (Role.ASSOCIATION_ADMIN, Role.SYSTEM_ADMIN)
 
@@ -193,5 +196,5 @@ class AdminCommands:
     def _save_new(self, aggregate: Any, what: str) -> None:
         try:
             self.store.save(aggregate)
-        except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
+        except WriteConflictError:
             raise AlreadyExistsError(f"{what} was changed at the same time; try again") from None

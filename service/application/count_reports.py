@@ -7,9 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
-import sqlalchemy.exc
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
 from service.adapters.eventstore import (
     EventStore,
@@ -18,14 +16,14 @@ from service.adapters.eventstore import (
     record_events,
     unit_of_work,
 )
-from service.adapters.keys import Principal
 from service.application.access import require_intervention
 from service.application.fingerprint import fingerprint
 from service.domain.codes import InterventionKind
 from service.domain.count_reports import Activity, AnonymousParticipantsReport
-from service.domain.errors import IdempotencyConflictError, InvalidValueError
+from service.domain.errors import IdempotencyConflictError, InvalidValueError, WriteConflictError
 from service.domain.ids import report_uuid
 from service.domain.intervention import Intervention
+from service.domain.principal import Principal
 
 _KINDS = frozenset({"anonymous", "activity"})
 
@@ -135,7 +133,7 @@ class CountReportCommands:
                         "kind of report"
                     )
                 record_events(session, self.store, report.collect_events())
-        except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
+        except WriteConflictError:
             raise IdempotencyConflictError("the same idempotency key is in use right now") from None
         return str(report_id), True
 

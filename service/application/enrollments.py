@@ -15,9 +15,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
-import sqlalchemy.exc
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
 from service.adapters import event_keys, open_enrollments
 from service.adapters.eventstore import (
@@ -26,9 +24,9 @@ from service.adapters.eventstore import (
     failed_inserts_are_quiet,
     lock_event_table,
     record_events,
+    savepoint,
     unit_of_work,
 )
-from service.adapters.keys import Principal
 from service.application.access import require_enrollment, require_intervention
 from service.application.fingerprint import fingerprint
 from service.domain.enrollment import Enrollment
@@ -39,9 +37,11 @@ from service.domain.errors import (
     InvalidValueError,
     NotFoundError,
     StaleVersionError,
+    WriteConflictError,
 )
 from service.domain.facts import EnrollmentFacts
 from service.domain.intervention import Intervention
+from service.domain.principal import Principal
 from service.domain.pseudonym import FIELD as PIN_FIELD
 from service.domain.pseudonym import pseudonymise
 
@@ -143,19 +143,19 @@ class EnrollmentCommands:
             # Each attempt in a savepoint, reads included: whatever fails in one leaves
             # the chunk's transaction usable for the one-by-one path.
             try:
-                with session.begin_nested():
+                with savepoint(session):
                     candidates = self._candidates(principal, association_id, requests)
                     if not failed_inserts_are_quiet(session):
                         candidates = self._free(session, association_id, candidates)
                     written = self._insert_new(session, candidates)
-            except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
+            except WriteConflictError:
                 # Optimism failed: some id is in use or some pseudonym held (a replayed
                 # import, a conflict). Written are then those that are free.
                 try:
-                    with session.begin_nested():
+                    with savepoint(session):
                         free = self._free(session, association_id, candidates)
                         written = self._insert_new(session, free)
-                except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
+                except WriteConflictError:
                     return results  # a concurrent writer came first: one by one instead
         for index, enrolled, _ in written:
             results[index] = WriteResult(
@@ -449,7 +449,7 @@ class EnrollmentCommands:
                         self._write(session, domain_events, claim, release, key)
                 else:
                     self._write(session, domain_events, claim, release, key)
-        except (StoreIntegrityError, sqlalchemy.exc.IntegrityError):
+        except WriteConflictError:
             raise ConflictError(
                 "the enrollment was changed at the same time by another request; "
                 "reload it and try again"

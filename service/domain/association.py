@@ -11,11 +11,13 @@ from service.domain.errors import InvalidValueError
 from service.domain.facts import ReportingRules
 from service.domain.rules import require_code
 
+# The defaults of product.md, written once: in ReportingRules.
+_DEFAULT_RULES = ReportingRules()
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "early_dropout_months": 2,
-    "goal_reasons": ReportingRules().goal_reasons_sorted(),
-    "youth_max_age": 29,
-    "min_cell_size": 5,
+    "early_dropout_months": _DEFAULT_RULES.early_dropout_months,
+    "goal_reasons": _DEFAULT_RULES.goal_reasons_sorted(),
+    "youth_max_age": _DEFAULT_RULES.youth_max_age,
+    "min_cell_size": _DEFAULT_RULES.min_cell_size,
     "accept_personal_identity_numbers": False,
 }
 

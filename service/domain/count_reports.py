@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate
 
 from service.domain.codes import Organisation
 from service.domain.errors import InvalidValueError
+from service.domain.facts import Period
 
 
 def _require_counts(values: dict[str, int | None]) -> None:
@@ -43,8 +44,7 @@ class AnonymousParticipantsReport(Aggregate):
     @classmethod
     def report(cls, id: Any, *, today: date, **fields: Any) -> AnonymousParticipantsReport:
         """Record the counts of one period."""
-        if fields["period_end"] < fields["period_start"]:
-            raise InvalidValueError("to", "'to' is before 'from'")
+        Period.checked(fields["period_start"], fields["period_end"])
         if fields["period_end"] > today:
             # A count of a period not yet over would be reported again when it is.
             raise InvalidValueError("to", "'to' is in the future")

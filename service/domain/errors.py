@@ -10,6 +10,10 @@ DomainError
 │   ├── IdempotencyConflictError the same id or key with another body
 │   └── AlreadyExistsError
 └── StaleVersionError            If-Match no longer current (412)
+
+WriteConflictError               not a DomainError: the database refused a row another
+                                 transaction wrote first (the adapters' translation of an
+                                 integrity error); each use case says what that means (409)
 """
 
 from __future__ import annotations
@@ -73,3 +77,9 @@ class AlreadyExistsError(ConflictError):
 
 class StaleVersionError(DomainError):
     """The client's If-Match version is not the current one."""
+
+
+class WriteConflictError(Exception):
+    """Another transaction wrote the same id, version or key first: the database's
+    integrity error as the adapters hand it on (adapters/eventstore.py). The use case
+    catches it and raises the ConflictError it means; uncaught, it is a 500 as before."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from service.domain.codes import DEFAULT_GOAL_REASONS, ExitReason
+from service.domain.errors import InvalidValueError
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,8 @@ class EnrollmentFacts:
 
 @dataclass(frozen=True, slots=True)
 class ReportingRules:
-    """The association settings that shape the measures (product.md §6, §7)."""
+    """The association settings that shape the measures (product.md §6, §7); their
+    defaults are written here only (DEFAULT_SETTINGS and ReportSettings read them)."""
 
     early_dropout_months: int = 2
     goal_reasons: frozenset[str] = field(
@@ -73,6 +75,14 @@ class Period:
     def year(cls, year: int) -> Period:
         """The calendar year as a period."""
         return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def checked(cls, start: date, end: date) -> Period:
+        """The period from `start` to `end`; 422 on `to` when it ends before it starts
+        (the one wording of that rule, for statistics and count reports alike)."""
+        if end < start:
+            raise InvalidValueError("to", "'to' is before 'from'")
+        return cls(start, end)
 
     @property
     def is_calendar_year(self) -> bool:

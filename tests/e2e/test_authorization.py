@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from service.bootstrap import Container
 from tests.conftest import Tenant, bearer, make_tenant
+from tests.factories import coach_enrollment
 
 _counter = itertools.count()
 
@@ -39,14 +40,13 @@ class Route:
 
 
 def enrollment_body() -> dict[str, Any]:
-    return {
-        "pseudonym": unique_pseudonym(),
-        "enrolled_on": "2023-03-01",
-        "sex": "male",
-        "birth_year": 1985,
-        "education": "compulsory",
-        "support": [],
-    }
+    return coach_enrollment(
+        pseudonym=unique_pseudonym(),
+        sex="male",
+        birth_year=1985,
+        education="compulsory",
+        support=[],
+    )
 
 
 A = "/api/v1/associations/assoc-a"

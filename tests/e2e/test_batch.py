@@ -11,28 +11,8 @@ from service.bootstrap import Container
 from service.domain.enrollment import Enrollment
 from tests.conftest import Tenant
 from tests.e2e.test_enrollments_api import event_count
-
-
-def enrolled(enrollment_id: str, pseudonym: str, **data: Any) -> dict[str, Any]:
-    return {
-        "id": str(uuid.uuid4()),
-        "type": "enrolled",
-        "enrollment_id": enrollment_id,
-        "intervention_id": "team-a",
-        "data": {
-            "pseudonym": pseudonym,
-            "enrolled_on": "2022-02-01",
-            "sex": "female",
-            "birth_year": 1992,
-            "education": "compulsory",
-            "support": ["social_assistance"],
-            **data,
-        },
-    }
-
-
-def event(kind: str, enrollment_id: str, **data: Any) -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "type": kind, "enrollment_id": enrollment_id, "data": data}
+from tests.factories import batch_enrolled as enrolled
+from tests.factories import batch_event as event
 
 
 def post(tenant: Tenant, events: list[dict[str, Any]]) -> list[dict[str, Any]]:

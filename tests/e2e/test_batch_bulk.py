@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from service.adapters.eventstore import read_session
-from service.adapters.keys import Principal
 from service.adapters.tables import events, open_enrollments
-from service.api.routes.batch import apply_item
+from service.api.batch_events import apply_item
 from service.api.schemas.enrollments import BatchEvent
 from service.bootstrap import Container
+from service.domain.principal import Principal
 from tests.conftest import Tenant
 
 IDS = 5  # enrollment ids drawn from a small pool, so that they collide

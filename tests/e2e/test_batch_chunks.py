@@ -8,10 +8,10 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from service.adapters.keys import Principal
-from service.api.routes import batch
+from service.api import batch_events as batch
 from service.api.schemas.enrollments import BatchEvent
 from service.bootstrap import Container
+from service.domain.principal import Principal
 from tests.conftest import Tenant
 from tests.e2e.test_batch_bulk import answers, batches, items, state
 

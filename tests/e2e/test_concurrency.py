@@ -21,14 +21,8 @@ import httpx
 import pytest
 
 from tests.e2e.test_crash_safety import KINDS
-from tests.server_process import (
-    EXIT_BODY,
-    HttpTenant,
-    dedicated_database,
-    enrollment_body,
-    provision,
-    running_server,
-)
+from tests.factories import EXIT_BODY, enrollment_body
+from tests.server_process import HttpTenant, dedicated_database, provision, running_server
 
 CLIENTS = 6
 ROUNDS = 4

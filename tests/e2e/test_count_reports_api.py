@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.adapters.keys import Principal
 from service.bootstrap import Container
 from service.domain.codes import Role
 from service.domain.errors import IdempotencyConflictError
 from service.domain.intervention import Intervention
+from service.domain.principal import Principal
 from tests.conftest import TODAY, Tenant, bearer, make_tenant
 from tests.e2e.test_enrollments_api import assert_problem, event_count
 

@@ -28,12 +28,11 @@ from sqlalchemy import create_engine, func, select
 
 from service.adapters.tables import events
 from tests.conftest import POSTGRES_URL
+from tests.factories import EXIT_BODY, enrollment_body
 from tests.server_process import (
-    EXIT_BODY,
     HttpTenant,
     ServerProcess,
     dedicated_database,
-    enrollment_body,
     provision,
     run_cli,
     running_server,

@@ -15,14 +15,14 @@ import pytest
 from rich.console import Console
 from sqlalchemy import delete, func, select, update
 
-from service import demo
-from service.adapters.keys import Principal
 from service.adapters.tables import EVENTS_TABLE, metadata, projection_tracking
 from service.bootstrap import Container
-from service.demo import HEADINGS, run_demo
-from service.demo_data import ASSOCIATION_ID, plan_demo
+from service.cli import demo
+from service.cli.demo import HEADINGS, run_demo
+from service.cli.demo_data import ASSOCIATION_ID, plan_demo
 from service.domain.codes import Role
 from service.domain.facts import Period
+from service.domain.principal import Principal
 from tests.conftest import TODAY
 
 INDIVIDUAL = ("gron-rehab", "samverkansteam", "unga-vuxna")

@@ -25,8 +25,8 @@ from rich.console import Console
 from service.adapters import keys
 from service.adapters.eventstore import unit_of_work
 from service.bootstrap import Container
-from service.demo import run_demo
-from service.demo_data import ASSOCIATION_ID
+from service.cli.demo import run_demo
+from service.cli.demo_data import ASSOCIATION_ID
 from tests.conftest import Tenant, bearer, make_tenant
 from tests.disclosure_audit import Finding, audit, audit_parameters, audit_with_truth
 from tests.journeys import INTERVENTION_IDS, MUNICIPALITIES, supports

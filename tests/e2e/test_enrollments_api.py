@@ -14,6 +14,7 @@ from service.adapters.tables import events
 from service.application.enrollments import EnrollmentCommands
 from service.bootstrap import Container
 from tests.conftest import Tenant, bearer
+from tests.factories import coach_enrollment
 
 
 def event_count(container: Container) -> int:
@@ -140,10 +141,7 @@ class TestBadRequests:
 
     @pytest.mark.parametrize("refused", ["text/json", "application/jsonp", "text/plain; x=json"])
     def test_only_json_media_types_are_read_in_any_case(self, tenant: Tenant, refused: str) -> None:
-        body = {
-            "pseudonym": "pseudonym-0001", "enrolled_on": "2023-03-01", "sex": "female",
-            "birth_year": 1990, "education": "upper_secondary",
-        }  # fmt: skip
+        body = coach_enrollment()
         path = f"{tenant.base}/interventions/team-a/enrollments"
 
         def post(content_type: str) -> Any:
@@ -165,8 +163,7 @@ class TestBadRequests:
         def chunked(body: bytes) -> Any:
             return (body[i : i + 65_536] for i in range(0, len(body), 65_536))
 
-        enrollment = {"pseudonym": "chunked-0001", "enrolled_on": "2023-03-01", "sex": "female",
-                      "birth_year": 1990, "education": "upper_secondary"}  # fmt: skip
+        enrollment = coach_enrollment(pseudonym="chunked-0001")
 
         oversized = json.dumps({**enrollment, "pseudonym": "x" * 2_000_000}).encode()
         refused = tenant.client.post(url, content=chunked(oversized), headers=headers)

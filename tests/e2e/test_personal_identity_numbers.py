@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from service.adapters.eventstore import read_session
 from service.bootstrap import Container
-from service.client import load_key, new_key_file, pseudonym_for
+from service.cli.client import load_key, new_key_file, pseudonym_for
 from service.domain.errors import InvalidValueError
 from service.domain.pseudonym import normalise
 from tests.conftest import TODAY, Tenant

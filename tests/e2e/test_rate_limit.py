@@ -14,6 +14,7 @@ from service.api.app import create_app
 from service.bootstrap import Container, bootstrap
 from service.config import Settings
 from tests.conftest import TODAY, Tenant, bearer, make_tenant
+from tests.factories import coach_enrollment
 
 LIMIT = 5  # setting a tenant up spends 2 of the system key's and 3 of the admin's requests
 
@@ -42,13 +43,7 @@ def tenant(limited: TestClient, limited_container: Container) -> Tenant:
 
 
 def enrollment(n: int) -> dict[str, Any]:
-    return {
-        "pseudonym": f"pseudonym-{n:04d}",
-        "enrolled_on": "2023-03-01",
-        "sex": "female",
-        "birth_year": 1990,
-        "education": "upper_secondary",
-    }
+    return coach_enrollment(pseudonym=f"pseudonym-{n:04d}")
 
 
 def spend(tenant: Tenant, key: str) -> None:

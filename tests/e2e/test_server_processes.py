@@ -1,4 +1,4 @@
-"""The real server's processes (service/serving.py): a supervisor, request workers and
+"""The real server's processes (service/runtime/serving.py): a supervisor, request workers and
 the projection child.
 
 - Writes are projected by the child without any read asking for it (/ready reaches lag 0).
@@ -25,11 +25,11 @@ import httpx
 import pytest
 
 from tests.e2e.test_crash_safety import KINDS, assert_clean_exit, caught_up
+from tests.factories import enrollment_body
 from tests.server_process import (
     HttpTenant,
     ServerProcess,
     dedicated_database,
-    enrollment_body,
     is_running,
     provision,
     running_server,

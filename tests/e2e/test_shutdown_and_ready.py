@@ -33,10 +33,10 @@ from sqlalchemy import create_engine, func, select
 from service.adapters.tables import events
 from tests.conftest import IN_CI
 from tests.e2e.test_crash_safety import KINDS, assert_clean_exit
+from tests.factories import enrollment_body
 from tests.server_process import (
     ServerProcess,
     dedicated_database,
-    enrollment_body,
     free_port,
     provision,
     running_server,

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from service.bootstrap import Container
-from service.cli_rebuild import rebuild_read_models, run_rebuild, snapshot
+from service.cli.rebuild import rebuild_read_models, run_rebuild, snapshot
 from tests.conftest import Tenant, bearer, make_tenant
 
 

@@ -20,7 +20,8 @@ from sqlalchemy import create_engine, text
 
 from service.bootstrap import Container
 from tests.conftest import make_tenant
-from tests.server_process import ROOT, enrollment_body, service_env
+from tests.factories import enrollment_body
+from tests.server_process import ROOT, service_env
 
 MARKER = "pseudonym-5b4a3c2d-quoted-by-postgresql"
 ONLY_POSTGRES = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service.adapters.keys import Principal
 from service.bootstrap import Container, bootstrap
 from service.config import Settings
+from service.domain.principal import Principal
 from tests.conftest import TODAY
 
 SYSTEM = Principal("operator", "system_admin", None, frozenset())

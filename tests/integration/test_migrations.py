@@ -28,9 +28,9 @@ from service.adapters.migrations import (
 )
 from service.adapters.tables import metadata
 from service.bootstrap import Container, bootstrap
+from service.cli.demo import run_demo
+from service.cli.demo_data import ASSOCIATION_ID
 from service.config import Settings
-from service.demo import run_demo
-from service.demo_data import ASSOCIATION_ID
 from service.domain.facts import Period
 from tests.conftest import TODAY
 from tests.server_process import dedicated_database

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from service.application.annual_report import build_annual_report
-from service.application.annual_report_model import (
+from service.domain.facts import EnrollmentFacts, InterventionInfo, Period, ReportingRules
+from service.reporting.model import (
     AnnualReport,
     Row,
     Status,
@@ -17,8 +17,8 @@ from service.application.annual_report_model import (
     Unit,
     Value,
 )
-from service.application.statistics_answer import build_statistics_answer
-from service.domain.facts import EnrollmentFacts, InterventionInfo, Period, ReportingRules
+from service.reporting.report import build_annual_report
+from service.statistics.answer import build_statistics_answer
 from tests.fixtures_answers import (
     ASSOCIATION_NAME,
     GENERATED_AS_OF,
@@ -363,7 +363,7 @@ class TestInputs:
 
 
 def real_answer(year: int) -> dict[str, Any]:
-    """A statistics answer from service.application.statistics_answer, for six people."""
+    """A statistics answer from service.statistics.answer, for six people."""
     team = InterventionInfo("team", "Team", "individual", date(2020, 1, 1))
     people = [
         EnrollmentFacts(

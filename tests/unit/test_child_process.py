@@ -1,4 +1,4 @@
-"""Watching children without processes (service/child_process.py): restarts and back-off."""
+"""Watching children without processes (service/runtime/child_process.py): restarts and back-off."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from service.child_process import (
+from service.runtime.child_process import (
     STABLE_SECONDS,
     ChildKeepsFailingError,
     ChildProcess,

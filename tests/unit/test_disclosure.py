@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
-from service.application.cell_key import max_noise, perturbed_count
 from service.domain.facts import EnrollmentFacts, Period, ReportingRules
+from service.statistics.cell_key import max_noise, perturbed_count
 from tests.statistics_inputs import INTERVENTIONS, answer, enrollments
 
 RULES = ReportingRules(min_cell_size=5)

@@ -14,17 +14,17 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from service.adapters.exporters import FORMATS, render
-from service.adapters.exporters.charts import render_chart
-from service.adapters.exporters.csv import render_csv
-from service.adapters.exporters.docx import render_docx
-from service.adapters.exporters.html import render_html
-from service.adapters.exporters.json import render_json
-from service.adapters.exporters.layout import sheet_names
-from service.adapters.exporters.xlsx import render_xlsx
-from service.application.annual_report import build_annual_report
-from service.application.annual_report_model import AnnualReport
 from service.domain.errors import UnknownCodeError
+from service.reporting.model import AnnualReport
+from service.reporting.render import FORMATS, render
+from service.reporting.render.charts import render_chart
+from service.reporting.render.csv import render_csv
+from service.reporting.render.docx import render_docx
+from service.reporting.render.html import render_html
+from service.reporting.render.json import render_json
+from service.reporting.render.layout import sheet_names
+from service.reporting.render.xlsx import render_xlsx
+from service.reporting.report import build_annual_report
 from tests.fixtures_answers import ASSOCIATION_NAME, GENERATED_AS_OF, YEAR, answers
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
-from service.application.disclosure import measure_roots
-from service.application.leaf_layout import MeasuredLeaves
-from service.application.measure_values import MeasuresPlan
-from service.application.measured_answer import measured_answer
-from service.application.measures_format import Count, Kind, Statistic
-from service.application.statistics_answer import _scopes, statistics_tree
 from service.domain.facts import EnrollmentFacts, FinanceRecord, ReportingRules
+from service.statistics.answer import _scopes, statistics_tree
+from service.statistics.disclosure import measure_roots
+from service.statistics.leaf_layout import MeasuredLeaves
+from service.statistics.measure_values import MeasuresPlan
+from service.statistics.measured_answer import measured_answer
+from service.statistics.measures_format import Count, Kind, Statistic
 from tests.statistics_inputs import INTERVENTIONS, enrollments, inputs
 from tests.unit.test_statistics import enrollment
 

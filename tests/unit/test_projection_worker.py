@@ -1,11 +1,11 @@
-"""The projection loop, without processes (service/projection_worker.py)."""
+"""The projection loop, without processes (service/runtime/projection_worker.py)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 
-from service.projection_worker import follow
+from service.runtime.projection_worker import follow
 
 
 class Backlog:

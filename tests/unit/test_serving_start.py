@@ -1,4 +1,4 @@
-"""serve's supervisor before its children start (service/serving.py): the port is held
+"""serve's supervisor before its children start (service/runtime/serving.py): the port is held
 during the catch-up, and a stop then ends the catch-up and the server with status 0."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import socket
 from types import SimpleNamespace
 from typing import Any
 
-from service.serving import supervise_server
-from service.stop_signals import StopSignals
+from service.runtime.serving import supervise_server
+from service.runtime.stop_signals import StopSignals
 from tests.server_process import free_port
 
 

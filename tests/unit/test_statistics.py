@@ -8,8 +8,16 @@ from typing import ClassVar
 
 import pytest
 
-from service.application import statistics as st
-from service.application.measures_format import (
+from service.domain.calendar import add_months
+from service.domain.facts import (
+    ActivityRecord,
+    AnonymousParticipantsReport,
+    EnrollmentFacts,
+    FinanceRecord,
+    Period,
+)
+from service.statistics import definitions as st
+from service.statistics.measures_format import (
     Count,
     Kind,
     Pointer,
@@ -19,14 +27,6 @@ from service.application.measures_format import (
     render,
     rounded,
     share,
-)
-from service.domain.calendar import add_months
-from service.domain.facts import (
-    ActivityRecord,
-    AnonymousParticipantsReport,
-    EnrollmentFacts,
-    FinanceRecord,
-    Period,
 )
 
 YEAR = Period.year(2023)

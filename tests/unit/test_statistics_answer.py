@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from service.application.statistics_answer import build_statistics_answer
 from service.domain.errors import NotFoundError
 from service.domain.facts import (
     EnrollmentFacts,
@@ -16,6 +15,7 @@ from service.domain.facts import (
     Period,
     ReportingRules,
 )
+from service.statistics.answer import build_statistics_answer
 from tests.unit.test_statistics import enrollment
 
 YEAR = Period.year(2023)

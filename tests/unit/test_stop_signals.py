@@ -1,4 +1,4 @@
-"""SIGTERM while the main thread waits on the stop event (service/stop_signals.py)."""
+"""SIGTERM while the main thread waits on the stop event (service/runtime/stop_signals.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tests.server_process import ROOT
 
 # A loop like the supervisor's and the catch-up's: wait(0) on the event, over and over.
 _WAITER = """
-from service.stop_signals import StopSignals
+from service.runtime.stop_signals import StopSignals
 signals = StopSignals()
 signals.install()
 print("ready", flush=True)

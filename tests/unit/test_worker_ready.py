@@ -1,4 +1,4 @@
-"""A request worker says on its ready pipe when it serves (service/serving.py `_Worker`)."""
+"""A request worker says on its ready pipe when it serves (service/runtime/serving.py `_Worker`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from service.serving import _Worker
+from service.runtime.serving import _Worker
 
 
 def lifespan_app(fails: bool) -> Any:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Response
 
+from service.api.answers import CREATED, created_or_replayed, write_status
 from service.api.deps import AssociationId, ContainerDep, InterventionId, KeyId, PrincipalDep
 from service.api.errors import WRITE_PROBLEMS
 from service.api.schemas.admin import (
@@ -36,12 +37,9 @@ def _settings(body: AssociationCreate | AssociationPatch) -> dict[str, Any]:
 
 @router.post(
     "/associations",
-    status_code=201,
+    status_code=CREATED,
     response_model=AssociationPublic,
-    responses={
-        200: {"model": AssociationPublic, "description": "Already created"},
-        **WRITE_PROBLEMS,
-    },
+    responses=created_or_replayed(AssociationPublic, "Already created"),
 )
 def create_association(
     body: AssociationCreate, principal: PrincipalDep, container: ContainerDep, response: Response
@@ -50,8 +48,7 @@ def create_association(
     association, created = container.admin.create_association(
         principal, body.id, body.name, _settings(body)
     )
-    if not created:
-        response.status_code = status.HTTP_200_OK
+    response.status_code = write_status(created)
     return _public(association)
 
 
@@ -107,12 +104,9 @@ def revoke_api_key(
 
 @router.post(
     "/associations/{aid}/interventions",
-    status_code=201,
+    status_code=CREATED,
     response_model=InterventionPublic,
-    responses={
-        200: {"model": InterventionPublic, "description": "Already registered"},
-        **WRITE_PROBLEMS,
-    },
+    responses=created_or_replayed(InterventionPublic, "Already registered"),
 )
 def register_intervention(
     aid: AssociationId,
@@ -125,8 +119,7 @@ def register_intervention(
     intervention, created = container.admin.register_intervention(
         principal, aid, body.model_dump(mode="python") | {"kind": body.kind.value}
     )
-    if not created:
-        response.status_code = status.HTTP_200_OK
+    response.status_code = write_status(created)
     return InterventionPublic(
         id=intervention.slug,
         name=intervention.name,

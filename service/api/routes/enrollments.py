@@ -7,6 +7,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
+from service.api.answers import CREATED, created_or_replayed, write_status
+from service.api.command_bodies import command_body, enrollment_body
 from service.api.deps import (
     AssociationId,
     ContainerDep,
@@ -15,7 +17,7 @@ from service.api.deps import (
     InterventionId,
     PrincipalDep,
 )
-from service.api.errors import WRITE_PROBLEMS, problem_responses
+from service.api.errors import problem_responses
 from service.api.schemas.common import WriteResult
 from service.api.schemas.enrollments import (
     Correction,
@@ -44,7 +46,7 @@ _HIDDEN = {
 
 
 def _answer(result: Any, response: Response) -> WriteResult:
-    response.status_code = 201 if result.created else 200
+    response.status_code = write_status(result.created)
     response.headers["ETag"] = f'"{result.version}"'
     return WriteResult(id=result.id, version=result.version)
 
@@ -63,9 +65,9 @@ def summary(enrollment_id: str, version: int, f: Any) -> EnrollmentSummary:
 
 @router.post(
     "/associations/{aid}/interventions/{iid}/enrollments",
-    status_code=201,
+    status_code=CREATED,
     response_model=WriteResult,
-    responses={200: {"model": WriteResult, "description": "Replayed"}, **WRITE_PROBLEMS},
+    responses=created_or_replayed(WriteResult, "Replayed"),
 )
 def enroll(
     aid: AssociationId,
@@ -79,11 +81,6 @@ def enroll(
     data = enrollment_body(body)
     result = container.enrollments.enroll(principal, aid, iid, data, enrollment_id=body.id)
     return _answer(result, response)
-
-
-def enrollment_body(body: EnrollmentCreate) -> dict[str, Any]:
-    """An enrollment body as command data: defaults filled in, the client id left out."""
-    return _plain(body.model_dump(mode="python", exclude={"id"}, exclude_none=True))
 
 
 @router.get(
@@ -140,24 +137,6 @@ def _facts_view(row: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _plain(data: dict[str, Any]) -> dict[str, Any]:
-    """Enum members as their code strings, for events and fingerprints."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, list):
-            out[key] = sorted(str(v) for v in value)
-        elif hasattr(value, "value"):
-            out[key] = value.value
-        else:
-            out[key] = value
-    return out
-
-
-def command_body(model: Any) -> dict[str, Any]:
-    """A validated body as plain data: unset fields left out, nulls as sent."""
-    return _plain(model.model_dump(mode="python", exclude_unset=True))
-
-
 def _event_route(path: str, schema: type, command: str, doc: str) -> None:
     def endpoint(
         eid: UUID,
@@ -180,10 +159,9 @@ def _event_route(path: str, schema: type, command: str, doc: str) -> None:
     router.post(
         f"/enrollments/{{eid}}/{path}",
         response_model=WriteResult,
-        status_code=201,
+        status_code=CREATED,
         responses={
-            200: {"model": WriteResult, "description": "Replayed (same Idempotency-Key)"},
-            **WRITE_PROBLEMS,
+            **created_or_replayed(WriteResult, "Replayed (same Idempotency-Key)"),
             **problem_responses(412),
         },
     )(endpoint)

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic_core import to_json
 
+from service.api.answers import CREATED, created_or_replayed, write_status
 from service.api.deps import AssociationId, ContainerDep, IdempotencyKeyDep, PrincipalDep
-from service.api.errors import WRITE_PROBLEMS
 from service.api.schemas.common import SLUG_PATTERN, IsoDate, IsoDateTime
 from service.api.schemas.enrollments import ActivityCreate, AnonymousParticipants, Created
 from service.application.access import require_association
@@ -22,12 +22,9 @@ router = APIRouter(tags=["statistics"])
 
 @router.post(
     "/associations/{aid}/anonymous-participants",
-    status_code=201,
+    status_code=CREATED,
     response_model=Created,
-    responses={
-        200: {"model": Created, "description": "Replayed (same Idempotency-Key)"},
-        **WRITE_PROBLEMS,
-    },
+    responses=created_or_replayed(Created, "Replayed (same Idempotency-Key)"),
 )
 def report_anonymous(
     aid: AssociationId,
@@ -42,18 +39,15 @@ def report_anonymous(
     report_id, created = container.count_reports.report_anonymous(
         principal, aid, data, idempotency_key
     )
-    response.status_code = 201 if created else 200
+    response.status_code = write_status(created)
     return Created(id=report_id)
 
 
 @router.post(
     "/associations/{aid}/activities",
-    status_code=201,
+    status_code=CREATED,
     response_model=Created,
-    responses={
-        200: {"model": Created, "description": "Replayed (same Idempotency-Key)"},
-        **WRITE_PROBLEMS,
-    },
+    responses=created_or_replayed(Created, "Replayed (same Idempotency-Key)"),
 )
 def hold_activity(
     aid: AssociationId,
@@ -67,7 +61,7 @@ def hold_activity(
     activity_id, created = container.count_reports.hold_activity(
         principal, aid, body.model_dump(), idempotency_key
     )
-    response.status_code = 201 if created else 200
+    response.status_code = write_status(created)
     return Created(id=activity_id)
 
 
@@ -79,9 +73,7 @@ def period_of(year: int | None, start: date | None, end: date | None) -> Period:
         return Period.year(year)
     if start is None or end is None:
         raise InvalidValueError("from", "give year, or both from and to")
-    if end < start:
-        raise InvalidValueError("to", "'to' is before 'from'")
-    return Period(start, end)
+    return Period.checked(start, end)
 
 
 Year = Annotated[int | None, Query(ge=2000, le=2100)]

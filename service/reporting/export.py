@@ -1,0 +1,39 @@
+"""The annual export (product.md §9): two statistics answers, one report, one format.
+
+The file formats are adapters; this service receives the renderer from bootstrap so the
+application layer does not depend on openpyxl, python-docx or matplotlib.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from service.application.queries import Queries
+from service.domain.facts import Period
+from service.reporting.model import AnnualReport
+from service.reporting.report import build_annual_report
+
+Renderer = Callable[[AnnualReport, str], tuple[bytes, str, str]]
+
+
+class AnnualExports:
+    """Builds the year's report with the previous year beside it and renders it."""
+
+    def __init__(self, queries: Queries, render: Renderer) -> None:
+        self.queries = queries
+        self.render = render
+
+    def export(
+        self, association_id: str, year: int, fmt: str, as_of: datetime | None
+    ) -> tuple[bytes, str, str]:
+        """The export as (bytes, media type, file extension)."""
+        queries = self.queries
+        current = queries.statistics_unchecked(association_id, Period.year(year), as_of=as_of)
+        previous = queries.statistics_unchecked(association_id, Period.year(year - 1), as_of=as_of)
+        report = build_annual_report(
+            association_name=queries.association_name(association_id), year=year,
+            current=current, previous=previous,
+            generated_as_of=as_of.isoformat() if as_of else None,
+        )  # fmt: skip
+        return self.render(report, fmt)

@@ -1,0 +1,141 @@
+"""Charts of the annual export as PNG, drawn with matplotlib's Agg backend (no GUI, no pyplot).
+
+Output is deterministic: no timestamps or software tag in the PNG metadata, a fixed font
+(DejaVu Sans, shipped with matplotlib, has å, ä, ö and the minus sign) and fixed sizes.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import textwrap
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from service.reporting.model import ChartKind, ChartSpec, Unit, Value
+
+COLOURS = {
+    "Kvinnor": "#b2457a",
+    "Män": "#2a7a8c",
+    "Totalt": "#7d7d7d",
+    "Vid inskrivning": "#9fb7cc",
+    "Vid avslut": "#2f5f8a",
+}
+FALLBACK_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52")
+DPI = 100
+
+
+@functools.lru_cache(maxsize=32)  # specs are immutable and drawing is deterministic
+def render_chart(spec: ChartSpec) -> bytes:
+    """The chart as PNG bytes."""
+    # DejaVu Sans ships with matplotlib and has å, ä, ö and the minus sign: no glyph warnings.
+    with matplotlib.rc_context(
+        {
+            "font.family": "DejaVu Sans",
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    ):
+        figure = Figure(figsize=(8.0, 4.8), dpi=DPI)
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        {
+            ChartKind.GROUPED_BARS: _grouped_bars,
+            ChartKind.HORIZONTAL_BARS: _horizontal_bars,
+            ChartKind.PYRAMID: _pyramid,
+        }[spec.kind](axes, spec)
+        figure.suptitle(spec.title, x=0.01, y=0.98, ha="left", fontsize=11)
+        if spec.note:
+            figure.text(0.01, 0.01, spec.note, fontsize=7, color="#555555")
+        figure.tight_layout(rect=(0, 0.04, 1, 0.95))
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _plotted(value: Value) -> float:
+    """The number drawn: percent for shares; 0 (no bar) for a hidden or missing value."""
+    number = value.display_number()
+    return float(number) if number is not None else 0.0
+
+
+def _label(value: Value) -> str:
+    """The text by a bar: the figure, or why there is no bar."""
+    return value.text()
+
+
+def _colour(name: str, index: int) -> str:
+    return COLOURS.get(name, FALLBACK_COLOURS[index % len(FALLBACK_COLOURS)])
+
+
+def _grouped_bars(axes: Axes, spec: ChartSpec) -> None:
+    count = len(spec.series)
+    width = 0.8 / count
+    for index, series in enumerate(spec.series):
+        positions = [c + (index - (count - 1) / 2) * width for c in range(len(spec.categories))]
+        heights = [_plotted(v) for v in series.values]
+        colour = _colour(series.name, index)
+        bars = axes.bar(positions, heights, width * 0.92, label=series.name, color=colour)
+        axes.bar_label(bars, labels=[_label(v) for v in series.values], padding=2, fontsize=8)
+    axes.set_xticks(range(len(spec.categories)), spec.categories)
+    is_share = any(v.unit is Unit.SHARE for s in spec.series for v in s.values)
+    if is_share:
+        axes.set_ylim(0, 110)
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:.0f} %"))
+    axes.set_ylabel(spec.value_label)
+    axes.legend(frameon=False, ncols=count, loc="upper right")
+
+
+def _annotate(axes: Axes, positions: list[float], values: tuple[Value, ...], side: int) -> None:
+    """Write each figure at the end of its horizontal bar, outwards from zero."""
+    offset = 3 * side
+    for position, value in zip(positions, values, strict=True):
+        axes.annotate(
+            _label(value),
+            (side * _plotted(value), position),
+            xytext=(offset, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left" if side > 0 else "right",
+            fontsize=8,
+        )
+
+
+def _horizontal_bars(axes: Axes, spec: ChartSpec) -> None:
+    count = len(spec.series)
+    height = 0.8 / count
+    rows = range(len(spec.categories))
+    for index, series in enumerate(spec.series):
+        positions = [r + (index - (count - 1) / 2) * height for r in rows]
+        widths = [_plotted(v) for v in series.values]
+        colour = _colour(series.name, index)
+        axes.barh(positions, widths, height * 0.92, label=series.name, color=colour)
+        _annotate(axes, positions, series.values, 1)
+    axes.set_yticks(list(rows), [textwrap.fill(c, 30) for c in spec.categories])
+    axes.invert_yaxis()
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel(spec.value_label)
+    axes.margins(x=0.12)
+    axes.legend(frameon=False, loc="lower right")
+
+
+def _pyramid(axes: Axes, spec: ChartSpec) -> None:
+    rows = [float(r) for r in range(len(spec.categories))]
+    for index, series in enumerate(spec.series[:2]):
+        side = -1 if index == 0 else 1
+        widths = [side * _plotted(v) for v in series.values]
+        axes.barh(rows, widths, 0.8, label=series.name, color=_colour(series.name, index))
+        _annotate(axes, rows, series.values, side)
+    axes.set_yticks(rows, spec.categories)
+    axes.axvline(0, color="#333333", linewidth=0.8)
+    limit = max([abs(_plotted(v)) for s in spec.series for v in s.values] + [1]) * 1.25
+    axes.set_xlim(-limit, limit)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{abs(x):.0f}"))
+    axes.set_xlabel(spec.value_label)
+    axes.legend(frameon=False, loc="lower right")

@@ -1,0 +1,284 @@
+"""The statistics answer of product.md §8: every measure of §6, per intervention and in total.
+
+Choices the specification leaves open:
+- Listed are the interventions whose span (starts_on..ends_on) overlaps the period, and also
+  any other that has enrollments active in it, anonymous reports or activities in it (so no
+  participant falls out of the total), ordered by id.
+- With `only_intervention`, only that intervention is listed (whether or not it overlaps
+  the period) and "total" is computed from it alone; an unknown id is a NotFoundError.
+- The association total is computed over the enrollments of the listed interventions, so
+  each of its counts is the sum over the interventions; means and medians are pooled.
+- Its cost per participant is the summed recorded cost of the listed individual
+  interventions for the year / the active participants of those with a recorded cost.
+- `municipality` lists, in every measures object, the codes present among the active
+  participants of the whole answer (sorted), then "unknown"; so all objects have the same keys.
+- `support_before_after` lists the support codes and "unknown" (an empty set), like
+  `support_at_enrollment`.
+- Facts of another association, voided ones and those of unlisted interventions are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from service.domain.codes import InterventionKind
+from service.domain.errors import NotFoundError
+from service.domain.facts import (
+    ActivityRecord,
+    AnonymousParticipantsReport,
+    EnrollmentFacts,
+    FinanceRecord,
+    InterventionInfo,
+    Period,
+    ReportingRules,
+)
+from service.statistics import definitions as st
+from service.statistics.cell_key import max_noise
+from service.statistics.disclosure import hidden_leaves
+from service.statistics.leaf_layout import MeasuredLeaves
+from service.statistics.measured_answer import measured_answer
+from service.statistics.measures_format import filled, rounded_value
+from service.statistics.measures_tree import Context, Facts, measures_for
+
+
+@dataclass(frozen=True, slots=True)
+class _Scopes:
+    """What an answer is computed over: its interventions, their facts, the context."""
+
+    chosen: list[InterventionInfo]
+    facts_of: dict[str, list[EnrollmentFacts]]
+    context: Context
+
+
+def build_statistics_answer(
+    *,
+    association_id: str,
+    period: Period,
+    as_of: datetime | None,
+    rules: ReportingRules,
+    interventions: Sequence[InterventionInfo],
+    facts: Sequence[EnrollmentFacts],
+    anonymous: Sequence[AnonymousParticipantsReport] = (),
+    activities: Sequence[ActivityRecord] = (),
+    finances: Sequence[FinanceRecord] = (),
+    only_intervention: str | None = None,
+) -> dict[str, Any]:
+    """The statistics answer of product.md §8, with disclosure control applied; its
+    measures computed flat (measured_answer), equal to those of statistics_tree."""
+    computed = partial(
+        _computed_answer, association_id=association_id, period=period, as_of=as_of,
+        rules=rules, interventions=interventions, facts=facts, anonymous=anonymous,
+        activities=activities, finances=finances,
+    )  # fmt: skip
+    if only_intervention is None or rules.min_cell_size <= 0:
+        return computed(only_intervention=only_intervention)
+    # One intervention shows what the full answer shows for it (product.md §7.2).
+    alone = computed(only_intervention=only_intervention)
+    return _one_of(computed(only_intervention=None), alone, only_intervention)
+
+
+def _computed_answer(
+    *,
+    association_id: str,
+    period: Period,
+    as_of: datetime | None,
+    rules: ReportingRules,
+    interventions: Sequence[InterventionInfo],
+    facts: Sequence[EnrollmentFacts],
+    anonymous: Sequence[AnonymousParticipantsReport],
+    activities: Sequence[ActivityRecord],
+    finances: Sequence[FinanceRecord],
+    only_intervention: str | None,
+) -> dict[str, Any]:
+    """The answer over the chosen interventions, disclosure control applied to it alone."""
+    scopes = _scopes(
+        association_id, period, rules, interventions, facts, anonymous, activities, finances,
+        only_intervention,
+    )  # fmt: skip
+    measured, skeletons = measured_answer(scopes.facts_of, scopes.context)
+    hidden = hidden_leaves(measured, rules)
+    values = iter(_published(measured, hidden))
+    interventions_shown = [
+        {**_heading(info), "measures": filled(skeleton, values)}
+        for info, skeleton in zip(scopes.chosen, skeletons[:-1], strict=True)
+    ]
+    return {
+        "association": association_id,
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "as_of": as_of.isoformat() if as_of is not None else None,
+        "settings": settings(rules),
+        "disclosure": disclosure_method(rules),
+        "interventions": interventions_shown,
+        "total": {"measures": filled(skeletons[-1], values)},
+        # Leaf numbers follow document order, as the list does; one marker, no reason.
+        "suppressed": [pointer for _, pointer in measured.json_pointers(hidden)],
+    }
+
+
+def statistics_tree(
+    *,
+    association_id: str,
+    period: Period,
+    rules: ReportingRules,
+    interventions: Sequence[InterventionInfo],
+    facts: Sequence[EnrollmentFacts],
+    anonymous: Sequence[AnonymousParticipantsReport] = (),
+    activities: Sequence[ActivityRecord] = (),
+    finances: Sequence[FinanceRecord] = (),
+    only_intervention: str | None = None,
+) -> dict[str, Any]:
+    """The answer's interventions and total with their measures as Count and Statistic
+    leaves, before disclosure control: the definition the answer's values are held to."""
+    scopes = _scopes(
+        association_id, period, rules, interventions, facts, anonymous, activities, finances,
+        only_intervention,
+    )  # fmt: skip
+    facts_of, context = scopes.facts_of, scopes.context
+    everyone = [f for group in facts_of.values() for f in group]
+    return {
+        "interventions": [
+            {
+                **_heading(i),
+                "measures": measures_for(facts_of[i.intervention_id], context, [i.intervention_id]),
+            }
+            for i in scopes.chosen
+        ],
+        "total": {"measures": measures_for(everyone, context, list(facts_of), total=True)},
+    }
+
+
+def _scopes(
+    association_id: str,
+    period: Period,
+    rules: ReportingRules,
+    interventions: Sequence[InterventionInfo],
+    facts: Sequence[EnrollmentFacts],
+    anonymous: Sequence[AnonymousParticipantsReport],
+    activities: Sequence[ActivityRecord],
+    finances: Sequence[FinanceRecord],
+    only_intervention: str | None,
+) -> _Scopes:
+    """The listed interventions with their countable facts, and the answer's context."""
+    counted = [f for f in st.countable(facts) if f.association_id == association_id]
+    chosen = _chosen(interventions, counted, anonymous, activities, period, only_intervention)
+    facts_of: dict[str, list[EnrollmentFacts]] = {i.intervention_id: [] for i in chosen}
+    for f in counted:
+        group = facts_of.get(f.intervention_id)
+        if group is not None:
+            group.append(f)
+    everyone = [f for group in facts_of.values() for f in group]
+    individual = frozenset(
+        i.intervention_id for i in chosen if i.kind == InterventionKind.INDIVIDUAL
+    )
+    municipalities = st.municipality_codes(st.active(everyone, period))
+    context = Context(period, rules, municipalities, anonymous, activities, finances, individual)
+    return _Scopes(chosen, facts_of, context)
+
+
+def _one_of(full: dict[str, Any], alone: dict[str, Any], intervention: str) -> dict[str, Any]:
+    """The answer for one intervention, cut from the full answer: its measures and hidden
+    places as the full answer has them, and a total equal to them (with its own unique
+    participants, hidden with its active count)."""
+    ids = [entry["intervention"] for entry in full["interventions"]]
+    if intervention not in ids:
+        return alone  # not listed in the full answer: it has nothing in the period
+    position = ids.index(intervention)
+    entry = full["interventions"][position]
+    prefix = f"/interventions/{position}/measures"
+    hidden = {p[len(prefix) :] for p in full["suppressed"] if p.startswith(prefix + "/")}
+    measures = entry["measures"]
+    unique = dict(alone["total"]["measures"]["unique_participants"])
+    for column in unique:
+        place = f"/unique_participants/{column}"
+        if measures["active"][column] == 0:
+            unique[column] = 0  # nobody active: nobody unique, as the reader knows
+        elif f"/active/{column}" in hidden or f"/total/measures{place}" in alone["suppressed"]:
+            unique[column] = None
+            hidden.add(place)
+    total = {
+        key: (unique if key == "unique_participants" else measures[key])
+        for key in alone["total"]["measures"]
+    }
+    shown = {**entry, "measures": measures}
+    suppressed = [f"/interventions/0/measures{p}" for p in _in_order(measures, hidden)]
+    suppressed += [f"/total/measures{p}" for p in _in_order(total, hidden)]
+    return {
+        **full,
+        "interventions": [shown],
+        "total": {"measures": total},
+        "suppressed": suppressed,
+    }
+
+
+def _in_order(tree: Any, hidden: set[str], at: str = "") -> list[str]:
+    """The pointers of `hidden` found in a tree, in document order."""
+    if isinstance(tree, dict):
+        return [p for key, child in tree.items() for p in _in_order(child, hidden, f"{at}/{key}")]
+    return [at] if at in hidden else []
+
+
+def _heading(info: InterventionInfo) -> dict[str, Any]:
+    """What the answer says of an intervention before its measures."""
+    return {"intervention": info.intervention_id, "name": info.name, "kind": info.kind}
+
+
+def _published(measured: MeasuredLeaves, hidden: Iterable[int]) -> list[Any]:
+    """The measures objects' leaves in document order, as published: a count as it is, a
+    statistic rounded, None where hidden."""
+    values = list(measured.values)
+    for n, kind in zip(measured.statistics, measured.statistic_kinds, strict=True):
+        values[n] = rounded_value(kind, values[n])
+    for n in hidden:
+        values[n] = None
+    return values
+
+
+def disclosure_method(rules: ReportingRules) -> dict[str, Any]:
+    """How the answer's figures were protected (product.md §7; docs/statistics.md)."""
+    if rules.min_cell_size <= 0:
+        return {"method": "none", "max_noise": 0, "min_cell_size": 0}
+    return {
+        "method": "cell_key",
+        "max_noise": max_noise(rules.min_cell_size),
+        "min_cell_size": rules.min_cell_size,
+    }
+
+
+def settings(rules: ReportingRules) -> dict[str, Any]:
+    """The reporting rules the answer was computed with."""
+    return {
+        "early_dropout_months": rules.early_dropout_months,
+        "goal_reasons": rules.goal_reasons_sorted(),
+        "youth_max_age": rules.youth_max_age,
+        "min_cell_size": rules.min_cell_size,
+    }
+
+
+def _chosen(
+    interventions: Sequence[InterventionInfo],
+    facts: Facts,
+    anonymous: Sequence[AnonymousParticipantsReport],
+    activities: Sequence[ActivityRecord],
+    period: Period,
+    only: str | None,
+) -> list[InterventionInfo]:
+    """The interventions the answer lists, ordered by id."""
+    if only is not None:
+        chosen = [i for i in interventions if i.intervention_id == only]
+        if not chosen:
+            raise NotFoundError(f"no intervention {only!r}")
+        return chosen[:1]
+    busy = {f.intervention_id for f in st.active(facts, period)}
+    busy |= {r.intervention_id for r in anonymous if period.start <= r.period_end <= period.end}
+    busy |= {a.intervention_id for a in activities if period.start <= a.held_on <= period.end}
+    listed = [i for i in interventions if _overlaps(i, period) or i.intervention_id in busy]
+    return sorted(listed, key=lambda i: i.intervention_id)
+
+
+def _overlaps(info: InterventionInfo, period: Period) -> bool:
+    """True when the intervention's own span overlaps the period."""
+    return info.starts_on <= period.end and (info.ends_on is None or info.ends_on >= period.start)

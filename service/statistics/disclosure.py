@@ -1,0 +1,214 @@
+"""Disclosure control (röjandekontroll), product.md §7, over the measures of an answer.
+
+The figures reaching this module already carry the cell-key method's noise (cell_key):
+every count is c' = c + noise (|noise| ≤ D), every share is c'₁ / c'₂, every mean and median
+is moved by noise over its n. What is left to decide is what to hide, by one rule, with one
+marker (the answer never says why):
+
+- a count published as 1..min_cell_size−1 (c', not c: which a reader cannot tell apart);
+- a share, mean, median or cost per participant over fewer than min_cell_size persons
+  (its base, also perturbed).
+
+Nothing is hidden to protect something else (no complementary suppression). That is safe
+because of the noise: a reader who subtracts published counts learns a hidden count only as
+c' ± D summed over the terms, an interval at least 2D wide that contains 0 or reaches
+min_cell_size (D = ⌈(k − 1) / 2⌉), and hidden values include true zeros (cell_key); and it
+is useful, because a headline figure over many persons is never hidden for a detail. The
+audit in tests/disclosure_audit.py plays the attacker's linear programme over every
+published figure and identity of an answer to check it.
+
+Scopes are consistent by construction: a figure depends only on the persons it counts, so
+an intervention asked alone shows exactly what the full answer shows for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from service.domain.facts import ReportingRules
+from service.statistics.cell_key import max_noise
+from service.statistics.disclosure_relations import Identities, identities
+from service.statistics.leaf_layout import MeasuredLeaves
+from service.statistics.measures_format import Kind, Pointer, rounded_value
+
+TOTAL_ROOT: Pointer = ("total", "measures")
+
+
+def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
+    """The leaves (by number, increasing) of an answer's measures objects to hide. A hidden
+    zero that the published figures give away anyway is published as 0 instead
+    (measured.values is changed in place)."""
+    limit = rules.min_cell_size
+    if limit <= 0:
+        return []
+    values = measured.values
+    statistics = set(measured.statistics)
+    hidden = {
+        n
+        for n in statistics
+        if values[n] is not None and measured.bases[n] < limit  # over too few persons
+    }
+    hidden |= {n for n, value in enumerate(values) if n not in statistics and 0 < value < limit}
+    complements: set[int] = set()
+    found = identities(measured, rules)
+    bound = max_noise(limit)
+    for _ in range(MAX_ROUNDS):
+        lo, hi = reader_bounds(values, hidden, complements, found, bound, limit)
+        _from_shares(measured, hidden, bound, lo, hi)
+        lo, hi = _propagated(found, lo, hi)
+        changed = False
+        for n in sorted(hidden - statistics):
+            if hi[n] <= 0:  # a zero the reader can prove: nothing to hide
+                values[n] = 0
+                hidden.discard(n)
+                changed = True
+            elif lo[n] == hi[n] or (lo[n] >= 1 and hi[n] <= limit - 1):
+                extra = _complement(n, measured, found, hidden, limit)
+                if extra is not None:
+                    hidden.add(extra)
+                    complements.add(extra)
+                    changed = True
+        if not changed:
+            break
+    return sorted(hidden)
+
+
+MAX_ROUNDS = 12
+UNBOUNDED = 10**12
+HEADLINE = frozenset({"active", "new", "exits", "completed_exits", "to_work_or_studies", "to_goal"})
+
+
+def reader_bounds(
+    values: Sequence[Any],
+    hidden: set[int],
+    complements: set[int],
+    found: Identities,
+    bound: int,
+    limit: int,
+) -> tuple[list[int], list[int]]:
+    """What a reader knows of every count before reasoning: its least and greatest true
+    value, from what is published (within ±bound of the truth; 0 exactly) or hidden (0 up to
+    limit − 1 + bound; a complement unbounded)."""
+    lo = [0] * len(values)
+    hi = [UNBOUNDED] * len(values)
+    for n in found.counts:
+        if n in complements:
+            continue
+        if n in hidden:
+            hi[n] = limit - 1 + bound
+        elif values[n] == 0:
+            hi[n] = 0
+        else:
+            lo[n], hi[n] = max(1, values[n] - bound), values[n] + bound
+    return lo, hi
+
+
+def _propagated(found: Identities, lo: list[int], hi: list[int]) -> tuple[list[int], list[int]]:
+    """Bounds narrowed by every identity, until nothing narrows (the linear programme's
+    bounds, sum by sum)."""
+    pending = set(range(len(found.sums)))
+    for _ in range(50):
+        if not pending:
+            break
+        touched: set[int] = set()
+        for number in sorted(pending):
+            total, terms = found.sums[number]
+            touched |= _narrow_sum(total, terms, lo, hi)
+        for small, large in found.orders:
+            if hi[small] > hi[large]:
+                hi[small] = hi[large]
+                touched.add(small)
+            if lo[large] < lo[small]:
+                lo[large] = lo[small]
+                touched.add(large)
+        pending = {m for n in touched for m in found.member_of.get(n, ())}
+    return lo, hi
+
+
+def _from_shares(
+    measured: MeasuredLeaves, hidden: set[int], bound: int, lo: list[int], hi: list[int]
+) -> None:
+    """A published share s = a′ / b′ with b published gives a′ = s·b′, so a within ±bound;
+    with a published, b′ = a′ / s."""
+    values = measured.values
+    for layout, offset in zip(measured.layouts, measured.offsets, strict=True):
+        for n, kind, reveals in zip(
+            layout.statistics, layout.statistic_kinds, layout.reveals, strict=True
+        ):
+            share = values[n + offset]
+            if kind is not Kind.SHARE or len(reveals) != 2 or share is None or n + offset in hidden:
+                continue
+            a, b = reveals[0] + offset, reveals[1] + offset
+            published = rounded_value(Kind.SHARE, share)
+            if b not in hidden and a in hidden:
+                numerator = round(published * values[b])
+                _within(a, numerator, bound, lo, hi)
+            elif a not in hidden and b in hidden and published:
+                _within(b, round(values[a] / published), bound, lo, hi)
+
+
+def _within(n: int, published: int, bound: int, lo: list[int], hi: list[int]) -> None:
+    """Narrow a count to what a published (perturbed) value of it allows."""
+    least, most = (0, 0) if published <= 0 else (max(1, published - bound), published + bound)
+    lo[n], hi[n] = max(lo[n], least), min(hi[n], most)
+
+
+def _narrow_sum(total: int, terms: tuple[int, ...], lo: list[int], hi: list[int]) -> set[int]:
+    """Narrow the bounds of a sum and its terms by each other; the leaves that changed."""
+    changed: set[int] = set()
+    sum_lo = sum(lo[t] for t in terms)
+    sum_hi = sum(hi[t] for t in terms)
+    if sum_lo > lo[total]:
+        lo[total] = sum_lo
+        changed.add(total)
+    if sum_hi < hi[total]:
+        hi[total] = sum_hi
+        changed.add(total)
+    for t in terms:
+        least = lo[total] - (sum_hi - hi[t])
+        most = hi[total] - (sum_lo - lo[t])
+        if least > lo[t]:
+            lo[t] = least
+            changed.add(t)
+        if most < hi[t]:
+            hi[t] = most
+            changed.add(t)
+    return changed
+
+
+def _complement(
+    n: int, measured: MeasuredLeaves, found: Identities, hidden: set[int], limit: int
+) -> int | None:
+    """A published count to hide beside `n`: a member of a sum with it, the cheapest to lose
+    (a detail first, then a total, then a headline figure; the smallest first)."""
+    candidates = set()
+    for number in found.member_of.get(n, ()):
+        total, terms = found.sums[number]
+        candidates |= {total, *terms}
+    values = measured.values
+
+    def cost(m: int) -> tuple[int, int]:
+        at = measured.pointer(m)
+        headline = len(at) >= 2 and at[-2] in HEADLINE
+        return (2 if headline else 1 if at[-1] == "total" else 0, values[m])
+
+    # Never a headline total over 2k persons (§7.4): the noise is its protection then.
+    options = [
+        m
+        for m in candidates
+        if m not in hidden
+        and m != n
+        and values[m] > 0
+        and not (cost(m)[0] == 2 and measured.pointer(m)[-1] == "total" and values[m] >= 2 * limit)
+    ]
+    return min(options, key=cost) if options else None
+
+
+def measure_roots(tree: Mapping[str, Any]) -> list[tuple[Pointer, Mapping[str, Any]]]:
+    """Every measures object of an answer tree with its pointer; the association total last."""
+    roots: list[tuple[Pointer, Mapping[str, Any]]] = [
+        (("interventions", i, "measures"), entry["measures"])
+        for i, entry in enumerate(tree["interventions"])
+    ]
+    return [*roots, (TOTAL_ROOT, tree["total"]["measures"])]

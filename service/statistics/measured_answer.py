@@ -1,0 +1,78 @@
+"""An answer's measures objects computed flat: leaf values numbered across the answer.
+
+Each enrollment's contribution is found once (fact_tally), each scope tallied, and the
+values written into the leaf order of the scope's shape (measure_values); the shapes'
+layouts come from the Count tree of a scope without enrollments (measures_tree), so the
+leaves are where the tree definition puts them.
+
+The plans are kept between requests (`_plans`, a bounded LRU cache): they are a pure
+function of the immutable values they are keyed by (period, rules, municipality codes) and
+hold no figures, only where figures go; so a kept plan is the plan that would be built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from service.domain.facts import EnrollmentFacts, Period, ReportingRules
+from service.statistics import definitions as st
+from service.statistics.cell_key import max_noise
+from service.statistics.disclosure import TOTAL_ROOT
+from service.statistics.fact_tally import CellNumbers, Contribution, contribution, tally
+from service.statistics.leaf_layout import Layout, MeasuredLeaves
+from service.statistics.measure_values import MeasuresPlan, leaf_values
+from service.statistics.measures_format import Pointer
+from service.statistics.measures_tree import Context, measures_for, untallied_measures
+
+
+def measured_answer(
+    facts_of: Mapping[str, Sequence[EnrollmentFacts]], context: Context
+) -> tuple[MeasuredLeaves, list[dict[str, Any]]]:
+    """The leaves of the measures objects of the interventions (in the order of `facts_of`)
+    and of the total; and for each object the tree its values are filled into: its shape,
+    with the untallied measures (which hold more than leaves) as computed."""
+    period, rules = context.period, context.rules
+    noise = max_noise(rules.min_cell_size)
+    for_total, for_intervention = _plans(period, rules, tuple(context.municipalities))
+    plans = {True: for_total, False: for_intervention}
+    numbers = CellNumbers(for_total.index)
+    parts = {
+        iid: [contribution(f, period, rules, numbers) for f in facts]
+        for iid, facts in facts_of.items()
+    }
+    layouts: list[Layout] = []
+    values: list[Any] = []
+    bases: list[int] = []
+    skeletons: list[dict[str, Any]] = []
+    scopes: list[tuple[list[str], Sequence[EnrollmentFacts], list[Contribution], bool]] = [
+        ([iid], facts_of[iid], parts[iid], False) for iid in facts_of
+    ]
+    everyone = [f for facts in facts_of.values() for f in facts]
+    scopes.append((list(facts_of), everyone, [c for p in parts.values() for c in p], True))
+    for ids, facts, contributions, total in scopes:
+        plan = plans[total]
+        active = st.active(facts, period)
+        trees = untallied_measures(active, ids, context, total=total, max_noise=noise)
+        scope_values, scope_bases = leaf_values(plan, tally(contributions), trees, noise)
+        values += scope_values
+        bases += scope_bases
+        layouts.append(plan.layout)
+        skeletons.append({**plan.layout.template, **trees})
+    roots: list[Pointer] = [("interventions", i, "measures") for i in range(len(facts_of))]
+    roots.append(TOTAL_ROOT)
+    return MeasuredLeaves.of_values(roots, layouts, values, bases), skeletons
+
+
+@lru_cache(maxsize=32)
+def _plans(
+    period: Period, rules: ReportingRules, municipalities: tuple[str, ...]
+) -> tuple[MeasuresPlan, MeasuresPlan]:
+    """The plans of the total and of an intervention, from the trees of scopes without
+    enrollments; the total's has every cell an intervention's has (and unique participants),
+    so its cell index serves both."""
+    context = Context(period, rules, municipalities, (), (), (), frozenset())
+    for_total = MeasuresPlan.of(measures_for((), context, (), total=True))
+    template = measures_for((), context, (), total=False)
+    return for_total, MeasuresPlan.of(template, for_total.index)

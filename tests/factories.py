@@ -1,0 +1,71 @@
+"""Request bodies as the tests send them: one builder for each, instead of a copy per file.
+
+- `coach_enrollment`: the enrollment a coach posts in the in-process tests (a woman born
+  1990, enrolled 2023-03-01); keyword arguments change or add fields.
+- `enrollment_body` and `EXIT_BODY`: bodies for the tests and benchmarks against a real
+  server, varied by `day` so that many of them look like a register's.
+- `batch_enrolled` and `batch_event`: items of `POST .../events:batch`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+
+def coach_enrollment(**fields: Any) -> dict[str, Any]:
+    """A valid enrollment body; `fields` override or add to it."""
+    return {
+        "pseudonym": "pseudonym-0001",
+        "enrolled_on": "2023-03-01",
+        "sex": "female",
+        "birth_year": 1990,
+        "education": "upper_secondary",
+        "support": ["social_assistance"],
+        **fields,
+    }
+
+
+def enrollment_body(pseudonym: str, eid: str | None = None, day: int = 1) -> dict[str, Any]:
+    """An enrollment with a pseudonym; `eid` makes it idempotent."""
+    body: dict[str, Any] = {
+        "pseudonym": pseudonym,
+        "enrolled_on": f"2024-01-{1 + day % 28:02d}",
+        "sex": "female" if day % 2 else "male",
+        "birth_year": 1970 + day % 35,
+        "education": "upper_secondary",
+        "support": ["social_assistance"],
+        "months_on_public_support": day % 60,
+    }
+    if eid is not None:
+        body["id"] = eid
+    return body
+
+
+EXIT_BODY = {"exited_on": "2024-09-30", "reason": "work", "progressed": True}
+
+
+def batch_enrolled(
+    enrollment_id: str, pseudonym: str, intervention_id: str = "team-a", **data: Any
+) -> dict[str, Any]:
+    """An `enrolled` batch item with a fresh id; `data` overrides or adds fields."""
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "enrolled",
+        "enrollment_id": enrollment_id,
+        "intervention_id": intervention_id,
+        "data": {
+            "pseudonym": pseudonym,
+            "enrolled_on": "2022-02-01",
+            "sex": "female",
+            "birth_year": 1992,
+            "education": "compulsory",
+            "support": ["social_assistance"],
+            **data,
+        },
+    }
+
+
+def batch_event(kind: str, enrollment_id: str, **data: Any) -> dict[str, Any]:
+    """A batch item of another kind (`exited`, `voided` ...) with a fresh id."""
+    return {"id": str(uuid.uuid4()), "type": kind, "enrollment_id": enrollment_id, "data": data}
