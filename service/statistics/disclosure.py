@@ -9,16 +9,16 @@ marker (the answer never says why):
 - a share, mean, median or cost per participant over fewer than min_cell_size persons
   (its base, also perturbed).
 
-Nothing is hidden to protect something else (no complementary suppression). That is safe
-because of the noise: a reader who subtracts published counts learns a hidden count only as
-c' ± D summed over the terms, an interval at least 2D wide that contains 0 or reaches
-min_cell_size (D = ⌈(k − 1) / 2⌉), and hidden values include true zeros (cell_key); and it
-is useful, because a headline figure over many persons is never hidden for a detail. The
-audit in tests/disclosure_audit.py plays the attacker's linear programme over every
-published figure and identity of an answer to check it.
+Almost nothing is hidden to protect something else. The noise makes that safe: a reader
+who subtracts published counts learns a hidden count only as c′ ± D over the terms, an
+interval at least 4D wide that cannot lie inside 1..k − 1 (D = ⌊k / 2⌋; a hidden value may
+be 0, cell_key). Where several sums together would still pin a hidden count, or narrow it
+to inside 1..k − 1, or give away a hidden zero, `hidden_leaves` finds it by propagating
+the reader's bounds over every identity (disclosure_relations) and repairs it: a provable
+zero is published, a pinned count gets one complement, never a headline total over 2k.
+tests/disclosure_audit.py plays the attacker's full linear programme to check the result.
 
-Scopes are consistent by construction: a figure depends only on the persons it counts, so
-an intervention asked alone shows exactly what the full answer shows for it.
+Scopes agree because an intervention asked alone is cut from the full answer (answer.py).
 """
 
 from __future__ import annotations
