@@ -64,7 +64,7 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
                 hidden.discard(n)
                 changed = True
             elif lo[n] == hi[n] or (lo[n] >= 1 and hi[n] <= limit - 1):
-                extra = _complement(n, measured, found, hidden, limit)
+                extra = _complement(n, measured, found, hidden, limit, bound)
                 if extra is not None:
                     hidden.add(extra)
                     complements.add(extra)
@@ -178,7 +178,7 @@ def _narrow_sum(total: int, terms: tuple[int, ...], lo: list[int], hi: list[int]
 
 
 def _complement(
-    n: int, measured: MeasuredLeaves, found: Identities, hidden: set[int], limit: int
+    n: int, measured: MeasuredLeaves, found: Identities, hidden: set[int], limit: int, bound: int
 ) -> int | None:
     """A published count to hide beside `n`: a member of a sum with it, the cheapest to lose
     (a detail first, then a total, then a headline figure; the smallest first)."""
@@ -193,14 +193,18 @@ def _complement(
         headline = len(at) >= 2 and at[-2] in HEADLINE
         return (2 if headline else 1 if at[-1] == "total" else 0, values[m])
 
-    # Never a headline total over 2k persons (§7.4): the noise is its protection then.
+    # Never a headline total that may be over 2k persons (§7.4): noise protects it then.
     options = [
         m
         for m in candidates
         if m not in hidden
         and m != n
         and values[m] > 0
-        and not (cost(m)[0] == 2 and measured.pointer(m)[-1] == "total" and values[m] >= 2 * limit)
+        and not (
+            cost(m)[0] == 2
+            and measured.pointer(m)[-1] == "total"
+            and values[m] >= 2 * limit - bound
+        )
     ]
     return min(options, key=cost) if options else None
 
