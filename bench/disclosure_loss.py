@@ -65,7 +65,7 @@ def loss(protected: dict[str, Any], truth: dict[str, Any]) -> tuple[int, int, in
     return len(hidden), large, headline_hidden, headline
 
 
-def demo() -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
+def demo() -> tuple[Any, list[tuple[int, dict[str, Any], dict[str, Any]]]]:
     from service.bootstrap import bootstrap
     from service.cli.demo import ASSOCIATION_ID, run_demo
     from service.config import Settings
@@ -92,7 +92,7 @@ def demo() -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
             )
         found.append((year, *answers))
     queries.rules_from_settings = original
-    return found
+    return container, found
 
 
 def _with_size(rules: ReportingRules, size: int) -> ReportingRules:
@@ -154,8 +154,35 @@ def generated(seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
     return answers[0], answers[1]
 
 
+def timing(container: Any, rounds: int = 30) -> None:
+    """p50/p95 of the demo's 2025 statistics answer (reads included) with disclosure control
+    (k = 5) against without (k = 0), alternating in one run: what the cell-key method and
+    its checks cost."""
+    import statistics
+    import time
+
+    from service.cli.demo import ASSOCIATION_ID
+
+    original = queries.rules_from_settings
+    times: dict[int, list[float]] = {K: [], 0: []}
+    for _ in range(rounds):
+        for size in (K, 0):
+            queries.rules_from_settings = lambda s, size=size: _with_size(original(s), size)
+            started = time.perf_counter()
+            container.queries.statistics_unchecked(ASSOCIATION_ID, Period.year(2025))
+            times[size].append((time.perf_counter() - started) * 1000)
+    queries.rules_from_settings = original
+    for size, found in times.items():
+        p95 = statistics.quantiles(found, n=20)[-1]
+        print(f"statistics 2025, k={size}: p50 {statistics.median(found):.1f} ms, p95 {p95:.1f} ms")
+    ratio = statistics.median(times[K]) / statistics.median(times[0])
+    print(f"cost of disclosure control (median ratio k=5 / k=0): {ratio:.2f}×")
+
+
 def main() -> None:
-    for year, protected, truth in demo():
+    container, found = demo()
+    timing(container)
+    for year, protected, truth in found:
         print(
             f"demo {year}: hidden {{}} / of them true ≥ k {{}} / headline over ≥ 2k hidden {{}} of {{}}".format(
                 *loss(protected, truth)
