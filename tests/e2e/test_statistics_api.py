@@ -148,3 +148,36 @@ def test_an_insats_budget_of_millions_gives_its_cost_per_participant(tenant: Ten
     )
     assert typo.status_code == 422
     assert typo.json()["errors"][0]["field"] == "cost_sek"
+
+
+def test_one_intervention_asked_alone_shows_what_the_full_answer_shows(
+    client: TestClient, container: Container
+) -> None:
+    """The scope attack of issue 16: team-a 7 women, team-b 3 women. Asking for team-a
+    alone must not show anything the full answer hides, so team-b's 3 cannot be had as
+    the total less team-a."""
+    tenant = make_tenant(client, container, "scoped-forbund", ("team-a", "team-b"))
+    for team, women in (("team-a", 7), ("team-b", 3)):
+        for i in range(women):
+            response = tenant.enroll(team, pseudonym=f"{team}-woman-{i:04d}", sex="female")
+            assert response.status_code == 201, response.text
+    full = tenant.statistics(year=2023)
+    alone = tenant.statistics(year=2023, intervention="team-a")
+    team_a = next(i for i in full["interventions"] if i["intervention"] == "team-a")
+    assert alone["interventions"][0]["measures"] == team_a["measures"]
+    position = full["interventions"].index(team_a)
+    hidden_full = {
+        p.removeprefix(f"/interventions/{position}")
+        for p in full["suppressed"]
+        if p.startswith(f"/interventions/{position}/")
+    }
+    hidden_alone = {
+        p.removeprefix("/interventions/0")
+        for p in alone["suppressed"]
+        if p.startswith("/interventions/0/")
+    }
+    assert hidden_alone == hidden_full
+    # team-b's three women are hidden, and total − team-a is only known within ±4.
+    team_b = next(i for i in full["interventions"] if i["intervention"] == "team-b")
+    assert team_b["measures"]["active"]["female"] is None
+    assert full["disclosure"]["max_noise"] == 2
