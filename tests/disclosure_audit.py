@@ -583,28 +583,15 @@ def _list_get(tree: Any, parts: list[str]) -> Any:
 
 
 def audit_with_truth(
-    answer: Mapping[str, Any],
-    truth_answer: Mapping[str, Any],
-    *,
-    min_cell_size: int,
-    max_noise: int,
-    goal_reasons: list[str],
-    youth_max_age: int,
-    hidden_range: tuple[float, float] | None = None,
+    answer: Mapping[str, Any], truth_answer: Mapping[str, Any], **parameters: Any
 ) -> list[Finding]:
-    """`audit`, after asserting that the true values satisfy the attacker's programme."""
-    model = build_model(
-        answer,
-        min_cell_size=min_cell_size,
-        max_noise=max_noise,
-        goal_reasons=goal_reasons,
-        youth_max_age=youth_max_age,
-        hidden_range=hidden_range,
-    )
+    """`audit` (same keyword arguments), after asserting that the true values satisfy the
+    attacker's programme."""
+    model = build_model(answer, **parameters)
     _unbound_complements(model, truth_answer)
     broken = violated_constraints(model, truth_answer)
     assert not broken, "the audit is not sound for this answer:\n" + "\n".join(broken[:20])
-    return _run(model, min_cell_size)
+    return _run(model, parameters["min_cell_size"])
 
 
 def _unbound_complements(model: _Model, truth: Mapping[str, Any]) -> None:

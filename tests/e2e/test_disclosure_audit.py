@@ -28,24 +28,19 @@ from service.bootstrap import Container
 from service.cli.demo import run_demo
 from service.cli.demo_data import ASSOCIATION_ID
 from tests.conftest import Tenant, bearer, make_tenant
-from tests.disclosure_audit import Finding, audit, audit_parameters, audit_with_truth
+from tests.disclosure_audit import (
+    EDUCATION,
+    EXIT_REASONS,
+    Finding,
+    audit,
+    audit_parameters,
+    audit_with_truth,
+)
 from tests.journeys import INTERVENTION_IDS, MUNICIPALITIES, supports
 
 YEAR = 2024
-REASONS = (
-    "work",
-    "subsidised_work",
-    "studies",
-    "job_seeking",
-    "vocational_rehab",
-    "medical_rehab",
-    "sickness_compensation",
-    "parental_leave",
-    "moved",
-    "discontinued",
-    "other",
-)
-EDUCATIONS = ("incomplete_compulsory", "compulsory", "upper_secondary", "post_secondary", "unknown")
+REASONS = EXIT_REASONS
+EDUCATIONS = EDUCATION
 _associations = itertools.count()
 
 
