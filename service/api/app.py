@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from service import __version__
 from service.api.errors import API_PROBLEMS, install_error_handlers
+from service.api.identity_guard import IdentityNumberGuard
 from service.api.middleware import BodyGuard
 from service.api.openapi import declare_problem_schema
 from service.api.rate_limit import RateLimit, TokenBuckets
@@ -49,6 +50,8 @@ def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastA
     app.add_middleware(
         BodyGuard, max_bytes=settings.max_body_bytes, batch_max_bytes=settings.batch_max_bytes
     )
+    # Before the body is read: a personnummer in the path, query or Idempotency-Key is 422.
+    app.add_middleware(IdentityNumberGuard)
     if settings.rate_limit_per_minute > 0:
         # Added last, so it runs first: a spent client costs no body read and no route.
         app.add_middleware(RateLimit, buckets=TokenBuckets(settings.rate_limit_per_minute))

@@ -10,6 +10,7 @@ from functools import cache
 
 from service.domain.codes import MAX_AGE, MIN_AGE, Education, ExitReason, Sex, Support
 from service.domain.errors import InvalidValueError, UnknownCodeError
+from service.domain.personnummer_guard import contains_identity_number
 from service.domain.pseudonym import looks_like_identity_number
 
 _MUNICIPALITY = re.compile(r"^[0-9]{4}$")
@@ -75,7 +76,7 @@ def require_pseudonym(value: str) -> str:
     an integration might send by mistake: it would be kept forever in the event."""
     if not 8 <= len(value) <= 128:
         raise InvalidValueError("pseudonym", "pseudonym must be 8 to 128 characters long")
-    if looks_like_identity_number(value):
+    if looks_like_identity_number(value) or contains_identity_number(value):
         raise InvalidValueError(
             "pseudonym",
             "pseudonym is a personnummer; send its HMAC pseudonym (docs/integration.md)",
