@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service import __version__
+from service.api.cache_control import NoStore
 from service.api.errors import API_PROBLEMS, install_error_handlers
 from service.api.identity_guard import IdentityNumberGuard
 from service.api.middleware import BodyGuard
@@ -55,4 +56,5 @@ def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastA
     if settings.rate_limit_per_minute > 0:
         # Added last, so it runs first: a spent client costs no body read and no route.
         app.add_middleware(RateLimit, buckets=TokenBuckets(settings.rate_limit_per_minute))
+    app.add_middleware(NoStore)  # outermost (it only adds a header): a 429 gets it too
     return app

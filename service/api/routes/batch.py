@@ -28,7 +28,7 @@ from service.api.schemas.enrollments import (
 from service.application.access import require_association, require_enrollment
 from service.application.enrollments import EnrollRequest
 from service.domain.codes import Role
-from service.domain.errors import DomainError, ForbiddenError, InvalidValueError
+from service.domain.errors import DomainError, InvalidValueError, NotFoundError
 from service.gc_pause import cyclic_gc_paused
 
 router = APIRouter(tags=["enrollments"])
@@ -208,8 +208,8 @@ def _dispatch(container: Any, principal: Any, aid: str, item: BatchEvent) -> Any
     schema, command = _SCHEMAS[item.type]
     body = command_body(schema.model_validate(item.data))
     enrollment = commands.load(item.enrollment_id)
-    if enrollment.facts.association_id != aid:
-        raise ForbiddenError("the enrollment belongs to another association")
+    if enrollment.facts.association_id != aid:  # as an id that does not exist (issue 17)
+        raise NotFoundError(f"enrollment {item.enrollment_id} was not found")
     if item.intervention_id not in (None, enrollment.facts.intervention_id):
         # Redundant where it agrees (an export may name it on every event); where it
         # disagrees, one of the two ids is wrong, and the event is not silently applied.

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from service.api.identity_guard import guarded
+from service.api.schemas.instants import representable_in_utc
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -29,7 +30,9 @@ def _iso_datetime(value: Any) -> Any:
 
 # Request fields take JSON's own types only: no "1" for 1, 0 for false or 0 for 1970-01-01.
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+IsoDateTime = Annotated[
+    datetime, BeforeValidator(_iso_datetime), AfterValidator(representable_in_utc)
+]
 StrictInt = Annotated[int, Field(strict=True)]
 StrictBool = Annotated[bool, Field(strict=True)]
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"

@@ -1,0 +1,113 @@
+"""Issue 17, the smaller findings: each test failed before its fix."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.bootstrap import Container
+from tests.conftest import Tenant, bearer, make_tenant
+
+# --- finding 10: Cache-Control: no-store on every authenticated answer ---------------
+
+
+def test_every_authenticated_answer_is_no_store(tenant: Tenant) -> None:
+    eid = tenant.enroll(id=str(uuid.uuid4())).json()["id"]
+    coach, analyst = tenant.coach_key, tenant.analyst_key
+    answers = {
+        "statistics": tenant.get(f"{tenant.base}/statistics", params={"year": 2023}),
+        "export": tenant.get(f"{tenant.base}/reports/annual/2023", params={"format": "csv"}),
+        "enrollment": tenant.client.get(f"/api/v1/enrollments/{eid}", headers=bearer(coach)),
+        "list": tenant.client.get(
+            f"{tenant.base}/interventions/team-a/enrollments", headers=bearer(coach)
+        ),
+        "write": tenant.post(
+            f"/api/v1/enrollments/{eid}/exit", {"exited_on": "2023-06-30", "reason": "work"}
+        ),
+        "keys": tenant.get(f"{tenant.base}/api-keys", tenant.admin_key),
+        "refused": tenant.get(f"{tenant.base}/api-keys", analyst),
+        "unknown key": tenant.client.get(f"{tenant.base}/statistics", headers=bearer("nope")),
+    }
+    for name, response in answers.items():
+        assert response.headers.get("cache-control") == "no-store", (name, response.status_code)
+    assert answers["statistics"].status_code == answers["export"].status_code == 200
+
+
+# --- finding 7: as_of at the ends of the range is 422, not 500 -----------------------
+
+
+@pytest.mark.parametrize(
+    "as_of", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+23:59"]
+)
+def test_an_as_of_without_a_utc_form_is_422_naming_the_field(tenant: Tenant, as_of: str) -> None:
+    for path, params in (
+        (f"{tenant.base}/statistics", {"year": 2023, "as_of": as_of}),
+        (f"{tenant.base}/reports/annual/2023", {"format": "json", "as_of": as_of}),
+    ):
+        response = tenant.get(path, params=params)
+        assert response.status_code == 422, response.text
+        assert [e["field"] for e in response.json()["errors"]] == ["as_of"]
+
+
+def test_an_as_of_near_the_ends_that_has_a_utc_form_still_answers(tenant: Tenant) -> None:
+    response = tenant.get(
+        f"{tenant.base}/statistics", params={"year": 2023, "as_of": "0001-01-02T00:00:00+14:00"}
+    )
+    # Answered (the association did not exist then: 404 as for any date before it), no 500.
+    assert response.status_code == 404, response.text
+    assert "not found" in response.json()["detail"]
+
+
+# --- finding 6: another association's enrollment is "not there", batch included -------
+
+
+@pytest.fixture
+def two(client: TestClient, container: Container) -> dict[str, Any]:
+    a = make_tenant(client, container, "forb-a", ("team-a",))
+    b = make_tenant(client, container, "forb-b", ("team-a",))
+    eid = a.enroll(id=str(uuid.uuid4())).json()["id"]
+    return {"a": a, "b": b, "eid": eid, "missing": str(uuid.uuid4())}
+
+
+def test_a_write_to_another_associations_enrollment_answers_as_a_made_up_id(
+    two: dict[str, Any],
+) -> None:
+    b: Tenant = two["b"]
+    answers = {}
+    for which in ("eid", "missing"):
+        eid = two[which]
+        answers[which] = [
+            b.post(
+                f"/api/v1/enrollments/{eid}/exit", {"exited_on": "2023-06-30", "reason": "work"}
+            ),
+            b.post(f"/api/v1/enrollments/{eid}/voiding", {"why": "fel"}),
+            b.post(f"/api/v1/enrollments/{eid}/corrections", {"education": "compulsory"}),
+            b.client.get(f"/api/v1/enrollments/{eid}", headers=bearer(b.coach_key)),
+        ]
+    for found, absent in zip(answers["eid"], answers["missing"], strict=True):
+        assert found.status_code == absent.status_code == 404
+        assert found.text.replace(two["eid"], "X") == absent.text.replace(two["missing"], "X")
+
+
+def test_a_batch_item_for_another_associations_enrollment_answers_as_a_made_up_id(
+    two: dict[str, Any],
+) -> None:
+    b: Tenant = two["b"]
+    items = [
+        {
+            "id": str(uuid.uuid4()),
+            "type": "support_changed",
+            "enrollment_id": two[which],
+            "data": {"changed_on": "2023-04-01", "support": ["other"]},
+        }
+        for which in ("eid", "missing")
+    ]
+    results = b.post(f"{b.base}/events:batch", {"events": items}).json()["results"]
+    assert [r["status"] for r in results] == [404, 404]
+    assert results[0]["detail"].replace(two["eid"], "X") == results[1]["detail"].replace(
+        two["missing"], "X"
+    )
+    assert "another association" not in str(results)
