@@ -57,9 +57,11 @@ ROUTES = [
     Route(
         "POST",
         f"{A}/api-keys",
-        lambda: {"name": "k", "role": "analyst"},
+        lambda: {"name": "k", "role": "association_admin"},
         frozenset({"system", "admin"}),
     ),
+    # A system key makes admin keys only (issue 17, finding 9).
+    Route("POST", f"{A}/api-keys", lambda: {"name": "k", "role": "analyst"}, frozenset({"admin"})),
     Route(
         "POST",
         f"{A}/interventions",

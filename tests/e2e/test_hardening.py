@@ -111,3 +111,31 @@ def test_a_batch_item_for_another_associations_enrollment_answers_as_a_made_up_i
         two["missing"], "X"
     )
     assert "another association" not in str(results)
+
+
+# --- finding 9: the system key manages associations and their admin keys only --------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "coach", "role": "coach", "interventions": ["team-a"]},
+        {"name": "analyst", "role": "analyst"},
+    ],
+)
+def test_a_system_key_may_not_mint_coach_or_analyst_keys(
+    tenant: Tenant, body: dict[str, Any]
+) -> None:
+    before = tenant.get(f"{tenant.base}/api-keys", tenant.admin_key).json()
+    response = tenant.post(f"{tenant.base}/api-keys", body, tenant.system_key)
+    assert response.status_code == 403, response.text
+    assert "association_admin" in response.json()["detail"]
+    assert tenant.get(f"{tenant.base}/api-keys", tenant.admin_key).json() == before
+    made = tenant.post(f"{tenant.base}/api-keys", body, tenant.admin_key)
+    assert made.status_code == 201, "the association's admin still may"
+
+
+def test_a_system_key_still_makes_admin_keys(tenant: Tenant) -> None:
+    body = {"name": "ny chef", "role": "association_admin"}
+    response = tenant.post(f"{tenant.base}/api-keys", body, tenant.system_key)
+    assert response.status_code == 201, response.text
