@@ -139,3 +139,58 @@ def test_a_system_key_still_makes_admin_keys(tenant: Tenant) -> None:
     body = {"name": "ny chef", "role": "association_admin"}
     response = tenant.post(f"{tenant.base}/api-keys", body, tenant.system_key)
     assert response.status_code == 201, response.text
+
+
+# --- finding 5: a key revoked during a batch stops it at the next chunk --------------
+
+
+def test_a_key_revoked_during_a_batch_writes_no_further_chunk(
+    tenant: Tenant, container: Container, monkeypatch: Any
+) -> None:
+    from service.adapters import keys
+    from service.adapters.eventstore import unit_of_work
+    from service.api.routes import batch
+
+    coach = tenant.post(
+        f"{tenant.base}/api-keys",
+        {"name": "batch", "role": "coach", "interventions": ["team-a"]},
+        tenant.admin_key,
+    ).json()
+    original = batch._chunks
+
+    def revoked_after_the_first_chunk(events: Any) -> Any:
+        for number, chunk in enumerate(original(events)):
+            if number == 1:  # the first chunk is committed; the admin revokes the key now
+                with unit_of_work(container.store) as session:
+                    assert keys.revoke_key(session, tenant.association_id, coach["id"])
+            yield chunk
+
+    monkeypatch.setattr(batch, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(batch, "_chunks", revoked_after_the_first_chunk)
+    items = [
+        {
+            "id": str(uuid.uuid4()),
+            "type": "enrolled",
+            "enrollment_id": str(uuid.uuid4()),
+            "intervention_id": "team-a",
+            "data": {
+                "pseudonym": f"pseudonym-{n:04d}",
+                "enrolled_on": "2023-03-01",
+                "sex": "female",
+                "birth_year": 1990,
+                "education": "upper_secondary",
+            },
+        }  # fmt: skip
+        for n in range(8)
+    ]
+    response = tenant.post(f"{tenant.base}/events:batch", {"events": items}, coach["key"])
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [201] * 3 + [401] * 5
+    assert "revoked" in results[3]["detail"]
+    listed = tenant.client.get(
+        f"{tenant.base}/interventions/team-a/enrollments",
+        params={"status": "all"},
+        headers=bearer(tenant.coach_key),
+    ).json()
+    assert len(listed) == 3, "only the first chunk was written"

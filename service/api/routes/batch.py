@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import groupby
 from typing import Any
 from uuid import UUID
@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from service.api.batch_revocation import REVOKED, key_still_allowed
 from service.api.deps import AssociationId, ContainerDep, PrincipalDep
 from service.api.errors import WRITE_PROBLEMS, status_of, validation_errors
 from service.api.routes.enrollments import command_body, enrollment_body
@@ -59,7 +60,9 @@ def import_batch(
     """Apply up to 10,000 events in order, each atomically; answers per item."""
     require_association(principal, aid, write=True, roles=(Role.COACH,))
     items = [parse_item(position, raw) for position, raw in enumerate(body.events)]
-    results = [r for chunk in apply_in_chunks(container, principal, aid, items) for r in chunk]
+    still_allowed = key_still_allowed(container, principal.key_id)
+    chunks = apply_in_chunks(container, principal, aid, items, still_allowed)
+    results = [r for chunk in chunks for r in chunk]
     return BatchResult(results=results)
 
 
@@ -89,20 +92,41 @@ Item = BatchEvent | BatchItemResult  # an event to apply, or the answer to a mal
 
 
 def apply_in_chunks(
-    container: Any, principal: Any, aid: str, events: Sequence[Item]
+    container: Any,
+    principal: Any,
+    aid: str,
+    events: Sequence[Item],
+    still_allowed: Callable[[], bool] | None = None,
 ) -> Iterator[list[BatchItemResult]]:
     """The results of each committed chunk of events, in order.
 
     One commit per chunk, each item in its own savepoint: as atomic per item as one
     transaction each, at a fraction of the commits, and the write lock is never held for a
-    whole 10,000-event request. A chunk is yielded once it is committed.
+    whole 10,000-event request. A chunk is yielded once it is committed. Before each chunk
+    `still_allowed` (if given) is asked whether the key is still valid; once it is not, the
+    rest answer 401 unwritten (service/api/batch_revocation.py).
     """
     for chunk in _chunks(events):
+        if still_allowed is not None and not still_allowed():
+            yield [_revoked(item) for item in chunk]
+            still_allowed = _never
+            continue
         # A chunk makes thousands of small acyclic objects, freed by reference counting:
         # the cyclic collector would only rescan them (and the whole heap, now and then).
         with cyclic_gc_paused(), container.enrollments.one_transaction():
             results = _apply_chunk(container, principal, aid, chunk)
         yield results
+
+
+def _never() -> bool:
+    return False
+
+
+def _revoked(item: Item) -> BatchItemResult:
+    """A 401 for an event left unwritten; a malformed one keeps its own 422."""
+    if isinstance(item, BatchItemResult):
+        return item
+    return BatchItemResult(id=item.id, status=401, detail=REVOKED)
 
 
 def _chunks(events: Sequence[Item]) -> Iterator[Sequence[Item]]:
