@@ -180,7 +180,7 @@ def test_a_key_revoked_during_a_batch_writes_no_further_chunk(
                 "birth_year": 1990,
                 "education": "upper_secondary",
             },
-        }  # fmt: skip
+        }
         for n in range(8)
     ]
     response = tenant.post(f"{tenant.base}/events:batch", {"events": items}, coach["key"])
