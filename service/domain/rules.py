@@ -10,6 +10,7 @@ from functools import cache
 
 from service.domain.codes import MAX_AGE, MIN_AGE, Education, ExitReason, Sex, Support
 from service.domain.errors import InvalidValueError, UnknownCodeError
+from service.domain.municipalities import is_municipality
 from service.domain.personnummer_guard import contains_identity_number
 from service.domain.pseudonym import looks_like_identity_number
 
@@ -68,6 +69,8 @@ def require_municipality(value: str | None) -> str | None:
     """An SCB kommunkod has four digits."""
     if value is not None and not _MUNICIPALITY.match(value):
         raise InvalidValueError("municipality", "municipality must be a 4-digit SCB kommunkod")
+    if value is not None and not is_municipality(value):  # one of the 290 (issue 17)
+        raise InvalidValueError("municipality", "municipality is not one of SCB's kommunkoder")
     return value
 
 

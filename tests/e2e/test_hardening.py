@@ -194,3 +194,64 @@ def test_a_key_revoked_during_a_batch_writes_no_further_chunk(
         headers=bearer(tenant.coach_key),
     ).json()
     assert len(listed) == 3, "only the first chunk was written"
+
+
+# --- finding 8: a kommun is one of SCB's 290 kommunkoder ---------------------------
+
+
+def test_the_kommun_list_is_scbs_290_in_21_lan() -> None:
+    from service.domain.municipalities import DATA, municipality_names
+
+    names = municipality_names()
+    assert len(names) == 290
+    per_lan: dict[str, int] = {}
+    for code in names:
+        per_lan[code[:2]] = per_lan.get(code[:2], 0) + 1
+    assert per_lan == {
+        "01": 26, "03": 8, "04": 9, "05": 13, "06": 13, "07": 8, "08": 12, "09": 1, "10": 5,
+        "12": 33, "13": 6, "14": 49, "17": 16, "18": 12, "19": 10, "20": 15, "21": 10,
+        "22": 7, "23": 8, "24": 15, "25": 14,
+    }  # fmt: skip
+    assert names["0180"] == "Stockholm" and names["2084"] == "Avesta" and names["2584"] == "Kiruna"
+    assert names["0331"] == "Heby" and "1917" not in names  # Heby moved to Uppsala län in 2007
+    assert "Källa: Statistiska centralbyrån" in DATA.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("code", ["9999", "0000", "2000", "1917"])
+def test_a_code_that_is_no_kommun_is_refused(
+    tenant: Tenant, container: Container, code: str
+) -> None:
+    response = tenant.enroll(municipality=code)
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["municipality"]
+    assert tenant.enroll(municipality="2084").status_code == 201
+
+
+def test_a_batch_of_made_up_kommuner_writes_none_of_them(tenant: Tenant) -> None:
+    items = [
+        {
+            "id": str(uuid.uuid4()),
+            "type": "enrolled",
+            "enrollment_id": str(uuid.uuid4()),
+            "intervention_id": "team-a",
+            "data": {
+                "pseudonym": f"pseudonym-{n:04d}",
+                "enrolled_on": "2023-03-01",
+                "sex": "female",
+                "birth_year": 1990,
+                "education": "upper_secondary",
+                "municipality": f"{9000 + n:04d}",
+            },
+        }
+        for n in range(50)
+    ]
+    results = tenant.post(f"{tenant.base}/events:batch", {"events": items}).json()["results"]
+    assert {r["status"] for r in results} == {422}
+    assert all("municipality" in r["detail"] for r in results)
+
+
+def test_the_annual_export_names_the_kommun(tenant: Tenant) -> None:
+    assert tenant.enroll(municipality="2084").status_code == 201
+    answer = tenant.get(f"{tenant.base}/reports/annual/2023", params={"format": "json"})
+    assert answer.status_code == 200, answer.text
+    assert "Avesta (2084)" in answer.text
