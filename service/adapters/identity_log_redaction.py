@@ -27,7 +27,7 @@ class RedactIdentityNumbers(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str) and contains_identity_number(record.msg):
-            record.msg = redact_identity_numbers(record.msg)
+            record.msg, record.args = redact_identity_numbers(record.msg), None
         if isinstance(record.args, tuple):
             record.args = tuple(_redacted_argument(a) for a in record.args)
         elif isinstance(record.args, dict):

@@ -8,19 +8,20 @@ How a text is read:
 
 1. NFKC-normalised (full-width and other compatibility digits become ASCII digits), and
    every Unicode format character (category Cf: U+200B, U+200F, U+00AD, …) dropped.
-2. Every decimal digit of any script (category Nd) counts as its value.
-3. The text is cut into digit groups. A letter ends a run of groups; anything else (a
+2. UUIDs and hex digests (16+ hex characters with a letter) are set aside, unscanned
+   (see `_UUID` and `_DIGEST` below for why).
+3. Every decimal digit of any script (category Nd) counts as its value.
+4. The text is cut into digit groups. A letter ends a run of groups; anything else (a
    space, `-`, an en dash, `_`, `+`, `.`, `/`, `:` …, up to `MAX_GAP` of them) only
    separates two groups of one run. `PNR:198112189876`, `1981-12-18-9876`,
    `19 81 12 18 - 98 76` and `19811218–9876` are runs.
-4. Any consecutive groups of a run that hold 10 or 12 digits in all are a candidate. A
+5. Any consecutive groups of a run that hold 10 or 12 digits in all are a candidate. A
    candidate is a number when it passes `pseudonym.normalise` (Luhn check digit, a real
    date of birth, day + 60 for a samordningsnummer); a 12-digit one must also start with
    the century 18, 19 or 20.
 
-A group is never cut: the 13 digits of `1981121898761` are no number, and neither are the
-ten digits in the middle of a 16-digit hex pseudonym's digit run unless the run itself has
-10 or 12 digits. The price of step 3 is a false alarm now and then: a Swedish mobile number
+A group is never cut: the 13 digits of `1981121898761` are no number. The price of
+step 4 is a false alarm now and then: a Swedish mobile number
 (`070-123 45 67`) or two dates side by side (`2025-01-13 2025-02-03`) can read as a valid
 number, about one time in ten. The answer names the field and asks for other wording.
 """

@@ -125,3 +125,12 @@ def test_a_logged_url_loses_its_number() -> None:
     )  # fmt: skip
     assert RedactIdentityNumbers().filter(record)
     assert "9876" not in record.getMessage() and "422" in record.getMessage()
+
+
+def test_a_logged_message_with_a_number_is_replaced_whole() -> None:
+    record = logging.LogRecord(
+        "uppfoljning.api", logging.ERROR, __file__, 1, "failed for 19811218-9876 on %s",
+        ("/x",), None,
+    )  # fmt: skip
+    assert RedactIdentityNumbers().filter(record)
+    assert record.getMessage() == "[borttaget: personnummer]"
