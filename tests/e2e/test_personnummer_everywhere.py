@@ -7,6 +7,8 @@ field meant for a number still works where the association allows it.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -186,3 +188,17 @@ def test_an_imported_line_holding_a_number_is_refused(
 def subprocess_import(env: dict[str, str], path: Path, association: str) -> Any:
     assert association == "sodra-dalarna"
     return run_import(env, path)
+
+
+def test_the_cli_refuses_a_system_key_named_by_a_number(
+    container: Container, tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "create-key", "--name", "pnr 19811218-9876"],
+        env=service_env(container.settings.database_url, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert "personnummer" in result.stderr and "9876" not in result.stderr
