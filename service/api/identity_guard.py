@@ -46,18 +46,14 @@ def _offending_field(scope: Scope) -> str | None:
     """The name of the first part of the request that holds a number, if any."""
     if contains_identity_number(scope.get("path", "")):
         return "path"
-    raw_path = scope.get("raw_path")
-    if isinstance(raw_path, bytes) and _holds_number(raw_path):
-        return "path"
-    query = scope.get("query_string", b"").decode("latin-1")
-    if query:
+    raw_query = scope.get("query_string", b"")
+    # Read as UTF-8 (raw non-ASCII bytes a client sent unescaped) and as Latin-1.
+    for query in {raw_query.decode("utf-8", errors="replace"), raw_query.decode("latin-1")}:
         for name, value in parse_qsl(query, keep_blank_values=True, encoding="utf-8"):
             if contains_identity_number(name):
                 return "query"
             if contains_identity_number(value):
                 return f"query.{name}"
-        if _holds_number(scope["query_string"]):  # as sent, in case it does not parse
-            return "query"
     for name, value in scope.get("headers", []):
         if name.lower() in _GUARDED_HEADERS and _holds_number(value):
             return "Idempotency-Key"

@@ -8,8 +8,8 @@ How a text is read:
 
 1. NFKC-normalised (full-width and other compatibility digits become ASCII digits), and
    every Unicode format character (category Cf: U+200B, U+200F, U+00AD, …) dropped.
-2. UUIDs and hex digests (16+ hex characters with a letter) are set aside, unscanned
-   (see `_UUID` and `_DIGEST` below for why).
+2. UUIDs, hex digests (16+ hex characters with a letter) and ISO date-times with a time
+   of day are set aside, unscanned (see `_UUID`, `_DIGEST` and `_DATE_TIME` for why).
 3. Every decimal digit of any script (category Nd) counts as its value.
 4. The text is cut into digit groups. A letter ends a run of groups; anything else (a
    space, `-`, an en dash, `_`, `+`, `.`, `/`, `:` …, up to `MAX_GAP` of them) only
@@ -51,6 +51,13 @@ _UUID = re.compile(
     _NOT_ALNUM_BEFORE
     + r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     + _NOT_ALNUM_AFTER
+)
+# A date with a time of day (`2023-05-14T10:12:33.190512+00:00`, `2025-01-13 10:00`): an
+# `as_of` or a meeting time. Its groups would join into 10 or 12 digits that read as a
+# valid number one time in ten (`190512` `00` `00`). A number has no `hh:mm` after its date.
+_DATE_TIME = re.compile(
+    r"(?<!\d)\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+    r"(?:Z|[+-]\d{2}(?::?\d{2})?)?(?!\d)"
 )
 _DIGEST = re.compile(_NOT_ALNUM_BEFORE + r"(?=[0-9]*[a-fA-F])[0-9a-fA-F]{16,}" + _NOT_ALNUM_AFTER)
 
@@ -120,7 +127,7 @@ def contains_identity_number(text: str) -> bool:
     # The common case, a text with fewer than ten digits, costs one more pass.
     if sum(1 for char in cleaned if unicodedata.category(char) == "Nd") < 10:
         return False
-    cleaned = _DIGEST.sub("x", _UUID.sub("x", cleaned))
+    cleaned = _DIGEST.sub("x", _UUID.sub("x", _DATE_TIME.sub("x", cleaned)))
     return any(
         _is_number(candidate)
         for groups in _digit_runs(cleaned)

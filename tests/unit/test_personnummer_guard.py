@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 
 import pytest
 from hypothesis import given, settings
@@ -97,9 +98,19 @@ def test_a_date_is_no_number(day: object, separator: str) -> None:
     assert not contains_identity_number(day.strftime(f"%Y{separator}%m{separator}%d"))  # type: ignore[attr-defined]
 
 
+@given(st.datetimes(timezones=st.none() | st.timezones()))
+@settings(max_examples=3000, deadline=None)
+def test_an_iso_date_time_is_no_number(moment: datetime) -> None:
+    """`as_of` in a query string (`2023-05-14T10:12:33.190512+00:00` once read as one)."""
+    assert not contains_identity_number(moment.isoformat())
+    assert not contains_identity_number(moment.isoformat(sep=" "))
+
+
 @pytest.mark.parametrize(
     "text",
     [
+        "2023-05-14T10:12:33.190512+00:00",
+        "Möte 2025-01-13 10:00",
         "2025-01-13",
         "Avslutad 2025-01-13, åter 2025-03-01",
         "2084",

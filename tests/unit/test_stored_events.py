@@ -22,7 +22,7 @@ fields = st.fixed_dictionaries(
     {"pseudonym": text, "enrolled_on": st.dates(), "sex": text, "birth_year": st.integers(),
      "education": text, "support": st.lists(text, max_size=4)},
     optional={"municipality": st.none() | text, "months_on_public_support": optional_int,
-              "months_without_work_or_studies": optional_int, "extra": st.floats() | st.uuids()},
+              "months_without_work_or_studies": optional_int, "extra": st.floats(allow_nan=False) | st.uuids()},
 )  # fmt: skip
 
 
