@@ -28,12 +28,15 @@ from service.adapters.tables import enrollment_versions, events
 from service.domain.calendar import add_months
 from service.domain.enrollment import Enrollment
 from service.domain.facts import Period
+from service.domain.municipalities import municipality_names
 from service.domain.principal import Principal
 
 TODAY = date(2026, 1, 15)
 START = date(2016, 1, 1)
 DAYS = (date(2025, 12, 31) - START).days
 SEXES = ("female", "male")
+# 80 real kommunkoder (SCB's list): as many distinct codes as the benchmark always used.
+MUNICIPALITIES = sorted(municipality_names())[:80]
 EDUCATION = ("incomplete_compulsory", "compulsory", "upper_secondary", "post_secondary", "unknown")
 SUPPORT = (["social_assistance"], ["sickness_benefit"], ["activity_compensation"], ["none"])
 REASONS = ("work", "studies", "job_seeking", "discontinued", "moved", "other")
@@ -65,7 +68,7 @@ def _enrollment(rng: random.Random, aid: str, iid: str, n: int) -> Enrollment:
         "sex": rng.choice(SEXES),
         "birth_year": enrolled_on.year - rng.randint(17, 64),
         "education": rng.choice(EDUCATION),
-        "municipality": f"{2000 + rng.randrange(80):04d}",
+        "municipality": rng.choice(MUNICIPALITIES),
         "support": rng.choice(SUPPORT),
         "months_on_public_support": rng.randrange(60),
     }

@@ -24,6 +24,8 @@ from typing import Any
 import psycopg
 from sqlalchemy.exc import DBAPIError
 
+from service.adapters import identity_log_redaction
+
 
 class RedactedDatabaseError(Exception):
     """A PostgreSQL error told by its diagnostics only, never by its message."""
@@ -175,6 +177,7 @@ def redact_database_errors_in_logs() -> None:
     for handler in handlers:
         if not any(isinstance(f, RedactDatabaseErrors) for f in handler.filters):
             handler.addFilter(RedactDatabaseErrors())
+    identity_log_redaction.install(handlers)  # and no personnummer in a logged URL
 
 
 def printing_redacted(hook: Callable[..., Any], keep: Sequence[str] = ()) -> Callable[..., Any]:

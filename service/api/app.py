@@ -9,7 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from service import __version__
+from service.api.cache_control import NoStore
 from service.api.errors import API_PROBLEMS, install_error_handlers
+from service.api.identity_guard import IdentityNumberGuard
 from service.api.middleware import BodyGuard
 from service.api.openapi import declare_problem_schema
 from service.api.rate_limit import RateLimit, TokenBuckets
@@ -50,9 +52,12 @@ def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastA
     app.add_middleware(
         BodyGuard, max_bytes=settings.max_body_bytes, batch_max_bytes=settings.batch_max_bytes
     )
+    # Before the body is read: a personnummer in the path, query or Idempotency-Key is 422.
+    app.add_middleware(IdentityNumberGuard)
     if settings.rate_limit_per_minute > 0:
         # Added last, so it runs first: a spent client costs no body read and no route.
         app.add_middleware(RateLimit, buckets=TokenBuckets(settings.rate_limit_per_minute))
+    app.add_middleware(NoStore)  # outermost (it only adds a header): a 429 gets it too
     return app
 
 

@@ -4,7 +4,7 @@ committed chunks, each event in its own savepoint, as its single endpoint would.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import groupby
 from typing import Any
 from uuid import UUID
@@ -12,6 +12,7 @@ from uuid import UUID
 from pydantic import BaseModel, ValidationError
 
 from service.api.answers import write_status
+from service.api.batch_revocation import REVOKED
 from service.api.command_bodies import command_body, enrollment_body
 from service.api.errors import status_of, validation_errors
 from service.api.schemas.enrollments import (
@@ -25,7 +26,7 @@ from service.api.schemas.enrollments import (
 )
 from service.application.access import require_enrollment
 from service.application.enrollments import EnrollRequest
-from service.domain.errors import DomainError, ForbiddenError, InvalidValueError
+from service.domain.errors import DomainError, InvalidValueError, NotFoundError
 from service.gc_pause import cyclic_gc_paused
 
 logger = logging.getLogger("uppfoljning.api")
@@ -56,20 +57,41 @@ Item = BatchEvent | BatchItemResult  # an event to apply, or the answer to a mal
 
 
 def apply_in_chunks(
-    container: Any, principal: Any, aid: str, events: Sequence[Item]
+    container: Any,
+    principal: Any,
+    aid: str,
+    events: Sequence[Item],
+    still_allowed: Callable[[], bool] | None = None,
 ) -> Iterator[list[BatchItemResult]]:
     """The results of each committed chunk of events, in order.
 
     One commit per chunk, each item in its own savepoint: as atomic per item as one
     transaction each, at a fraction of the commits, and the write lock is never held for a
-    whole 10,000-event request. A chunk is yielded once it is committed.
+    whole 10,000-event request. A chunk is yielded once it is committed. Before each chunk
+    `still_allowed` (if given) is asked whether the key is still valid; once it is not, the
+    rest answer 401 unwritten (service/api/batch_revocation.py).
     """
     for chunk in _chunks(events):
+        if still_allowed is not None and not still_allowed():
+            yield [_revoked(item) for item in chunk]
+            still_allowed = _never
+            continue
         # A chunk makes thousands of small acyclic objects, freed by reference counting:
         # the cyclic collector would only rescan them (and the whole heap, now and then).
         with cyclic_gc_paused(), container.enrollments.one_transaction():
             results = _apply_chunk(container, principal, aid, chunk)
         yield results
+
+
+def _never() -> bool:
+    return False
+
+
+def _revoked(item: Item) -> BatchItemResult:
+    """A 401 for an event left unwritten; a malformed one keeps its own 422."""
+    if isinstance(item, BatchItemResult):
+        return item
+    return BatchItemResult(id=item.id, status=401, detail=REVOKED)
 
 
 def _chunks(events: Sequence[Item]) -> Iterator[Sequence[Item]]:
@@ -173,8 +195,8 @@ def _dispatch(container: Any, principal: Any, aid: str, item: BatchEvent) -> Any
     schema, command = _SCHEMAS[item.type]
     body = command_body(schema.model_validate(item.data))
     enrollment = commands.load(item.enrollment_id)
-    if enrollment.facts.association_id != aid:
-        raise ForbiddenError("the enrollment belongs to another association")
+    if enrollment.facts.association_id != aid:  # as an id that does not exist (issue 17)
+        raise NotFoundError(f"enrollment {item.enrollment_id} was not found")
     if item.intervention_id not in (None, enrollment.facts.intervention_id):
         # Redundant where it agrees (an export may name it on every event); where it
         # disagrees, one of the two ids is wrong, and the event is not silently applied.

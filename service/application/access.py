@@ -64,7 +64,10 @@ def require_enrollment(principal: Principal, facts: EnrollmentFacts, *, write: b
     """A coach reaches an enrollment of its interventions. An enrollment is found by its id
     alone, so a refusal names only that id: a read of another's answers exactly as a read
     of one that does not exist, and neither names the owner."""
+    # Another association's enrollment is "not there" for a write too (issue 17, finding 6):
+    # a 403 would tell that the id exists somewhere.
+    elsewhere = principal.association_id != facts.association_id
     require_intervention(
-        principal, facts.association_id, facts.intervention_id, write=write,
+        principal, facts.association_id, facts.intervention_id, write=write and not elsewhere,
         told_as=f"enrollment {facts.enrollment_id}",
     )  # fmt: skip

@@ -16,6 +16,7 @@ from service.domain.association import Association
 from service.domain.codes import Role
 from service.domain.errors import (
     AlreadyExistsError,
+    ForbiddenError,
     InvalidValueError,
     NotFoundError,
     WriteConflictError,
@@ -161,6 +162,13 @@ class AdminCommands:
         self.association(association_id)
         if role == Role.SYSTEM_ADMIN:
             raise InvalidValueError("role", "system keys are made with the CLI only")
+        if principal.role == Role.SYSTEM_ADMIN and role != Role.ASSOCIATION_ADMIN:
+            # Least privilege (issue 17, finding 9): a system key makes associations and
+            # their admin keys; who may write or read an association's data is its admin's call.
+            raise ForbiddenError(
+                "a system key makes association_admin keys only; "
+                "coach and analyst keys are made by the association's admin"
+            )
         if role == Role.COACH:
             if not interventions:
                 raise InvalidValueError("interventions", "a coach key must list its interventions")

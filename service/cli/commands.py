@@ -164,6 +164,11 @@ def create_key(
     if role != "system_admin":
         typer.echo("Endast system_admin-nycklar skapas här; övriga via API:t.", err=True)
         raise typer.Exit(2)
+    from service.domain.personnummer_guard import MESSAGE, contains_identity_number
+
+    if contains_identity_number(name):  # the API's rule for key names (issue 17)
+        typer.echo(f"--name {MESSAGE}.", err=True)
+        raise typer.Exit(2)
     container = open_container()
     with unit_of_work(container.store) as session:
         _, key = keys.create_key(

@@ -10,6 +10,8 @@ from functools import cache
 
 from service.domain.codes import MAX_AGE, MIN_AGE, Education, ExitReason, Sex, Support
 from service.domain.errors import InvalidValueError, UnknownCodeError
+from service.domain.municipalities import is_municipality
+from service.domain.personnummer_guard import contains_identity_number
 from service.domain.pseudonym import looks_like_identity_number
 
 _MUNICIPALITY = re.compile(r"^[0-9]{4}$")
@@ -67,6 +69,8 @@ def require_municipality(value: str | None) -> str | None:
     """An SCB kommunkod has four digits."""
     if value is not None and not _MUNICIPALITY.match(value):
         raise InvalidValueError("municipality", "municipality must be a 4-digit SCB kommunkod")
+    if value is not None and not is_municipality(value):  # one of the 290 (issue 17)
+        raise InvalidValueError("municipality", "municipality is not one of SCB's kommunkoder")
     return value
 
 
@@ -75,7 +79,7 @@ def require_pseudonym(value: str) -> str:
     an integration might send by mistake: it would be kept forever in the event."""
     if not 8 <= len(value) <= 128:
         raise InvalidValueError("pseudonym", "pseudonym must be 8 to 128 characters long")
-    if looks_like_identity_number(value):
+    if looks_like_identity_number(value) or contains_identity_number(value):
         raise InvalidValueError(
             "pseudonym",
             "pseudonym is a personnummer; send its HMAC pseudonym (docs/integration.md)",

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from service.application.queries import Queries
 from service.domain.facts import Period
+from service.domain.municipalities import municipality_names
 from service.reporting.model import AnnualReport
 from service.reporting.report import build_annual_report
 
@@ -35,5 +36,6 @@ class AnnualExports:
             association_name=queries.association_name(association_id), year=year,
             current=current, previous=previous,
             generated_as_of=as_of.isoformat() if as_of else None,
+            municipality_names=municipality_names(),
         )  # fmt: skip
         return self.render(report, fmt)

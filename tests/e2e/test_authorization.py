@@ -1,6 +1,7 @@
 """Object-level authorization (OWASP API1): every role against every route and owner.
 
-Across associations a read answers 404 and a write 403; within one, a key of the wrong
+Across associations a read answers 404 and a write 403, except that another association's
+enrollment is 404 for a write too (issue 17: it is "not there"); within one, a key of the wrong
 role gets 403, and a coach reaches only the interventions listed on its key.
 """
 
@@ -56,9 +57,11 @@ ROUTES = [
     Route(
         "POST",
         f"{A}/api-keys",
-        lambda: {"name": "k", "role": "analyst"},
+        lambda: {"name": "k", "role": "association_admin"},
         frozenset({"system", "admin"}),
     ),
+    # A system key makes admin keys only (issue 17, finding 9).
+    Route("POST", f"{A}/api-keys", lambda: {"name": "k", "role": "analyst"}, frozenset({"admin"})),
     Route(
         "POST",
         f"{A}/interventions",
@@ -157,6 +160,8 @@ def world(client: TestClient, container: Container) -> dict[str, Any]:
 def expected_denial(route: Route, who: str) -> int:
     outsider = who.startswith("other_") or who == "system"
     wrong_intervention = who == "coach_b" and route.intervention_scoped
+    if outsider and "{eid}" in route.path:
+        return 404  # another association's enrollment is "not there", read or write
     if outsider or wrong_intervention:
         return 404 if route.is_read else 403
     return 403
@@ -273,7 +278,19 @@ def test_a_refusal_on_an_enrollment_names_neither_its_association_nor_its_interv
             json={"exited_on": "2023-06-30", "reason": "work"},
             headers=bearer(key),
         )
-        assert written.status_code == 403
-        assert written.json()["detail"] == f"this key may not change enrollment {eid}"
+        if who == "coach_b":  # of the same association: may know the enrollment exists
+            assert written.status_code == 403
+            assert written.json()["detail"] == f"this key may not change enrollment {eid}"
+        else:  # another association's: answered as an id that does not exist (issue 17)
+            not_written = client.post(
+                f"/api/v1/enrollments/{missing}/exit",
+                json={"exited_on": "2023-06-30", "reason": "work"},
+                headers=bearer(key),
+            )
+            assert written.status_code == not_written.status_code == 404
+            assert written.json() == {
+                **not_written.json(),
+                "detail": not_written.json()["detail"].replace(missing, eid),
+            }
         for told in (found.text, written.text):
             assert "assoc-a" not in told and "team-a" not in told

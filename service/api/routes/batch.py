@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import TypeAdapter, ValidationError
 
 from service.api.batch_events import apply_in_chunks, invalid_item
+from service.api.batch_revocation import key_still_allowed
 from service.api.deps import AssociationId, ContainerDep, PrincipalDep
 from service.api.errors import WRITE_PROBLEMS
 from service.api.schemas.enrollments import (
@@ -34,7 +35,9 @@ def import_batch(
     """Apply up to 10,000 events in order, each atomically; answers per item."""
     require_association(principal, aid, write=True, roles=(Role.COACH,))
     items = [parse_item(position, raw) for position, raw in enumerate(body.events)]
-    results = [r for chunk in apply_in_chunks(container, principal, aid, items) for r in chunk]
+    still_allowed = key_still_allowed(container, principal.key_id)
+    chunks = apply_in_chunks(container, principal, aid, items, still_allowed)
+    results = [r for chunk in chunks for r in chunk]
     return BatchResult(results=results)
 
 

@@ -6,7 +6,10 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from service.api.schemas.guarded import guarded
+from service.api.schemas.instants import representable_in_utc
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -27,13 +30,19 @@ def _iso_datetime(value: Any) -> Any:
 
 # Request fields take JSON's own types only: no "1" for 1, 0 for false or 0 for 1970-01-01.
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+IsoDateTime = Annotated[
+    datetime, BeforeValidator(_iso_datetime), AfterValidator(representable_in_utc)
+]
 StrictInt = Annotated[int, Field(strict=True)]
 StrictBool = Annotated[bool, Field(strict=True)]
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN, examples=["sodra-dalarna"])]
+Slug = Annotated[
+    str, Field(pattern=SLUG_PATTERN, examples=["sodra-dalarna"]), AfterValidator(guarded)
+]
 # Free text: no control characters (the exports' XML and PostgreSQL's text refuse some).
-Text = Annotated[str, Field(pattern=r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFE\uFFFF]*$")]
+PlainText = Annotated[str, Field(pattern=r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFE\uFFFF]*$")]
+# ...and never a personnummer (service/api/identity_guard.py): every field but the one for it.
+Text = Annotated[PlainText, AfterValidator(guarded)]
 Count = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
 # Whole kronor of a budget or cost: an insats runs on millions; 10 billion is no typo's limit.
 AmountSek = Annotated[int, Field(ge=0, le=10_000_000_000, strict=True)]

@@ -8,7 +8,16 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from service.api.schemas.common import Count, IsoDate, Slug, Strict, StrictBool, StrictInt, Text
+from service.api.schemas.common import (
+    Count,
+    IsoDate,
+    PlainText,
+    Slug,
+    Strict,
+    StrictBool,
+    StrictInt,
+    Text,
+)
 from service.domain.codes import Education, ExitReason, Organisation, Sex, Support
 
 Months = Field(default=None, ge=0, le=1200)
@@ -19,7 +28,7 @@ class EnrollmentCreate(Strict):
 
     id: UUID | None = None
     pseudonym: Text | None = Field(default=None, min_length=8, max_length=128)
-    personal_identity_number: Text | None = Field(default=None, max_length=20)
+    personal_identity_number: PlainText | None = Field(default=None, max_length=20)
     enrolled_on: IsoDate
     sex: Sex | None = None
     birth_year: StrictInt | None = Field(default=None, ge=1900, le=2100)
@@ -60,7 +69,7 @@ class Correction(Strict):
     """
 
     pseudonym: Text | None = Field(default=None, min_length=8, max_length=128)
-    personal_identity_number: Text | None = Field(default=None, max_length=20)
+    personal_identity_number: PlainText | None = Field(default=None, max_length=20)
     enrolled_on: IsoDate | None = None
     sex: Sex | None = None
     birth_year: StrictInt | None = Field(default=None, ge=1900, le=2100)

@@ -12,6 +12,7 @@ import zipfile
 
 from service.reporting.model import AnnualReport, Table
 from service.reporting.render.layout import FIXED_ZIP_TIME, file_names, flat_header
+from service.reporting.render.spreadsheet_text import csv_text
 
 
 def render_csv(report: AnnualReport) -> bytes:
@@ -30,11 +31,14 @@ def table_csv(table: Table) -> bytes:
     """One table as CSV bytes with a BOM."""
     text = io.StringIO()
     writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-    writer.writerow([table.title])
-    writer.writerow([table.stub_header, *(flat_header(c) for c in table.columns)])
+    # Text cells through csv_text (no formula injection); the figures are numbers.
+    writer.writerow([csv_text(table.title)])
+    writer.writerow(
+        [csv_text(table.stub_header), *(csv_text(flat_header(c)) for c in table.columns)]
+    )
     for row in table.rows:
-        writer.writerow([row.display_label, *(v.text(plain=True) for v in row.values)])
+        writer.writerow([csv_text(row.display_label), *(v.text(plain=True) for v in row.values)])
     writer.writerow([])
     for note in table.footnotes:
-        writer.writerow([note.display])
+        writer.writerow([csv_text(note.display)])
     return text.getvalue().encode("utf-8-sig")

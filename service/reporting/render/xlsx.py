@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from service.reporting.model import AnnualReport, RowStyle, Table, Unit, Value
 from service.reporting.render.charts import render_chart
 from service.reporting.render.layout import header_spans, sheet_names, stable_package
+from service.reporting.render.spreadsheet_text import only_text_cells
 
 FORMATS = {
     Unit.COUNT: "#,##0",
@@ -44,6 +45,7 @@ def render_xlsx(report: AnnualReport) -> bytes:
         _write_charts(workbook.create_sheet("Diagram"), report)
     workbook.properties.title = report.title
     workbook.properties.creator = "Uppföljning"
+    only_text_cells(workbook)  # a name like "=HYPERLINK(…)" is text, never a formula
     buffer = io.BytesIO()
     workbook.save(buffer)
     return stable_package(buffer.getvalue(), report.generated_as_of)

@@ -1,0 +1,148 @@
+"""Finds a personnummer or samordningsnummer anywhere in a text (issue 17, finding 1).
+
+No field but `personal_identity_number` may carry one: the event store is append-only, so a
+number that got in would stay for ever. Pseudonyms, reasons, titles, names, ids, the
+Idempotency-Key and query strings are all scanned with `contains_identity_number`.
+
+How a text is read:
+
+1. NFKC-normalised (full-width and other compatibility digits become ASCII digits), and
+   every Unicode format character (category Cf: U+200B, U+200F, U+00AD, …) dropped.
+2. UUIDs, hex digests (16+ hex characters with a letter) and ISO date-times with a time
+   of day are set aside, unscanned (see `_UUID`, `_DIGEST` and `_DATE_TIME` for why).
+3. Every decimal digit of any script (category Nd) counts as its value.
+4. The text is cut into digit groups. A letter ends a run of groups; anything else (a
+   space, `-`, an en dash, `_`, `+`, `.`, `/`, `:` …, up to `MAX_GAP` of them) only
+   separates two groups of one run. `PNR:198112189876`, `1981-12-18-9876`,
+   `19 81 12 18 - 98 76` and `19811218–9876` are runs.
+5. Any consecutive groups of a run that hold 10 or 12 digits in all are a candidate. A
+   candidate is a number when it passes `pseudonym.normalise` (Luhn check digit, a real
+   date of birth, day + 60 for a samordningsnummer); a 12-digit one must also start with
+   the century 18, 19 or 20.
+
+A group is never cut: the 13 digits of `1981121898761` are no number. The price of
+step 4 is a false alarm now and then: a Swedish mobile number
+(`070-123 45 67`) or two dates side by side (`2025-01-13 2025-02-03`) can read as a valid
+number, about one time in ten. The answer names the field and asks for other wording.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import date
+
+from service.domain.errors import InvalidValueError
+from service.domain.pseudonym import normalise
+
+# The most separator characters between two digit groups of one number.
+MAX_GAP = 8
+_CENTURIES = ("18", "19", "20")
+_TODAYS = (date(2000, 12, 31), date(2099, 12, 31))  # both centuries of a 10-digit form
+
+# Two kinds of token are not scanned: a UUID (`12345678-1234-…` is a UUID's shape, and one
+# in 3,000 random UUIDs would read as a number), and a hex digest of 16 or more characters
+# with a letter in it (a pseudonym: one in 2,000 random 64-digit ones holds a
+# valid-looking number). A digest is what `service.client.pseudonym_for` makes; refusing
+# one would refuse that participant for ever, as a pseudonym never changes.
+_NOT_ALNUM_BEFORE, _NOT_ALNUM_AFTER = r"(?<![^\W_])", r"(?![^\W_])"
+_UUID = re.compile(
+    _NOT_ALNUM_BEFORE
+    + r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    + _NOT_ALNUM_AFTER
+)
+# A date with a time of day (`2023-05-14T10:12:33.190512+00:00`, `2025-01-13 10:00`): an
+# `as_of` or a meeting time. Its groups would join into 10 or 12 digits that read as a
+# valid number one time in ten (`190512` `00` `00`). A number has no `hh:mm` after its date.
+_DATE_TIME = re.compile(
+    r"(?<!\d)\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+    r"(?:Z|[+-]\d{2}(?::?\d{2})?)?(?!\d)"
+)
+_DIGEST = re.compile(_NOT_ALNUM_BEFORE + r"(?=[0-9]*[a-fA-F])[0-9a-fA-F]{16,}" + _NOT_ALNUM_AFTER)
+
+MESSAGE = (
+    "får inte innehålla ett personnummer eller samordningsnummer; "
+    "skicka en pseudonym eller skriv på annat sätt"
+)
+
+
+def _digit_runs(cleaned: str) -> Iterator[list[str]]:
+    """The runs of digit groups in `cleaned` (NFKC-normalised, without format characters),
+    each a list of groups of ASCII digits."""
+    groups: list[str] = []
+    digits: list[str] = []
+    gap = 0
+    for char in cleaned:
+        category = unicodedata.category(char)
+        if category == "Nd":
+            digits.append(str(unicodedata.decimal(char)))
+            gap = 0
+            continue
+        if digits:
+            groups.append("".join(digits))
+            digits = []
+        if category.startswith("L") or (groups and gap >= MAX_GAP):
+            if groups:
+                yield groups
+            groups, gap = [], 0
+            continue
+        gap += 1
+    if digits:
+        groups.append("".join(digits))
+    if groups:
+        yield groups
+
+
+def _is_number(digits: str) -> bool:
+    if len(digits) == 12 and not digits.startswith(_CENTURIES):
+        return False
+    for today in _TODAYS:
+        try:
+            normalise(digits, today)
+        except InvalidValueError:
+            continue
+        return True
+    return False
+
+
+def _candidates(groups: list[str]) -> Iterator[str]:
+    for start in range(len(groups)):
+        total = ""
+        for group in groups[start:]:
+            total += group
+            if len(total) > 12:
+                break
+            if len(total) in (10, 12):
+                yield total
+
+
+def contains_identity_number(text: str) -> bool:
+    """True when `text` holds a personnummer or samordningsnummer in any spelling above."""
+    if len(text) < 10:
+        return False
+    cleaned = "".join(
+        char for char in unicodedata.normalize("NFKC", text) if unicodedata.category(char) != "Cf"
+    )
+    # The common case, a text with fewer than ten digits, costs one more pass.
+    if sum(1 for char in cleaned if unicodedata.category(char) == "Nd") < 10:
+        return False
+    cleaned = _DIGEST.sub("x", _UUID.sub("x", _DATE_TIME.sub("x", cleaned)))
+    return any(
+        _is_number(candidate)
+        for groups in _digit_runs(cleaned)
+        for candidate in _candidates(groups)
+    )
+
+
+def redact_identity_numbers(text: str) -> str:
+    """`text`, or a placeholder for the whole of it when it holds a number: a log line
+    must not keep any part of one, and a URL cut in pieces is no use to anyone."""
+    return "[borttaget: personnummer]" if contains_identity_number(text) else text
+
+
+def require_no_identity_number(field: str, text: str) -> str:
+    """`text` when it holds no number; else InvalidValueError naming `field`, not the value."""
+    if contains_identity_number(text):
+        raise InvalidValueError(field, f"{field} {MESSAGE}")
+    return text
