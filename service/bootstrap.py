@@ -15,6 +15,7 @@ from service.adapters.migrations import require_current_schema
 from service.adapters.projection import Projector
 from service.adapters.secrets_file import PseudonymKeys
 from service.application.admin import AdminCommands
+from service.application.audit import AuditTrail
 from service.application.count_reports import CountReportCommands
 from service.application.enrollments import EnrollmentCommands
 from service.application.queries import Queries
@@ -43,6 +44,7 @@ class Container:
     count_reports: CountReportCommands
     queries: Queries
     annual_exports: AnnualExports
+    audit: AuditTrail
 
     def close(self) -> None:
         """Release the database connections."""
@@ -83,6 +85,7 @@ def bootstrap(
         count_reports,
         queries,
         AnnualExports(queries, _render_export),
+        AuditTrail(store),
     )
 
 

@@ -1,0 +1,43 @@
+"""The audit log and the accountability protocol, as the association admin reads them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class AuditEntryPublic(BaseModel):
+    """One audited request or command: who, what, where, when and its status."""
+
+    id: int
+    recorded_at: datetime
+    key_id: str | None
+    key_name: str | None
+    role: str
+    association_id: str | None
+    action: str
+    intervention_id: str | None
+    period_from: date | None
+    period_to: date | None
+    status: int
+
+
+class AuditPage(BaseModel):
+    """One page of entries, oldest first; a page shorter than page_size is the last."""
+
+    page: int
+    page_size: int
+    entries: list[AuditEntryPublic]
+
+
+class ProtocolEntry(BaseModel):
+    """A gallring or an erasure: the rule, the counts, when and by whom; never whom about."""
+
+    id: int
+    kind: str
+    rule: str
+    counts: dict[str, Any]
+    recorded_at: datetime
+    operator: str
