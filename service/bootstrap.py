@@ -19,6 +19,7 @@ from service.application.audit import AuditTrail
 from service.application.count_reports import CountReportCommands
 from service.application.enrollments import EnrollmentCommands
 from service.application.queries import Queries
+from service.application.removal import Removal
 from service.config import Settings
 from service.reporting.export import AnnualExports
 from service.reporting.model import AnnualReport
@@ -45,6 +46,7 @@ class Container:
     queries: Queries
     annual_exports: AnnualExports
     audit: AuditTrail
+    removal: Removal
 
     def close(self) -> None:
         """Release the database connections."""
@@ -86,6 +88,7 @@ def bootstrap(
         queries,
         AnnualExports(queries, _render_export),
         AuditTrail(store),
+        Removal(store, projector, queries, today),
     )
 
 
