@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime, time, timedelta
 from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer

@@ -336,6 +336,7 @@ def import_events(
         )
     except DomainError as error:
         console.print(f"Fel: {error}")
+        container.audit.record_command("import", association_id=association, status=1)
         raise typer.Exit(1) from None
     except (OSError, ValueError) as error:
         console.print(f"Kan inte läsa {file}: {error}")
