@@ -3,7 +3,7 @@
 The entry is written when the route has answered and before its answer leaves: the
 status line is held back until the entry is in the database. An entry that cannot be
 written turns the answer into a 500 (no answer without its entry). A write's entry is
-written in a transaction of its own right after the write's (docs/decisions.md §20): if
+written in a transaction of its own right after the write's (docs/decisions.md §21): if
 that fails the write stands but its client sees a 500 and retries, and the retry, replayed
 by its Idempotency-Key or client id, is then the one recorded.
 

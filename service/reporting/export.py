@@ -42,7 +42,7 @@ class AnnualExports:
 
     def _answer(self, association_id: str, year: int, as_of: datetime | None) -> dict[str, Any]:
         """The year's answer: as stored before gallring or erasure removed events it was
-        computed from (docs/decisions.md §20), else computed now."""
+        computed from (docs/decisions.md §21), else computed now."""
         if as_of is None:
             stored = published_answer(self.queries.store, association_id, year)
             if stored is not None:
