@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
+
+
+def _utc(moment: datetime) -> datetime:
+    """Stored naive UTC, answered with its offset (RFC 3339)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class AuditEntryPublic(BaseModel):
     """One audited request or command: who, what, where, when and its status."""
 
     id: int
-    recorded_at: datetime
+    recorded_at: UtcDateTime
     key_id: str | None
     key_name: str | None
     role: str
@@ -39,5 +47,5 @@ class ProtocolEntry(BaseModel):
     kind: str
     rule: str
     counts: dict[str, Any]
-    recorded_at: datetime
+    recorded_at: UtcDateTime
     operator: str
