@@ -15,9 +15,11 @@ from service.adapters.migrations import require_current_schema
 from service.adapters.projection import Projector
 from service.adapters.secrets_file import PseudonymKeys
 from service.application.admin import AdminCommands
+from service.application.audit import AuditTrail
 from service.application.count_reports import CountReportCommands
 from service.application.enrollments import EnrollmentCommands
 from service.application.queries import Queries
+from service.application.removal import Removal
 from service.config import Settings
 from service.reporting.export import AnnualExports
 from service.reporting.model import AnnualReport
@@ -43,6 +45,8 @@ class Container:
     count_reports: CountReportCommands
     queries: Queries
     annual_exports: AnnualExports
+    audit: AuditTrail
+    removal: Removal
 
     def close(self) -> None:
         """Release the database connections."""
@@ -83,6 +87,8 @@ def bootstrap(
         count_reports,
         queries,
         AnnualExports(queries, _render_export),
+        AuditTrail(store),
+        Removal(store, projector, queries, today),
     )
 
 

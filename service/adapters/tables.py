@@ -194,6 +194,52 @@ activities = Table(
     Column("recorded_at", DateTime(), nullable=False),
 )
 
+# Accountability (product.md §12). The audit log: who asked for what, never whom about.
+# Append-only for the service; no personal data (no pseudonym, body or free query value).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("recorded_at", DateTime(), nullable=False),
+    Column("key_id", String(36), nullable=True),
+    Column("key_name", String(200), nullable=True),
+    Column("role", String(32), nullable=False),
+    Column("association_id", String(64), nullable=True),
+    Column("action", String(200), nullable=False),
+    Column("intervention_id", String(64), nullable=True),
+    Column("period_from", Date, nullable=True),
+    Column("period_to", Date, nullable=True),
+    Column("status", Integer, nullable=False),
+    Index("ix_audit_log_association", "association_id", "recorded_at"),
+)
+
+# What gallring and erasure did (a gallringsprotokoll, an erasure record): the rule, the
+# counts, when and by whom; never which person.
+accountability_protocol = Table(
+    "accountability_protocol",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("association_id", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # "gallring" or "erasure"
+    Column("rule", String(300), nullable=False),
+    Column("counts", JSON, nullable=False),
+    Column("recorded_at", DateTime(), nullable=False),
+    Column("operator", String(200), nullable=False),
+)
+
+# A year's statistics answer as published, stored before gallring or erasure removes
+# events it was computed from: the annual export uses it when present.
+stored_annual_answers = Table(
+    "stored_annual_answers",
+    metadata,
+    Column("association_id", String(64), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("answer", Text(), nullable=False),
+    Column("stored_at", DateTime(), nullable=False),
+)
+
 READ_MODEL_TABLES = (
     association_versions,
     intervention_versions,

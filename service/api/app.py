@@ -9,13 +9,14 @@ from typing import Any
 from fastapi import FastAPI
 
 from service import __version__
+from service.api.audit import AuditRequests
 from service.api.cache_control import NoStore
 from service.api.errors import API_PROBLEMS, install_error_handlers
 from service.api.identity_guard import IdentityNumberGuard
 from service.api.middleware import BodyGuard
 from service.api.openapi import declare_problem_schema
 from service.api.rate_limit import RateLimit, TokenBuckets
-from service.api.routes import associations, batch, enrollments, reports, system
+from service.api.routes import accountability, associations, batch, enrollments, reports, system
 from service.bootstrap import Container
 from service.config import Settings
 
@@ -45,10 +46,13 @@ def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastA
     app.state.container = container
     install_error_handlers(app)
     app.include_router(system.router)
-    for router in (associations.router, enrollments.router, batch.router, reports.router):
+    routers = (associations, enrollments, batch, reports, accountability)
+    for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX, responses=API_PROBLEMS)
     declare_problem_schema(app)
     settings = container.settings if container is not None else Settings()
+    # Innermost of the middleware: it sees the route the router matched.
+    app.add_middleware(AuditRequests, prefix=API_PREFIX)
     app.add_middleware(
         BodyGuard, max_bytes=settings.max_body_bytes, batch_max_bytes=settings.batch_max_bytes
     )

@@ -55,6 +55,7 @@ def get_principal(
         principal = authenticate_key(container, credentials.credentials)
     if principal is None:
         raise UnauthenticatedError("the API key is unknown or revoked")
+    request.scope.setdefault("state", {})[PRINCIPAL_STATE] = principal  # for api/audit.py
     return principal
 
 

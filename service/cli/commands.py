@@ -174,6 +174,7 @@ def create_key(
         _, key = keys.create_key(
             session, name=name, role=role, association_id=None, interventions=[], created_by=None
         )
+    container.audit.record_command("create-key")
     sys.stdout.write(key + "\n")
 
 
@@ -221,6 +222,9 @@ def revoke_key(
     container = open_container()
     with unit_of_work(container.store) as session:
         revoked = keys.revoke_key(session, association, key_id)
+    container.audit.record_command(
+        "revoke-key", association_id=association, status=int(not revoked)
+    )
     container.close()
     if not revoked:
         typer.echo(f"Ingen aktiv nyckel {key_id} hittades.", err=True)
@@ -303,8 +307,12 @@ def export(
             content, _, extension = container.annual_exports.export(
                 association, year, format, as_of
             )
+        container.audit.record_command(
+            "export", association_id=association, period=(date(year, 1, 1), date(year, 12, 31))
+        )
     except DomainError as error:
         console.print(f"Fel: {error}")
+        container.audit.record_command("export", association_id=association, status=1)
         raise typer.Exit(1) from None
     finally:
         container.close()
@@ -328,8 +336,12 @@ def import_events(
     container = open_container()
     try:
         statuses, refused = run_import(container, association, file, console)
+        container.audit.record_command(
+            "import", association_id=association, status=int(bool(refused))
+        )
     except DomainError as error:
         console.print(f"Fel: {error}")
+        container.audit.record_command("import", association_id=association, status=1)
         raise typer.Exit(1) from None
     except (OSError, ValueError) as error:
         console.print(f"Kan inte läsa {file}: {error}")
@@ -352,3 +364,12 @@ def demo() -> None:
     from service.cli.demo import run_demo
 
     run_demo()
+
+
+def _register_accountability() -> None:
+    from service.cli.accountability import register
+
+    register(app, open_container)
+
+
+_register_accountability()

@@ -21,6 +21,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "accept_personal_identity_numbers": False,
 }
 
+# Gallring (product.md §12): years after an enrollment's exit its event-level data is kept.
+# Not among the defaults: an association that never set it keeps its settings unchanged.
+RETENTION = "retention_years_after_exit"
+
 
 def checked_settings(settings: dict[str, Any]) -> dict[str, Any]:
     """Settings merged over the defaults, each value checked."""
@@ -33,6 +37,13 @@ def checked_settings(settings: dict[str, Any]) -> dict[str, Any]:
         value = merged[name]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise InvalidValueError(name, f"{name} must be a whole number from {low} to {high}")
+    retention = merged.get(RETENTION)  # optional: absent (or None) keeps data indefinitely
+    if retention is not None and (
+        not isinstance(retention, int) or isinstance(retention, bool) or not 1 <= retention <= 100
+    ):
+        raise InvalidValueError(RETENTION, f"{RETENTION} must be a whole number from 1 to 100")
+    if RETENTION in merged and retention is None:
+        del merged[RETENTION]
     reasons = [require_code("goal_reasons", r, ExitReason) for r in merged["goal_reasons"]]
     merged["goal_reasons"] = [r.value for r in ExitReason if r.value in reasons]
     merged["accept_personal_identity_numbers"] = bool(merged["accept_personal_identity_numbers"])

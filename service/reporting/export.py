@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from service.application.queries import Queries
+from service.application.removal import published_answer
 from service.domain.facts import Period
 from service.domain.municipalities import municipality_names
 from service.reporting.model import AnnualReport
@@ -30,8 +32,8 @@ class AnnualExports:
     ) -> tuple[bytes, str, str]:
         """The export as (bytes, media type, file extension)."""
         queries = self.queries
-        current = queries.statistics_unchecked(association_id, Period.year(year), as_of=as_of)
-        previous = queries.statistics_unchecked(association_id, Period.year(year - 1), as_of=as_of)
+        current = self._answer(association_id, year, as_of)
+        previous = self._answer(association_id, year - 1, as_of)
         report = build_annual_report(
             association_name=queries.association_name(association_id), year=year,
             current=current, previous=previous,
@@ -39,3 +41,12 @@ class AnnualExports:
             municipality_names=municipality_names(),
         )  # fmt: skip
         return self.render(report, fmt)
+
+    def _answer(self, association_id: str, year: int, as_of: datetime | None) -> dict[str, Any]:
+        """The year's answer: as stored before gallring or erasure removed events it was
+        computed from (docs/decisions.md §22), else computed now."""
+        if as_of is None:
+            stored = published_answer(self.queries.store, association_id, year)
+            if stored is not None:
+                return stored
+        return self.queries.statistics_unchecked(association_id, Period.year(year), as_of=as_of)

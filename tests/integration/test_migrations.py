@@ -37,6 +37,10 @@ from tests.server_process import dedicated_database
 
 FIRST = "0001"  # the first release's schema: the oldest a database in use can be at
 YEAR = Period.year(TODAY.year - 1)  # the demo's last full year
+LATER_TABLES: dict[str, list[tuple[Any, ...]]] = {
+    name: []
+    for name in ("event_keys", "audit_log", "accountability_protocol", "stored_annual_answers")
+}
 PERIOD_INDEXES = {"ix_enrollment_versions_period", "ix_enrollment_versions_in_period"}
 
 
@@ -89,12 +93,13 @@ def test_a_database_with_data_at_0001_migrates_to_head_and_back(
         command.downgrade(alembic_config(own_database), FIRST)
         written = contents(engine)
         assert len(written["enrollment_versions"]) > 50
-        assert "event_keys" not in written
+        assert "event_keys" not in written and "audit_log" not in written
         assert period_indexes(engine) == {"ix_enrollment_versions_period"}
 
         upgrade_to_head(own_database)
-        # Every row kept; the event-key register (0003) starts empty (see the migration).
-        assert contents(engine) == {**written, "event_keys": []}
+        # Every row kept; the event-key register (0003) and the accountability tables
+        # (0004) start empty (see the migrations).
+        assert contents(engine) == {**written, **LATER_TABLES}
         assert period_indexes(engine) == {"ix_enrollment_versions_in_period"}
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": compare_type})
@@ -114,7 +119,7 @@ def test_a_database_with_data_at_0001_migrates_to_head_and_back(
             require_current_schema(engine)
 
         upgrade_to_head(own_database)  # and up once more, from a downgraded database
-        assert contents(engine) == {**written, "event_keys": []}
+        assert contents(engine) == {**written, **LATER_TABLES}
         require_current_schema(engine)
     finally:
         engine.dispose()

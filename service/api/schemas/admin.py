@@ -31,6 +31,13 @@ class AssociationSettings(Strict):
     youth_max_age: StrictInt | None = Field(default=None, ge=15, le=67)
     min_cell_size: StrictInt | None = Field(default=None, ge=0, le=100)
     accept_personal_identity_numbers: StrictBool | None = None
+    retention_years_after_exit: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="Gallring: years after an enrollment's exit its events are kept "
+        "(`python -m service gallra`); absent: kept indefinitely",
+    )
 
 
 class AssociationCreate(Strict):

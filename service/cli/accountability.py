@@ -1,0 +1,137 @@
+"""The operator's accountability commands (product.md §12): `audit export`, `erase`,
+`gallra`. Each command that changes data writes its audit entry (action = its name)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from service.bootstrap import Container
+
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+
+
+_opener: list[Callable[[], Container]] = []  # commands.open_container, given by register()
+
+
+def _open() -> Container:
+    return _opener[0]()
+
+
+def record(container: Container, command: str, association: str | None, status: int) -> None:
+    """The command's audit entry; a command whose entry cannot be written fails."""
+    container.audit.record_command(command, association_id=association, status=status)
+
+
+@audit_app.command("export")
+def audit_export(
+    association: Annotated[str | None, typer.Option(help="one association's entries")] = None,
+    from_: Annotated[
+        datetime | None, typer.Option("--from", help="first day (UTC)", formats=["%Y-%m-%d"])
+    ] = None,
+    to: Annotated[
+        datetime | None, typer.Option(help="last day (UTC), included", formats=["%Y-%m-%d"])
+    ] = None,
+) -> None:
+    """Print the audit log as JSON lines on stdout, oldest first."""
+    container = _open()
+    try:
+        start = from_.replace(tzinfo=UTC) if from_ else None
+        end = datetime.combine(to.date() + timedelta(days=1), time(), UTC) if to else None
+        for row in container.audit.export(association, start, end):
+            sys.stdout.write(json.dumps(row, default=_iso, ensure_ascii=False) + "\n")
+        record(container, "audit export", association, 0)
+    finally:
+        container.close()
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def erase(
+    association: Annotated[str, typer.Option(help="förbundets id")],
+    pseudonym: Annotated[str | None, typer.Option(help="personens pseudonym")] = None,
+    personnummer_from_stdin: Annotated[
+        bool, typer.Option(help="läs personnumret från stdin (pseudonymiseras här)")
+    ] = False,
+) -> None:
+    """Erase every event of one person's enrollments in one association."""
+    from service.application.audit import operator_name
+    from service.domain.errors import DomainError
+    from service.domain.pseudonym import pseudonymise
+
+    if (pseudonym is None) == (not personnummer_from_stdin):
+        typer.echo("Ange antingen --pseudonym eller --personnummer-from-stdin.", err=True)
+        raise typer.Exit(2)
+    container = _open()
+    try:
+        if pseudonym is None:
+            from service.adapters.secrets_file import PseudonymKeys
+
+            settings = container.settings
+            keys = PseudonymKeys(settings.secrets_file, settings.pseudonym_key)
+            try:
+                identity = pseudonymise(
+                    keys.key_for(association), sys.stdin.readline().strip(), date.today()
+                )
+            except DomainError:
+                typer.echo("Inget giltigt personnummer på stdin.", err=True)
+                raise typer.Exit(1) from None
+            pseudonym = identity.pseudonym
+        plan = container.removal.plan_erasure(association, pseudonym)
+        done = container.removal.carry_out(plan, kind="erasure", operator=operator_name())
+        container.removal.reclaim_space()
+        record(container, "erase", association, 0)
+    finally:
+        container.close()
+    typer.echo(
+        f"Klart: {len(done.enrollments)} inskrivningar, {done.events} händelser raderade; "
+        f"{done.stored_years} publicerade år sparade.",
+        err=True,
+    )
+
+
+def gallra(
+    dry_run: Annotated[bool, typer.Option(help="visa vad som skulle gallras, ändra inget")] = False,
+) -> None:
+    """Remove event-level data older than each association's retention_years_after_exit."""
+    from service.application.audit import operator_name
+
+    container = _open()
+    try:
+        plans = container.removal.plan_gallring()
+        for plan in plans:
+            if not dry_run:
+                container.removal.carry_out(plan, kind="gallring", operator=operator_name())
+            counts = plan.counts()
+            verb = "skulle gallras" if dry_run else "gallrade"
+            typer.echo(
+                f"{plan.association_id}: {plan.rule}; {counts['enrollments']} inskrivningar, "
+                f"{counts['count_reports']} rapporter {verb}.",
+                err=True,
+            )
+        if not dry_run:
+            container.removal.reclaim_space()
+            for plan in plans:
+                record(container, "gallra", plan.association_id, 0)
+            if not plans:
+                record(container, "gallra", None, 0)
+    finally:
+        container.close()
+
+
+def register(app: typer.Typer, open_container: Callable[[], Container]) -> None:
+    """Add the commands to `python -m service`, opening the service with `open_container`."""
+    _opener[:] = [open_container]
+    app.add_typer(audit_app, name="audit")
+    app.command()(erase)
+    app.command()(gallra)
