@@ -18,6 +18,7 @@ from service.application.admin import AdminCommands
 from service.application.count_reports import CountReportCommands
 from service.application.enrollments import EnrollmentCommands
 from service.application.queries import Queries
+from service.application.web_sessions import WebSessions
 from service.config import Settings
 from service.reporting.export import AnnualExports
 from service.reporting.model import AnnualReport
@@ -43,6 +44,7 @@ class Container:
     count_reports: CountReportCommands
     queries: Queries
     annual_exports: AnnualExports
+    sessions: WebSessions
 
     def close(self) -> None:
         """Release the database connections."""
@@ -83,6 +85,7 @@ def bootstrap(
         count_reports,
         queries,
         AnnualExports(queries, _render_export),
+        WebSessions(store, settings.session_idle_seconds, settings.session_max_seconds),
     )
 
 

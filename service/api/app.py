@@ -16,6 +16,7 @@ from service.api.rate_limit import RateLimit, TokenBuckets
 from service.api.routes import associations, batch, enrollments, reports, system
 from service.bootstrap import Container
 from service.config import Settings
+from service.web import routes as web
 
 API_PREFIX = "/api/v1"
 
@@ -46,6 +47,8 @@ def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastA
     for router in (associations.router, enrollments.router, batch.router, reports.router):
         app.include_router(router, prefix=API_PREFIX, responses=API_PROBLEMS)
     declare_problem_schema(app)
+    # The Swedish web pages at `/` (service/web), outside the OpenAPI document.
+    web.install(app)
     settings = container.settings if container is not None else Settings()
     app.add_middleware(
         BodyGuard, max_bytes=settings.max_body_bytes, batch_max_bytes=settings.batch_max_bytes
