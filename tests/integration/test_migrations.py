@@ -89,12 +89,13 @@ def test_a_database_with_data_at_0001_migrates_to_head_and_back(
         command.downgrade(alembic_config(own_database), FIRST)
         written = contents(engine)
         assert len(written["enrollment_versions"]) > 50
-        assert "event_keys" not in written
+        assert "event_keys" not in written and "web_sessions" not in written
         assert period_indexes(engine) == {"ix_enrollment_versions_period"}
 
         upgrade_to_head(own_database)
-        # Every row kept; the event-key register (0003) starts empty (see the migration).
-        assert contents(engine) == {**written, "event_keys": []}
+        # Every row kept; the event-key register (0003) and the web sessions (0004) start
+        # empty (see the migrations).
+        assert contents(engine) == {**written, "event_keys": [], "web_sessions": []}
         assert period_indexes(engine) == {"ix_enrollment_versions_in_period"}
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": compare_type})
@@ -114,7 +115,7 @@ def test_a_database_with_data_at_0001_migrates_to_head_and_back(
             require_current_schema(engine)
 
         upgrade_to_head(own_database)  # and up once more, from a downgraded database
-        assert contents(engine) == {**written, "event_keys": []}
+        assert contents(engine) == {**written, "event_keys": [], "web_sessions": []}
         require_current_schema(engine)
     finally:
         engine.dispose()
