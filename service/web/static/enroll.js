@@ -11,6 +11,7 @@ const pnrError = document.getElementById("pnr-fel");
 const status = document.getElementById("pnr-status");
 const hidden = document.getElementById("pseudonym");
 let keyBytes = null;
+let latest = 0; // answers of earlier keystrokes that arrive late are dropped
 
 function show(element, input, message) {
   element.textContent = message;
@@ -21,7 +22,8 @@ function show(element, input, message) {
   input.setAttribute("aria-describedby", ids.join(" "));
 }
 
-async function update() {
+async function update(quiet = false) {
+  const mine = ++latest;
   hidden.value = "";
   status.textContent = "";
   if (!pnr.value.trim()) { show(pnrError, pnr, ""); return false; }
@@ -31,6 +33,7 @@ async function update() {
   }
   try {
     const identity = await pseudonymise(keyBytes, pnr.value, localToday());
+    if (mine !== latest) return false;
     hidden.value = identity.pseudonym;
     document.getElementById("sex").value = identity.sex;
     document.getElementById("birth_year").value = String(identity.birth_year);
@@ -38,7 +41,9 @@ async function update() {
     status.textContent = "Personnumret är giltigt. Pseudonym klar; kön och födelseår ifyllda.";
     return true;
   } catch (error) {
-    show(pnrError, pnr, error instanceof PersonnummerError ? error.message : "Pseudonymen kunde inte göras.");
+    if (mine === latest && !quiet) {
+      show(pnrError, pnr, error instanceof PersonnummerError ? error.message : "Pseudonymen kunde inte göras.");
+    }
     return false;
   }
 }
@@ -55,17 +60,18 @@ keyInput.addEventListener("change", async () => {
   }
   if (pnr.value.trim()) await update();
 });
-pnr.addEventListener("change", update);
+// While typing: made quietly as soon as the number is whole; on leaving the field: errors.
+pnr.addEventListener("input", () => update(true));
+pnr.addEventListener("change", () => update());
 
 form.addEventListener("submit", async (event) => {
-  if (form.dataset.ready === "1") return;
+  if (hidden.value) return; // made from the number as it is now
   event.preventDefault();
   const ok = await update();
-  if (!ok) {
-    if (!pnr.value.trim()) show(pnrError, pnr, "Fyll i personnumret.");
-    pnr.focus();
+  if (ok) {
+    HTMLFormElement.prototype.submit.call(form);
     return;
   }
-  form.dataset.ready = "1";
-  form.requestSubmit();
+  if (!pnr.value.trim()) show(pnrError, pnr, "Fyll i personnumret.");
+  pnr.focus();
 });
