@@ -22,7 +22,7 @@ migrate: install
 	$(PY) -m service migrate
 
 run: migrate
-	@echo "Uppföljning: http://$(HOST):$(PORT)/docs  (first key: $(PY) -m service create-key --role system_admin --name operator)"
+	@echo "Uppföljning: http://$(HOST):$(PORT)/ (web pages), /docs (API)  (first key: $(PY) -m service create-key --role system_admin --name operator)"
 	$(PY) -m service serve --host $(HOST) --port $(PORT)
 
 demo: migrate

@@ -108,7 +108,12 @@ def sign_in(page: Page, live: Live, key: str) -> None:
     page.wait_for_load_state()
 
 
-def screenshot(page: Page, name: str) -> None:
-    """Save a screenshot for the documentation when UPPFOLJNING_SCREENSHOTS is set."""
+def screenshot(page: Page, name: str, secret: str | None = None) -> None:
+    """Save a screenshot for the documentation when UPPFOLJNING_SCREENSHOTS is set; the
+    element `secret` (a CSS selector: a key shown once) is masked."""
     if SCREENSHOTS:
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"web-{name}.png"), full_page=True)
+        page.screenshot(
+            path=str(Path(SCREENSHOTS) / f"web-{name}.png"),
+            full_page=True,
+            mask=[page.locator(secret)] if secret else [],
+        )

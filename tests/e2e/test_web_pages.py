@@ -258,7 +258,7 @@ def test_the_analysts_figures_are_those_of_statistics(
         assert (hidden == "ja") == (pointer in suppressed)
         if hidden == "ja":
             assert ">..</abbr>" in text
-    assert "visas som\n<strong>..</strong>" in page.text
+    assert "visas som\n<strong>..</strong> (dolt)" in page.text
 
 
 def test_the_export_is_the_apis(browser: TestClient, tenant: Tenant) -> None:
