@@ -407,6 +407,8 @@ def _enrollment_page(
         "avslutad": "Avslutet är registrerat.",
         "bytt": "Bytet av försörjning är registrerat.",
         "makulerad": "Inskrivningen är makulerad.",
+        "rattad": "Rättelsen är registrerad.",
+        "angrad": "Avslutet är ångrat; inskrivningen pågår igen.",
     }.get(request.query_params.get("klart", ""))
     return _page(
         request, "enrollment.html", viewer, status=status, enrollment=enrollment, facts=facts,
@@ -430,15 +432,19 @@ def _write(
     errors: dict[str, str],
     version: str,
     done: str,
+    prefix: str = "",
+    values: dict[str, Any] | None = None,
 ) -> Response:
-    values = {k: v for k, v in body.items()}
+    """Run one enrollment command; a refusal goes beside its field (ids `prefix` + field)."""
+    values = values if values is not None else dict(body)
     if not errors:
         handler = getattr(container_of(request).enrollments, command)
         if_match = int(version) if version.isdigit() else None
         try:
             handler(viewer.principal, eid, body, if_match=if_match)
         except DomainError as error:
-            _refused(error, {*body, "form"}, errors)
+            field = labels.field_of(error, {*body, *values})
+            errors[prefix + field if field != "form" else "form"] = labels.refusal(error)
         else:
             return _redirect(f"/inskrivningar/{eid}?klart={done}")
     return _enrollment_page(request, viewer, eid, errors, values, status=422)
@@ -496,6 +502,70 @@ def void(
     errors: dict[str, str] = {}
     body = {"why": _required("why", why, errors, "Skriv varför inskrivningen makuleras.")}
     return _write(request, viewer, eid, "void", body, errors, version, "makulerad")
+
+
+@router.post("/inskrivningar/{eid}/rattelse", response_class=HTMLResponse)
+def correct(
+    request: Request,
+    eid: UUID,
+    csrf: Text = "",
+    version: Text = "",
+    enrolled_on: Text = "",
+    education: Text = "",
+    municipality: Text = "",
+    support: Codes = [],  # noqa: B006
+    exited_on: Text = "",
+    reason: Text = "",
+) -> Response:
+    """Rättelse: only the fields that differ from what is recorded are sent."""
+    viewer = _signed_in(request, csrf)
+    container = container_of(request)
+    try:
+        facts = container.enrollments.load(eid).facts
+        require_enrollment(viewer.principal, facts, write=False)
+    except DomainError as error:
+        return _page(request, "refused.html", viewer, status=404, title=labels.refusal(error))
+    errors: dict[str, str] = {}
+    values = {
+        "enrolled_on": enrolled_on, "education": education, "municipality": municipality,
+        "support": support, "exited_on": exited_on, "reason": reason,
+    }  # fmt: skip
+    body: dict[str, Any] = {}
+    new_enrolled_on = _parse_date("r-enrolled_on", enrolled_on, errors)
+    if new_enrolled_on is not None and new_enrolled_on != facts.enrolled_on:
+        body["enrolled_on"] = new_enrolled_on
+    if education and education != facts.education:
+        body["education"] = education
+    if (municipality.strip() or None) != facts.municipality:
+        body["municipality"] = municipality.strip() or None
+    if sorted(support) != sorted(facts.support_at_enrollment):
+        body["support"] = sorted(support)
+    if facts.exited_on is not None:
+        new_exited_on = _parse_date("r-exited_on", exited_on, errors)
+        if new_exited_on is not None and new_exited_on != facts.exited_on:
+            body["exited_on"] = new_exited_on
+        if reason and reason != facts.exit_reason:
+            body["reason"] = reason
+    if not body and not errors:
+        errors["form"] = "Inget är ändrat. Ändra minst en uppgift för att rätta."
+    return _write(
+        request, viewer, eid, "correct", body, errors, version, "rattad", "r-",
+        {"correction": values},
+    )  # fmt: skip
+
+
+@router.post("/inskrivningar/{eid}/angra-avslut", response_class=HTMLResponse)
+def retract_exit(
+    request: Request, eid: UUID, csrf: Text = "", version: Text = "", why: Text = ""
+) -> Response:
+    """Ångra avslut, with its reason."""
+    viewer = _signed_in(request, csrf)
+    errors: dict[str, str] = {}
+    body = {"why": _required("retract-why", why, errors, "Skriv varför avslutet ångras.")}
+    return _write(
+        request, viewer, eid, "retract_exit", body, errors, version, "angrad", "retract-",
+        {"retract_why": why},
+    )  # fmt: skip
 
 
 # --- analyst and association admin: statistics and the export ---------------------------

@@ -312,3 +312,19 @@ def test_the_browser_module_matches_the_shared_vectors(page: Page, live: Live) -
             assert got == {k: case[k] for k in ("pseudonym", "birth_year", "sex")}, case
         else:
             assert got is None, case
+
+
+def test_rattelse_and_makulering(page: Page, live: Live, tmp_path: Path) -> None:
+    sign_in(page, live, live.tenant.coach_key)
+    enroll_in_browser(page, live, tmp_path, "19811218-9876")
+    section = page.get_by_role("region", name="Rättelse")
+    section.get_by_label("Utbildningsnivå").select_option(label="Eftergymnasial")
+    section.get_by_role("button", name="Rätta").click()
+    expect(page.get_by_text("Rättelsen är registrerad.")).to_be_visible()
+    no_violations(page)
+    page.get_by_role("button", name="Makulera").click()
+    expect(page.locator("#why-fel")).to_have_text(re.compile("Skriv varför"))
+    page.get_by_label("Skäl till makulering").fill("Fel person inskriven")
+    page.get_by_role("button", name="Makulera").click()
+    expect(page.get_by_text("Inskrivningen är makulerad.")).to_be_visible()
+    expect(page.locator("#status")).to_have_text("Makulerad")

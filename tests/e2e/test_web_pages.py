@@ -327,3 +327,37 @@ def test_every_page_is_swedish_and_outside_the_openapi_document(
         assert '<html lang="sv">' in page.text
     paths = browser.get("/openapi.json").json()["paths"]
     assert not [p for p in paths if not p.startswith(("/api/", "/health", "/ready"))]
+
+
+def test_rattelse_sends_only_what_changed_and_an_exit_can_be_retracted(
+    browser: TestClient, tenant: Tenant
+) -> None:
+    sign_in(browser, tenant.coach_key)
+    page = enroll(browser)
+    eid = page.url.path.rsplit("/", 1)[1]
+    same = {
+        "csrf": csrf_of(page.text),
+        "enrolled_on": "2026-01-10",
+        "education": "compulsory",
+        "support": ["social_assistance"],
+    }
+    unchanged = browser.post(f"/inskrivningar/{eid}/rattelse", data=same)
+    assert "Inget är ändrat." in unchanged.text
+    refused = browser.post(f"/inskrivningar/{eid}/rattelse", data={**same, "municipality": "20"})
+    assert errors_of(refused.text) == ["Ange kommunkoden med fyra siffror (SCB:s kommunkod)."]
+    assert 'id="r-municipality-fel"' in refused.text
+    corrected = browser.post(
+        f"/inskrivningar/{eid}/rattelse", data={**same, "education": "upper_secondary"}
+    )
+    assert "Rättelsen är registrerad." in corrected.text
+    detail = tenant.client.get(f"/api/v1/enrollments/{eid}", headers=bearer(tenant.coach_key))
+    assert detail.json()["events"][-1]["data"] == {"changes": {"education": "upper_secondary"}}
+    exited = browser.post(
+        f"/inskrivningar/{eid}/avslut",
+        data={"csrf": csrf_of(page.text), "exited_on": "2026-03-01", "reason": "moved"},
+    )
+    assert "Ångra avslut" in exited.text
+    retracted = browser.post(
+        f"/inskrivningar/{eid}/angra-avslut", data={"csrf": csrf_of(page.text), "why": "Fel"}
+    )
+    assert "Avslutet är ångrat" in retracted.text and ">Pågår<" in retracted.text
