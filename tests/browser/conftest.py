@@ -1,5 +1,5 @@
 """Browser tests: the real server (`python -m service serve`, one per module and database)
-driven by the system's Chromium through Playwright (one browser per session).
+driven by the system's Chromium through Playwright (one browser per module).
 
 `make test` installs Debian's chromium when it is missing (the `browser-deps` target);
 `playwright install` cannot download a browser here. Without Chromium the tests skip,
@@ -33,9 +33,11 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 SCREENSHOTS = os.environ.get("UPPFOLJNING_SCREENSHOTS")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """One headless Chromium for the whole run."""
+    """One headless Chromium per test module (≈ 1 s to start). Not one per session:
+    Playwright's sync API keeps an event loop running in the main thread while it is open,
+    and later tests that call asyncio.run (tests/unit/test_worker_ready.py) would fail."""
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
         if IN_CI:
             pytest.fail(f"Chromium is missing ({CHROMIUM}); make test installs it with apt")
