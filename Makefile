@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install install-dev migrate demo openapi bench load fuzz explore clean
+.PHONY: run test lint install install-dev migrate demo openapi bench load fuzz explore clean browser-deps
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ migrate: install
 	$(PY) -m service migrate
 
 run: migrate
-	@echo "Uppföljning: http://$(HOST):$(PORT)/docs  (first key: $(PY) -m service create-key --role system_admin --name operator)"
+	@echo "Uppföljning: http://$(HOST):$(PORT)/ (web pages), /docs (API)  (first key: $(PY) -m service create-key --role system_admin --name operator)"
 	$(PY) -m service serve --host $(HOST) --port $(PORT)
 
 demo: migrate
@@ -33,7 +33,12 @@ lint: install-dev
 	$(PY) -m ruff format --check service tests bench migrations/env.py
 	$(PY) -m mypy
 
-test: lint
+# The browser tests (tests/browser) drive Debian's Chromium; installed here when missing
+# (CI runs as root), since `playwright install` cannot download a browser.
+browser-deps:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: lint browser-deps
 	@set -e; \
 	db="uppfoljning_test_$$$$"; \
 	if url=$$($(PY) -m tests.pgdb create $$db); then \

@@ -20,6 +20,7 @@ from service.application.count_reports import CountReportCommands
 from service.application.enrollments import EnrollmentCommands
 from service.application.queries import Queries
 from service.application.removal import Removal
+from service.application.web_sessions import WebSessions
 from service.config import Settings
 from service.reporting.export import AnnualExports
 from service.reporting.model import AnnualReport
@@ -47,6 +48,7 @@ class Container:
     annual_exports: AnnualExports
     audit: AuditTrail
     removal: Removal
+    sessions: WebSessions
 
     def close(self) -> None:
         """Release the database connections."""
@@ -89,6 +91,7 @@ def bootstrap(
         AnnualExports(queries, _render_export),
         AuditTrail(store),
         Removal(store, projector, queries, today),
+        WebSessions(store, settings.session_idle_seconds, settings.session_max_seconds),
     )
 
 

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Request worker processes of `serve` (service/runtime/serving.py).
     workers: int = Field(default_factory=default_workers, ge=1, le=64)
+    # The web pages' sessions (docs/web.md): ended after this long without a request, and
+    # this long after sign-in whatever happens.
+    session_idle_seconds: int = Field(default=30 * 60, ge=1)
+    session_max_seconds: int = Field(default=8 * 60 * 60, ge=1)
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

@@ -78,3 +78,22 @@ def list_keys(session: Session) -> list[dict[str, Any]]:
     columns = [c for c in api_keys.c if c.name != "secret_hash"]
     query = select(*columns).order_by(api_keys.c.created_at, api_keys.c.id)
     return [dict(row) for row in session.execute(query).mappings()]
+
+
+def principal_of(session: Session, key_id: str) -> Principal | None:
+    """The principal of an unrevoked key found by its id (a web session stands for one)."""
+    row = session.execute(select(api_keys).where(api_keys.c.id == key_id)).mappings().first()
+    if row is None or row["revoked_at"] is not None:
+        return None
+    return Principal(row["id"], row["role"], row["association_id"], frozenset(row["interventions"]))
+
+
+def keys_of(session: Session, association_id: str) -> list[dict[str, Any]]:
+    """The association's keys, oldest first; never the secret or its hash."""
+    columns = [c for c in api_keys.c if c.name != "secret_hash"]
+    query = (
+        select(*columns)
+        .where(api_keys.c.association_id == association_id)
+        .order_by(api_keys.c.created_at, api_keys.c.id)
+    )
+    return [dict(row) for row in session.execute(query).mappings()]

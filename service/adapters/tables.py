@@ -57,6 +57,18 @@ api_keys = Table(
     Column("revoked_at", DateTime(), nullable=True),
 )
 
+# The web pages' sign-in sessions (docs/web.md): the random session id is kept only as its
+# SHA-256, with the key it stands for and the session's CSRF token.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("key_id", String(36), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    Column("last_seen_at", DateTime(), nullable=False),
+)
+
 # Enforces "one open enrollment per pseudonym and intervention" across aggregates; written in
 # the same transaction as the event that opens or closes the enrollment.
 open_enrollments = Table(

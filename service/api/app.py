@@ -19,6 +19,7 @@ from service.api.rate_limit import RateLimit, TokenBuckets
 from service.api.routes import accountability, associations, batch, enrollments, reports, system
 from service.bootstrap import Container
 from service.config import Settings
+from service.web import routes as web
 
 API_PREFIX = "/api/v1"
 
@@ -50,6 +51,8 @@ def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastA
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX, responses=API_PROBLEMS)
     declare_problem_schema(app)
+    # The Swedish web pages at `/` (service/web), outside the OpenAPI document.
+    web.install(app)
     settings = container.settings if container is not None else Settings()
     # Innermost of the middleware: it sees the route the router matched.
     app.add_middleware(AuditRequests, prefix=API_PREFIX)

@@ -36,7 +36,7 @@ async def send_problem(
 
 class BodyGuard:
     """413 above `max_bytes` (declared, or found while reading the body, chunked or not);
-    415 for a non-JSON body."""
+    415 for a non-JSON body (a web page's form: not urlencoded)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, batch_max_bytes: int) -> None:
         self.app = app
@@ -54,7 +54,9 @@ class BodyGuard:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await send_problem(send, 413, "Content Too Large", _too_large(limit))
             return
-        if (declared not in (None, "0")) and not _is_json(headers.get("content-type", "")):
+        # The web pages (service/web) post HTML forms; everything else takes JSON only.
+        accepted = _is_json if scope["path"].startswith("/api/") else _is_form
+        if (declared not in (None, "0")) and not accepted(headers.get("content-type", "")):
             await send_problem(
                 send, 415, "Unsupported Media Type", "send the body as application/json"
             )
@@ -99,3 +101,8 @@ def _is_json(content_type: str) -> bool:
     return media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )
+
+
+def _is_form(content_type: str) -> bool:
+    """An HTML form's body (the web pages send no files)."""
+    return content_type.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded"

@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from service.adapters import keys
-from service.adapters.eventstore import EventStore, latest_version, unit_of_work
+from service.adapters.eventstore import EventStore, latest_version, read_session, unit_of_work
 from service.application.access import require_association, require_role
 from service.domain.association import Association
 from service.domain.codes import Role
@@ -193,6 +193,12 @@ class AdminCommands:
                 interventions=interventions,
                 created_by=principal.key_id,
             )
+
+    def keys(self, principal: Principal, association_id: str) -> list[dict[str, Any]]:
+        """The association's keys (never a secret): for its administrators."""
+        require_association(principal, association_id, write=False, roles=ADMINS)
+        with read_session(self.store) as session:
+            return keys.keys_of(session, association_id)
 
     def revoke_key(self, principal: Principal, association_id: str, key_id: str) -> None:
         """Revoke a key of the association."""

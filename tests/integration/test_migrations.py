@@ -39,7 +39,13 @@ FIRST = "0001"  # the first release's schema: the oldest a database in use can b
 YEAR = Period.year(TODAY.year - 1)  # the demo's last full year
 LATER_TABLES: dict[str, list[tuple[Any, ...]]] = {
     name: []
-    for name in ("event_keys", "audit_log", "accountability_protocol", "stored_annual_answers")
+    for name in (
+        "event_keys",
+        "audit_log",
+        "accountability_protocol",
+        "stored_annual_answers",
+        "web_sessions",
+    )
 }
 PERIOD_INDEXES = {"ix_enrollment_versions_period", "ix_enrollment_versions_in_period"}
 
@@ -94,11 +100,12 @@ def test_a_database_with_data_at_0001_migrates_to_head_and_back(
         written = contents(engine)
         assert len(written["enrollment_versions"]) > 50
         assert "event_keys" not in written and "audit_log" not in written
+        assert "web_sessions" not in written
         assert period_indexes(engine) == {"ix_enrollment_versions_period"}
 
         upgrade_to_head(own_database)
         # Every row kept; the event-key register (0003) and the accountability tables
-        # (0004) start empty (see the migrations).
+        # (0004) and the web sessions (0005) start empty (see the migrations).
         assert contents(engine) == {**written, **LATER_TABLES}
         assert period_indexes(engine) == {"ix_enrollment_versions_in_period"}
         with engine.connect() as connection:
