@@ -290,6 +290,7 @@ def export(
     from rich.console import Console
 
     from service.domain.errors import DomainError
+    from service.reporting.years import FutureYearError
 
     console = Console(stderr=True)
     container = open_container()
@@ -298,6 +299,9 @@ def export(
             content, _, extension = container.annual_exports.export(
                 association, year, format, as_of
             )
+    except FutureYearError as error:
+        console.print(f"Fel: {error.swedish}")
+        raise typer.Exit(1) from None
     except DomainError as error:
         console.print(f"Fel: {error}")
         raise typer.Exit(1) from None

@@ -138,7 +138,7 @@ class TestCsv:
         archive = zipfile.ZipFile(io.BytesIO(render_csv(report)))
         names = archive.namelist()
         assert len(names) == len(report.tables)
-        assert names[0] == "01_oversikt.csv"
+        assert names[0] == "01_oversikt-deltagare.csv"
         assert all(archive.read(name).startswith(BOM) for name in names)
 
     def test_semicolon_separated_with_swedish_figures(self, report, avesta):
