@@ -17,7 +17,7 @@ from service.reporting.answer import (
     MeasureSource,
     change,
 )
-from service.reporting.charts import report_charts
+from service.reporting.charts import outcome_chart, report_charts
 from service.reporting.model import (
     AnnualReport,
     Column,
@@ -106,7 +106,11 @@ def build_annual_report(
         + (f" ({text.PRELIMINARY})" if preliminary else ""),
         introduction=_introduction(ctx),
         tables=tuple(tables),
-        charts=report_charts(ctx, total.current, TOTAL_SECTION),
+        charts=report_charts(ctx, total.current, TOTAL_SECTION)
+        + tuple(
+            outcome_chart(ctx, scope.current, scope.section, (scope.key, scope.name))
+            for scope in scopes[1:]
+        ),
         generated_as_of=generated_as_of or current.get("as_of"),
         stamp=ctx.as_of,
         preliminary=preliminary,

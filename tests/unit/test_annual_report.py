@@ -105,13 +105,18 @@ class TestStructure:
             results.title == f"Resultat {YEAR} jämfört med {PREVIOUS_YEAR} – Samverkansteam Avesta"
         )
 
-    def test_charts_are_the_three_of_the_association(self, report):
-        assert [c.key for c in report.charts] == [
-            "outcome-by-sex",
-            "support-before-after",
-            "age-pyramid",
-        ]
-        assert all(ASSOCIATION_NAME in c.title and str(YEAR) in c.title for c in report.charts)
+    def test_charts_are_the_three_of_the_association_then_outcome_per_intervention(self, report):
+        keys = [c.key for c in report.charts]
+        assert keys[:3] == ["outcome-by-sex", "support-before-after", "age-pyramid"]
+        assert all(ASSOCIATION_NAME in c.title and str(YEAR) in c.title for c in report.charts[:3])
+        scopes = [t.section for t in report.tables if t.key.endswith(".results")][1:]
+        assert [c.section for c in report.charts[3:]] == scopes
+        assert all(k.startswith("outcome-by-sex.") for k in keys[3:])
+
+    def test_a_chart_axis_names_no_base_its_measures_do_not_share(self, report):
+        outcome = report.charts[0]
+        assert outcome.value_label == "Andel (%)"
+        assert "Stegförflyttning: andel av avslut" in outcome.note
 
     def test_no_structural_table_without_structural_interventions_or_activities(self):
         now, before = answers()
