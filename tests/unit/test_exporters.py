@@ -108,6 +108,39 @@ class TestXlsx:
         assert all(note.display in texts for note in table.footnotes)
 
 
+class TestXlsxLayout:
+    def test_every_text_cell_names_its_font(self, workbook):
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        assert cell.font.name == "Calibri", (sheet.title, cell.coordinate)
+
+    def test_labels_fit_their_column(self, report, workbook):
+        for name, table in zip(sheet_names(report.tables), report.tables, strict=True):
+            sheet = workbook[name]
+            stub = sheet.column_dimensions["A"].width
+            for row in table.rows:
+                bold = 1.1 if row.style.value != "data" else 1.0
+                if len(row.display_label) * bold + 2 * row.level < 63:
+                    assert stub >= len(row.display_label) * bold + 2 * row.level, (name, row.label)
+        overview = workbook[sheet_names(report.tables)[0]]
+        assert overview.column_dimensions["A"].width > len("Förändring 2022–2023") * 1.1
+
+    def test_sheet_names_are_whole_words_within_31_characters(self, report, workbook):
+        names = sheet_names(report.tables)
+        assert len(set(names)) == len(names)
+        assert all(len(n) <= 31 and "…" not in n for n in names)
+        pairs = zip(names, report.tables, strict=True)
+        assert all(n.split()[-1] in t.short_name.split() for n, t in pairs)
+
+    def test_every_sheet_prints_one_page_wide_on_a4(self, workbook):
+        for sheet in workbook.worksheets:
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+            assert sheet.page_setup.fitToWidth == 1 and int(sheet.page_setup.paperSize) == 9
+            assert sheet.page_setup.orientation in ("portrait", "landscape")
+
+
 class TestDocx:
     def test_one_word_table_per_report_table(self, report, document):
         assert len(document.tables) == len(report.tables)
