@@ -280,6 +280,21 @@ class TestHtml:
         assert page.count('src="data:image/png;base64,') == len(report.charts)
         assert "<style>" in page and "@media print" in page
 
+    def test_a_heading_opens_a_block_with_its_first_table_and_forces_no_page(self, report):
+        page = render_html(report).decode()
+        assert "break-before: page" not in page and "page-break-before: always" not in page
+        assert "break-after: avoid" in page
+        openings = page.split('<div class="opening">')[1:]
+        assert len(openings) == len(report.sections)
+        for section, block in zip(report.sections, openings, strict=True):
+            head, _, rest = block.partition("</div>")
+            assert head.strip().startswith(f"<h2>{html.escape(section)}</h2>")
+            assert '<section class="table"' in head or '<figure class="chart"' in head
+
+    def test_tables_are_numbered(self, report):
+        page = render_html(report).decode()
+        assert f"<caption>Tabell 1: {html.escape(report.tables[0].title)}</caption>" in page
+
     def test_everything_is_escaped(self):
         page = render_html(make_report('Förbund <script>alert("x")</script> & co')).decode()
         assert "<script>" not in page
