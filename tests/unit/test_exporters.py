@@ -287,7 +287,7 @@ class TestHtml:
         openings = page.split('<div class="opening">')[1:]
         assert len(openings) == len(report.sections)
         for section, block in zip(report.sections, openings, strict=True):
-            head, _, rest = block.partition("</div>")
+            head = block.partition("</div>")[0]
             assert head.strip().startswith(f"<h2>{html.escape(section)}</h2>")
             assert '<section class="table"' in head or '<figure class="chart"' in head
 
