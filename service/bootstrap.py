@@ -60,7 +60,9 @@ def bootstrap(
 ) -> Container:
     """Build the service on the configured database (which must be migrated)."""
     settings = settings or Settings()
-    if settings.is_sqlite:
+    if settings.is_sqlite and check_schema:
+        _require_sqlite_file(settings.database_url)  # never create an empty database
+    elif settings.is_sqlite:
         _ensure_sqlite_folder(settings.database_url)
     engine = make_engine(settings.database_url)
     verify_durability(engine)
@@ -100,6 +102,29 @@ def _render_export(report: AnnualReport, fmt: str) -> tuple[bytes, str, str]:
     from service.reporting.render import render
 
     return render(report, fmt)
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of a SQLite URL (None for an in-memory database)."""
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    return None if not path or path == ":memory:" or path.startswith("file::memory:") else path
+
+
+def _require_sqlite_file(url: str) -> None:
+    """Refuse, naming the file, when a SQLite database does not exist: opening it would
+    create an empty one (in whatever folder the command was run from)."""
+    from pathlib import Path
+
+    from service.adapters.migrations import SchemaMismatchError
+
+    path = sqlite_path(url)
+    if path is not None and not Path(path).exists():
+        raise SchemaMismatchError(
+            f"databasen {Path(path).resolve()} finns inte (UPPFOLJNING_DATABASE_URL={url}, "
+            f"relativ till mappen {Path.cwd()}); inget har skapats. Kör kommandot i "
+            "tjänstens mapp, sätt UPPFOLJNING_DATABASE_URL, eller skapa databasen med "
+            "`python -m service migrate`."
+        )
 
 
 def _ensure_sqlite_folder(url: str) -> None:

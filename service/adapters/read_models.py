@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import Table, and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -169,3 +169,35 @@ def intervention_enrollments(
     elif status == "exited":
         query = query.where(t.c.exited_on.is_not(None))
     return [dict(r) for r in session.execute(query).mappings()]
+
+
+def first_data_date(
+    session: Session, association_id: str, as_of: datetime | None = None
+) -> date | None:
+    """The first day the association has data for: its earliest enrollment, anonymous
+    report or structural activity (None when it has none); the annual export shows years
+    before it as "uppgift saknas", not as zeros."""
+    e, a, r = enrollment_versions, activities, anonymous_reports
+    firsts = [
+        session.execute(
+            select(func.min(e.c.enrolled_on)).where(
+                e.c.association_id == association_id, _valid_at(e, as_of), e.c.voided.is_(False)
+            )
+        ).scalar(),
+        session.execute(
+            select(func.min(a.c.held_on)).where(
+                a.c.association_id == association_id, *_recorded_by(a, as_of)
+            )
+        ).scalar(),
+        session.execute(
+            select(func.min(r.c.period_start)).where(
+                r.c.association_id == association_id, *_recorded_by(r, as_of)
+            )
+        ).scalar(),
+    ]
+    dates = [d for d in firsts if d is not None]
+    return min(dates) if dates else None
+
+
+def _recorded_by(table: Table, as_of: datetime | None) -> list[ColumnElement[bool]]:
+    return [] if as_of is None else [table.c.recorded_at <= naive_utc(as_of)]

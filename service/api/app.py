@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from service import __version__
 from service.api.audit import AuditRequests
 from service.api.cache_control import NoStore
+from service.api.docs_ui import install_docs
 from service.api.errors import API_PROBLEMS, install_error_handlers
 from service.api.identity_guard import IdentityNumberGuard
 from service.api.middleware import BodyGuard
@@ -22,6 +23,13 @@ from service.config import Settings
 from service.web import routes as web
 
 API_PREFIX = "/api/v1"
+API_DESCRIPTION = (
+    "Uppföljning records the enrollments, exits and activities of a samordningsförbund's "
+    "interventions under pseudonyms, and answers with statistics and the annual export "
+    "(årsredovisning). Every call carries an API key (`Authorization: Bearer …`). "
+    "How to integrate, step by step: docs/integration.md in the repository; the measures "
+    "and the disclosure rule: docs/statistics.md."
+)
 
 
 def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastAPI:
@@ -39,13 +47,17 @@ def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastA
         title="Uppföljning API",
         version=__version__,
         summary="Anonymised follow-up of samordningsförbund interventions (Finsam).",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
         # A path with a trailing slash is another path (404 as a problem), not a redirect
         # to an absolute http:// URL that a TLS proxy in front would not serve.
         redirect_slashes=False,
+        docs_url=None,  # served by install_docs, without a CDN
+        redoc_url=None,
     )
     app.state.container = container
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(system.router)
     routers = (associations, enrollments, batch, reports, accountability)
     for router in (module.router for module in routers):

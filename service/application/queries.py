@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -128,3 +128,8 @@ class Queries:
         self.projector.catch_up()
         with read_session(self.store) as session:
             return rm.intervention_enrollments(session, association_id, intervention_id, status)
+
+    def first_data_date(self, association_id: str, as_of: datetime | None = None) -> date | None:
+        """The association's first day with data (enrollment, anonymous report, activity)."""
+        with self._caught_up_read() as session:
+            return rm.first_data_date(session, association_id, as_of)

@@ -299,6 +299,7 @@ def export(
     from rich.console import Console
 
     from service.domain.errors import DomainError
+    from service.reporting.years import FutureYearError
 
     console = Console(stderr=True)
     container = open_container()
@@ -310,6 +311,10 @@ def export(
         container.audit.record_command(
             "export", association_id=association, period=(date(year, 1, 1), date(year, 12, 31))
         )
+    except FutureYearError as error:
+        console.print(f"Fel: {error.swedish}")
+        container.audit.record_command("export", association_id=association, status=1)
+        raise typer.Exit(1) from None
     except DomainError as error:
         console.print(f"Fel: {error}")
         container.audit.record_command("export", association_id=association, status=1)

@@ -122,6 +122,26 @@ def _run(
         soft_wrap=True,
     )
     console.print(annual_table(answer, last_year))
+    console.print(how_to_read(last_year), soft_wrap=True, highlight=False, markup=False)
+
+
+def how_to_read(year: int) -> str:
+    """What to run next to read the demo's figures: the export, or the API with a key."""
+    api = f"http://127.0.0.1:8000/api/v1/associations/{ASSOCIATION_ID}"
+    return "\n".join(
+        [
+            "Så läser du demons siffror:",
+            "  Årsredovisningens tabeller som fil (även docx, csv, json, html):",
+            f"    .venv/bin/python -m service export --association {ASSOCIATION_ID} "
+            f"--year {year} --format xlsx",
+            "  Via API:t (starta med make run): en systemnyckel, sedan en analytikernyckel:",
+            "    ROOT=$(.venv/bin/python -m service create-key --role system_admin --name demo)",
+            f'    curl -sS -X POST {api}/api-keys -H "Authorization: Bearer $ROOT" '
+            '-H \'Content-Type: application/json\' -d \'{"name": "analytiker", '
+            '"role": "analyst"}\'',
+            f'    curl -sS "{api}/statistics?year={year}" -H "Authorization: Bearer <nyckeln>"',
+        ]
+    )
 
 
 def _principals(plan: DemoPlan) -> tuple[Principal, Principal, Principal]:

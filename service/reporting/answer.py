@@ -166,6 +166,8 @@ def change(current: Value, previous: Value) -> Value:
     """The change from previous to current, hidden when either is hidden."""
     unit = Unit.POINTS if current.unit is Unit.SHARE else current.unit
     hidden = (Status.SMALL_COUNT, Status.SUPPRESSED)
+    if previous.status is Status.MISSING and previous.number is None:
+        return Value(None, unit, Status.MISSING, signed=True)  # nothing to compare with
     if current.status in hidden or previous.status in hidden:
         return Value(None, unit, Status.SUPPRESSED, signed=True)
     now, before = current.display_number(), previous.display_number()

@@ -15,13 +15,23 @@ CHART_NOTE = "Värden som döljs av röjandekontrollen ritas inte; de märks .."
 def report_charts(ctx: ReportContext, total: MeasureSource, section: str) -> tuple[ChartSpec, ...]:
     """The association's charts: utfall by kön, försörjning före/efter, age pyramid."""
     return (
-        _outcome_chart(ctx, total, section),
+        outcome_chart(ctx, total, section),
         _support_chart(ctx, total, section),
         _age_chart(ctx, total, section),
     )
 
 
-def _outcome_chart(ctx: ReportContext, total: MeasureSource, section: str) -> ChartSpec:
+OUTCOME_NOTE = (
+    "Till arbete eller studier och mot mål: andel av avslut exklusive tidiga avhopp. "
+    "Stegförflyttning: andel av avslut exklusive tidiga avhopp med en bedömning. "
+)
+
+
+def outcome_chart(
+    ctx: ReportContext, total: MeasureSource, section: str, scope: tuple[str, str] | None = None
+) -> ChartSpec:
+    """Utfall by kön of the association, or of one intervention: scope is (key, name)."""
+    key, name = scope or ("", "")
     measures = (
         ("share_to_work_or_studies", "Till arbete eller studier"),
         ("share_to_goal", "Mot mål"),
@@ -32,14 +42,14 @@ def _outcome_chart(ctx: ReportContext, total: MeasureSource, section: str) -> Ch
         for sex, label in (("female", "Kvinnor"), ("male", "Män"), ("total", "Totalt"))
     )
     return ChartSpec(
-        key="outcome-by-sex",
+        key=f"outcome-by-sex.{key}" if key else "outcome-by-sex",
         kind=ChartKind.GROUPED_BARS,
-        title=f"{ctx.association_name} {ctx.year}: utfall vid avslut efter kön",
+        title=f"{name or ctx.association_name} {ctx.year}: utfall vid avslut efter kön",
         section=section,
         categories=tuple(label for _, label in measures),
         series=series,
-        value_label="Andel av avslut exklusive tidiga avhopp",
-        note=CHART_NOTE,
+        value_label="Andel (%)",  # each measure's base is in the note
+        note=OUTCOME_NOTE + CHART_NOTE,
     )
 
 

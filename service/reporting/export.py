@@ -7,7 +7,7 @@ application layer does not depend on openpyxl, python-docx or matplotlib.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from service.application.queries import Queries
@@ -16,6 +16,7 @@ from service.domain.facts import Period
 from service.domain.municipalities import municipality_names
 from service.reporting.model import AnnualReport
 from service.reporting.report import build_annual_report
+from service.reporting.years import ExportYears
 
 Renderer = Callable[[AnnualReport, str], tuple[bytes, str, str]]
 
@@ -23,15 +24,20 @@ Renderer = Callable[[AnnualReport, str], tuple[bytes, str, str]]
 class AnnualExports:
     """Builds the year's report with the previous year beside it and renders it."""
 
-    def __init__(self, queries: Queries, render: Renderer) -> None:
+    def __init__(
+        self, queries: Queries, render: Renderer, now: Callable[[], datetime] | None = None
+    ) -> None:
         self.queries = queries
         self.render = render
+        self.now = now or (lambda: datetime.now(UTC))
 
     def export(
         self, association_id: str, year: int, fmt: str, as_of: datetime | None
     ) -> tuple[bytes, str, str]:
-        """The export as (bytes, media type, file extension)."""
+        """The export as (bytes, media type, file extension); a year not begun is refused."""
         queries = self.queries
+        first_data = queries.first_data_date(association_id, as_of)
+        years = ExportYears.checked(year, as_of, self.now(), first_data)
         current = self._answer(association_id, year, as_of)
         previous = self._answer(association_id, year - 1, as_of)
         report = build_annual_report(
@@ -39,6 +45,8 @@ class AnnualExports:
             current=current, previous=previous,
             generated_as_of=as_of.isoformat() if as_of else None,
             municipality_names=municipality_names(),
+            stamp=years.stamp.isoformat(),
+            preliminary=years.preliminary, previous_available=years.previous_available,
         )  # fmt: skip
         return self.render(report, fmt)
 

@@ -212,6 +212,8 @@ class AnnualReport:
     tables: tuple[Table, ...]
     charts: tuple[ChartSpec, ...] = ()
     generated_as_of: str | None = None
+    stamp: str | None = None  # the instant the figures stand at, Europe/Stockholm
+    preliminary: bool = False  # the running year
 
     @property
     def sections(self) -> tuple[str, ...]:

@@ -16,10 +16,8 @@ from service.reporting.answer import (
     AnswerView,
     MeasureSource,
     change,
-    days_to_months,
-    months_to_years,
 )
-from service.reporting.charts import report_charts
+from service.reporting.charts import outcome_chart, report_charts
 from service.reporting.model import (
     AnnualReport,
     Column,
@@ -27,10 +25,9 @@ from service.reporting.model import (
     Row,
     RowStyle,
     Table,
-    Unit,
     Value,
-    superscript,
 )
+from service.reporting.overview import overview_tables
 from service.reporting.tables import (
     NoteBook,
     ReportContext,
@@ -38,7 +35,6 @@ from service.reporting.tables import (
     results_table,
 )
 
-OVERVIEW_SECTION = "Översikt"
 TOTAL_SECTION = "Förbundet totalt"
 OTHER_SECTION = "Anonyma deltagare och strukturövergripande insatser"
 TableBuilder = Callable[[ReportContext, Scope], Table]
@@ -71,8 +67,18 @@ def build_annual_report(
     previous: dict[str, Any],
     generated_as_of: str | None,
     municipality_names: Mapping[str, str] | None = None,
+    stamp: str | None = None,
+    preliminary: bool = False,
+    previous_available: bool = True,
 ) -> AnnualReport:
-    """The annual export of `year`, with `previous` (the year before) for comparison."""
+    """The annual export of `year`, with `previous` (the year before) for comparison.
+
+    `stamp` is the instant the figures stand at (as_of, or when the export was made);
+    `preliminary` marks the running year; without `previous_available` the comparison
+    year is "uppgift saknas" (the association had no data yet), not a year of zeros.
+    """
+    if not previous_available:
+        previous = {"settings": current.get("settings") or {}}
     now, before = AnswerView(current), AnswerView(previous)
     ctx = ReportContext(
         association_name=association_name,
@@ -80,12 +86,14 @@ def build_annual_report(
         previous_year=year - 1,
         settings=now.settings,
         previous_settings=before.settings,
-        as_of=generated_as_of or current.get("as_of"),
+        as_of=stamp or generated_as_of or current.get("as_of"),
         municipality_names=dict(municipality_names or {}),
+        preliminary=preliminary,
+        previous_available=previous_available,
     )
     scopes = _scopes(association_name, now, before)
     total = scopes[0]
-    tables = [overview_table(ctx, scopes)]
+    tables = overview_tables(ctx, scopes)
     tables += [build(ctx, scope) for scope in scopes for build in SCOPE_TABLES]
     tables += [
         t for t in (anonymous_table(ctx, now, before), structural_table(ctx, now, before)) if t
@@ -94,11 +102,18 @@ def build_annual_report(
         association_name=association_name,
         year=year,
         previous_year=year - 1,
-        title=f"{association_name}: deltagare och resultat {year}",
+        title=f"{association_name}: deltagare och resultat {year}"
+        + (f" ({text.PRELIMINARY})" if preliminary else ""),
         introduction=_introduction(ctx),
         tables=tuple(tables),
-        charts=report_charts(ctx, total.current, TOTAL_SECTION),
-        generated_as_of=ctx.as_of,
+        charts=report_charts(ctx, total.current, TOTAL_SECTION)
+        + tuple(
+            outcome_chart(ctx, scope.current, scope.section, (scope.key, scope.name))
+            for scope in scopes[1:]
+        ),
+        generated_as_of=generated_as_of or current.get("as_of"),
+        stamp=ctx.as_of,
+        preliminary=preliminary,
     )
 
 
@@ -119,71 +134,15 @@ def _introduction(ctx: ReportContext) -> tuple[str, ...]:
     when = ""
     if ctx.as_of:
         when = f" Siffrorna avser registreringar till och med {text.swedish_instant(ctx.as_of)}."
+    status = text.year_notes(
+        ctx.year, ctx.previous_year, preliminary=ctx.preliminary, previous=ctx.previous_available
+    )
     return (
         f"Tabeller och diagram till årsredovisningen {ctx.year}, beräknade i Uppföljning ur "
         f"de händelser som insatserna registrerat. Jämförelseår är {ctx.previous_year}.{when}",
+        *status,
         "Varje tabell har egna fotnoter med definitioner och kan klistras in för sig. "
         + text.disclosure_note(ctx.settings),
-    )
-
-
-def overview_table(ctx: ReportContext, scopes: list[Scope]) -> Table:
-    """Helårsresultat per insats, like Södra Dalarna's Tabell 9: one row per insats."""
-    notes = NoteBook()
-    marks = [
-        "".join(superscript(m) for m in notes.ref(note))
-        for note in (
-            text.active_note(ctx.year),
-            text.early_dropout_note(ctx.settings),
-            text.goal_note(ctx.settings),
-            text.THROUGHPUT_NOTE,
-            text.BEFORE_START_NOTE,
-        )
-    ]
-    columns = (
-        *(Column(label, f"Aktiva under året{marks[0]}") for label in text.SEX_LABELS),
-        Column(f"Avslut exkl. tidiga avhopp{marks[1]}"),
-        Column(f"Mot mål{marks[2]}"),
-        Column(f"Andel mot mål{marks[2]}"),
-        Column(f"Genomströmningstid mot mål (mån){marks[3]}"),
-        Column(f"Tid med offentlig försörjning före start, mot mål (år){marks[4]}"),
-    )
-    total = scopes[0]
-    rows = [Row(scope.name, _overview_values(scope.current)) for scope in scopes[1:]]
-    now, before = _overview_values(total.current), _overview_values(total.previous)
-    rows += [
-        Row(f"Totalt {ctx.year}", now, style=RowStyle.TOTAL),
-        Row(f"Totalt {ctx.previous_year}", before),
-        Row(f"Förändring {ctx.previous_year}–{ctx.year}", tuple(map(change, now, before))),
-    ]
-    return Table(
-        key="overview",
-        title=f"Helårsresultat {ctx.year} per insats, jämfört med {ctx.previous_year}",
-        section=OVERVIEW_SECTION,
-        short_name="Översikt",
-        stub_header="Insats",
-        columns=columns,
-        rows=tuple(rows),
-        footnotes=notes.footnotes(ctx, rows),
-    )
-
-
-def _overview_values(source: MeasureSource) -> tuple[Value, ...]:
-    return (
-        *source.cell("active"),
-        source.value("completed_exits", "total"),
-        source.value("to_goal", "total"),
-        source.value("share_to_goal", "total", unit=Unit.SHARE),
-        source.value(
-            "throughput_days_to_goal", "mean", "total", unit=Unit.MONTHS, convert=days_to_months
-        ),
-        source.value(
-            "months_on_public_support_before",
-            "to_goal",
-            "total",
-            unit=Unit.YEARS,
-            convert=months_to_years,
-        ),
     )
 
 

@@ -41,6 +41,8 @@ class ReportContext:
     previous_settings: ReportSettings
     as_of: str | None
     municipality_names: Mapping[str, str] = field(default_factory=dict)
+    preliminary: bool = False
+    previous_available: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,17 +79,27 @@ class NoteBook:
     ) -> tuple[Footnote, ...]:
         """The numbered notes, then the notes every table of this kind carries."""
         notes = [Footnote(str(n), t) for n, t in enumerate(self._texts, start=1)]
+        values = [v for row in rows for v in row.values]
         general: list[str | None] = []
         if compare:
-            general.append(text.change_note(ctx.year, ctx.previous_year))
-            general.append(
-                text.settings_difference_note(
-                    ctx.settings, ctx.previous_settings, ctx.previous_year
+            shares = any(v.unit in (Unit.SHARE, Unit.POINTS) for v in values)
+            general.append(text.change_note(ctx.year, ctx.previous_year, shares=shares))
+            if ctx.previous_available:
+                general.append(
+                    text.settings_difference_note(
+                        ctx.settings, ctx.previous_settings, ctx.previous_year
+                    )
                 )
-            )
+        general += text.year_notes(
+            ctx.year,
+            ctx.previous_year,
+            preliminary=ctx.preliminary,
+            previous=ctx.previous_available or not compare,
+        )
         general.append(text.SEX_NOTE if sexes else None)
-        general.append(text.disclosure_note(ctx.settings))
-        missing = any(v.status is Status.MISSING for row in rows for v in row.values)
+        hidden = any(v.status in (Status.SUPPRESSED, Status.SMALL_COUNT) for v in values)
+        general.append(text.disclosure_note(ctx.settings, hidden=hidden))
+        missing = any(v.status is Status.MISSING for v in values)
         general.append(text.MISSING_NOTE if missing else None)
         general.append(text.source_note(ctx.association_name, ctx.as_of))
         return tuple(notes) + tuple(Footnote("", g) for g in general if g)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from service.reporting.answer import ReportSettings
+from service.reporting.years import in_stockholm
 from service.statistics.cell_key import max_noise
 
 EXIT_REASON_NAMES = {
@@ -150,25 +151,32 @@ MISSING_NOTE = (
 )
 
 
-def change_note(year: int, previous_year: int) -> str:
-    """How the change column is computed."""
+def change_note(year: int, previous_year: int, *, shares: bool = True) -> str:
+    """How the change column is computed; the procentenheter only where there are shares."""
+    points = " Andelar i procentenheter (p.e.);" if shares else ""
     return (
-        f"Förändring: {year} jämfört med {previous_year}, för totalt. Andelar i procentenheter "
-        "(p.e.); räknat på de avrundade värdena i tabellen."
-    )
+        f"Förändring: {year} jämfört med {previous_year}, för totalt.{points} räknat på de "
+        "avrundade värdena i tabellen."
+    ).replace(". räknat", ". Räknat")
 
 
-def disclosure_note(settings: ReportSettings) -> str:
-    """The disclosure rule with the association's minimum cell size."""
+def disclosure_note(settings: ReportSettings, *, hidden: bool = True) -> str:
+    """The disclosure rule with the association's minimum cell size; the small-cell rule
+    only where values are hidden (`hidden`), the noise wherever there are counts."""
     size = settings.min_cell_size
     if size <= 1:
         return f"Röjandekontroll är avstängd (minsta cellstorlek {size}); alla värden visas."
-    return (
+    noise = (
         "Röjandekontroll: varje antal har fått ett litet, fast slumptillägg (högst "
         f"±{max_noise(size)}; samma personer ger alltid samma tillägg), så att ingen enskild "
-        f"person kan räknas fram. Antal under {size} och medelvärden, medianer och andelar "
-        f"som bygger på färre än {size} personer visas som .. (uppgift visas inte). Summor "
-        "kan därför avvika något från summan av sina delar. – betyder att ingen finns."
+        "person kan räknas fram."
+    )
+    small = (
+        f" Antal under {size} och medelvärden, medianer och andelar som bygger på färre än "
+        f"{size} personer visas som .. (uppgift visas inte)."
+    )
+    return f"{noise}{small if hidden else ''} Summor kan därför avvika något från summan av " + (
+        "sina delar."
     )
 
 
@@ -189,13 +197,37 @@ MONTH_NAMES = (
 
 
 def swedish_instant(instant: str) -> str:
-    """'2024-02-15T09:00:00+01:00' -> '15 februari 2024 kl. 09:00'; other text unchanged."""
+    """'2024-02-15T08:00:00Z' -> '15 februari 2024 kl. 09:00' in Swedish time (a naive
+    instant is UTC, as the service stores it); a date stays a date; other text unchanged."""
     try:
         moment = datetime.fromisoformat(instant)
     except ValueError:
         return instant
-    day = f"{moment.day} {MONTH_NAMES[moment.month - 1]} {moment.year}"
-    return day if len(instant) <= 10 else f"{day} kl. {moment:%H:%M}"
+    if len(instant) <= 10:
+        return f"{moment.day} {MONTH_NAMES[moment.month - 1]} {moment.year}"
+    moment = in_stockholm(moment)
+    return f"{moment.day} {MONTH_NAMES[moment.month - 1]} {moment.year} kl. {moment:%H:%M}"
+
+
+PRELIMINARY = "preliminära uppgifter"
+
+
+def year_notes(
+    year: int, previous_year: int, *, preliminary: bool, previous: bool
+) -> tuple[str, ...]:
+    """What a reader must know of the two years: the running year, a year without data."""
+    notes = []
+    if preliminary:
+        notes.append(
+            f"Preliminära uppgifter: {year} pågår, så siffrorna ändras när fler händelser "
+            "registreras."
+        )
+    if not previous:
+        notes.append(
+            f"Förbundet har inga uppgifter för {previous_year}: jämförelseåret och förändringen "
+            "visas som – (uppgift saknas)."
+        )
+    return tuple(notes)
 
 
 def source_note(association_name: str, as_of: str | None) -> str:

@@ -7,8 +7,10 @@ disclosure rule (min_cell_size 5), so the files show both figures and markers.
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from service.bootstrap import Container
 from tests.conftest import Tenant, make_tenant
 from tests.journeys import as_batch
 from tests.reference_journals import sodra_dalarna
-from tests.server_process import run_cli, service_env
+from tests.server_process import ROOT, run_cli, service_env
 
 AVESTA, SATER = "samverkansteam-avesta", "samverkansteam-sater"
 SUPPRESSED = {".."}
@@ -58,7 +60,8 @@ def matches(cell: Any, expected: Any) -> bool:
 def test_xlsx_overview_holds_the_endpoints_figures(forbund: Tenant) -> None:
     workbook = load_workbook(io.BytesIO(export(forbund, "xlsx")))
     overview = next(workbook[name] for name in workbook.sheetnames if "Översikt" in name)
-    rows = {row[0]: row[1:5] for row in overview.iter_rows(values_only=True) if row[0]}
+    # Aktiva under året (totalt, kvinnor, män, andel kvinnor), then avslut exkl. tidiga avhopp.
+    rows = {row[0]: (*row[1:4], row[5]) for row in overview.iter_rows(values_only=True) if row[0]}
     for iid, label in ((AVESTA, "Samverkansteam Avesta"), (SATER, "Samverkansteam Sater")):
         expected = expected_overview_row(forbund, iid)
         assert all(map(matches, rows[label], expected)), (label, rows[label], expected)
@@ -71,7 +74,7 @@ def test_docx_has_real_word_tables_with_the_same_figures(forbund: Tenant) -> Non
     assert document.tables, "figures must be Word tables, not pictures or tabs"
     overview = document.tables[0]  # the first table is the overview
     rows = {
-        row.cells[0].text: [c.text for c in row.cells[1:5]]
+        row.cells[0].text: [row.cells[i].text for i in (1, 2, 3, 5)]
         for row in overview.rows
         if row.cells[0].text.startswith("Samverkansteam")
     }
@@ -124,3 +127,50 @@ def test_a_report_is_reproduced_exactly_as_of_its_making(
     run_cli(env, "export", "--association", "sodra-dalarna", "--year", "2021",
             "--format", "json", "--as-of", made_at, "--out", str(out))  # fmt: skip
     assert out.read_bytes() == first["json"]
+
+
+def test_a_year_not_begun_is_refused_and_the_cli_says_so_in_swedish(
+    forbund: Tenant, container: Container, tmp_path: Path
+) -> None:
+    future = datetime.now(UTC).year + 1
+    response = forbund.get(f"{forbund.base}/reports/annual/{future}", params={"format": "json"})
+    assert response.status_code == 422, response.text
+    env = service_env(container.settings.database_url, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "export", "--association", "sodra-dalarna",
+         "--year", str(future), "--out", str(tmp_path / "x.xlsx")],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert f"Året {future} har inte börjat" in result.stderr
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_year_before_the_first_data_is_missing_not_zero(
+    forbund: Tenant, container: Container
+) -> None:
+    first = container.queries.first_data_date("sodra-dalarna")
+    assert first is not None
+    response = forbund.get(f"{forbund.base}/reports/annual/{first.year}", params={"format": "json"})
+    report = response.json()
+    overview = report["tables"][0]
+    before = next(r for r in overview["rows"] if r["label"] == f"Totalt {first.year - 1}")
+    change = next(r for r in overview["rows"] if r["label"].startswith("Förändring"))
+    assert {v["status"] for v in before["values"] + change["values"]} == {"missing"}
+    notes = " ".join(n["text"] for n in overview["footnotes"])
+    assert f"inga uppgifter för {first.year - 1}" in notes
+
+
+def test_every_export_is_stamped_in_swedish_time(forbund: Tenant) -> None:
+    report = forbund.get(f"{forbund.base}/reports/annual/2021", params={"format": "json"}).json()
+    stamp = datetime.fromisoformat(report["stamp"])
+    assert stamp.utcoffset() in {timedelta(hours=1), timedelta(hours=2)}
+    assert abs(stamp - datetime.now(UTC)) < timedelta(minutes=5)
+    # With as_of the stamp is that instant, in Swedish time, not UTC printed as Swedish.
+    as_of = datetime.now(UTC)
+    dated = forbund.get(
+        f"{forbund.base}/reports/annual/2021",
+        params={"format": "json", "as_of": as_of.isoformat()},
+    ).json()
+    assert datetime.fromisoformat(dated["stamp"]) == as_of
+    assert datetime.fromisoformat(dated["stamp"]).utcoffset() != timedelta(0)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,3 +102,23 @@ def test_sqlite_readers_do_not_hold_the_write_lock(tmp_path: Path) -> None:
         writer.join(5)
     finally:
         container.close()
+
+
+def test_a_missing_sqlite_database_is_named_and_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "uppfoljning.db"
+    settings = Settings(database_url=f"sqlite:///{path}")
+    with pytest.raises(SchemaMismatchError, match=str(path)):
+        bootstrap(settings)
+    assert not path.exists() and not path.parent.exists()
+
+
+def test_export_from_another_folder_creates_no_database(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UPPFOLJNING_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "service", "export", "--association", "x", "--year", "2024"],
+        env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert str(tmp_path / "var" / "uppfoljning.db") in done.stderr.replace("\n", "")
+    assert list(tmp_path.iterdir()) == []

@@ -71,8 +71,8 @@ def fixture_answers() -> tuple[dict[str, Any], dict[str, Any]]:
 class TestStructure:
     def test_overview_comes_first_then_each_scope_then_association_tables(self, report):
         keys = [t.key for t in report.tables]
-        assert keys[0] == "overview"
-        assert keys[1] == "total.results"
+        assert keys[:3] == ["overview", "overview.goal", "overview.time"]
+        assert keys[3] == "total.results"
         assert f"{AVESTA}.results" in keys
         assert keys[-2:] == ["association.anonymous", "association.structural"]
 
@@ -105,13 +105,18 @@ class TestStructure:
             results.title == f"Resultat {YEAR} jämfört med {PREVIOUS_YEAR} – Samverkansteam Avesta"
         )
 
-    def test_charts_are_the_three_of_the_association(self, report):
-        assert [c.key for c in report.charts] == [
-            "outcome-by-sex",
-            "support-before-after",
-            "age-pyramid",
-        ]
-        assert all(ASSOCIATION_NAME in c.title and str(YEAR) in c.title for c in report.charts)
+    def test_charts_are_the_three_of_the_association_then_outcome_per_intervention(self, report):
+        keys = [c.key for c in report.charts]
+        assert keys[:3] == ["outcome-by-sex", "support-before-after", "age-pyramid"]
+        assert all(ASSOCIATION_NAME in c.title and str(YEAR) in c.title for c in report.charts[:3])
+        scopes = [t.section for t in report.tables if t.key.endswith(".results")][1:]
+        assert [c.section for c in report.charts[3:]] == scopes
+        assert all(k.startswith("outcome-by-sex.") for k in keys[3:])
+
+    def test_a_chart_axis_names_no_base_its_measures_do_not_share(self, report):
+        outcome = report.charts[0]
+        assert outcome.value_label == "Andel (%)"
+        assert "Stegförflyttning: andel av avslut" in outcome.note
 
     def test_no_structural_table_without_structural_interventions_or_activities(self):
         now, before = answers()
@@ -288,8 +293,14 @@ class TestFootnotes:
     def test_every_table_states_the_disclosure_rule_and_its_source(self, report):
         for found in report.tables:
             text = self.notes(found)
-            assert "Antal under 5" in text and "visas som .." in text and "±2" in text
-            assert "15 februari 2024 kl. 09:00" in text
+            assert "±2" in text and "15 februari 2024 kl. 09:00" in text
+            hidden = any(v.status is Status.SUPPRESSED for r in found.rows for v in r.values)
+            assert ("Antal under 5" in text and "visas som .." in text) is hidden, found.key
+
+    def test_procentenheter_only_under_tables_with_shares(self, report):
+        for found in report.tables:
+            shares = any(v.unit is Unit.POINTS for r in found.rows for v in r.values)
+            assert ("procentenheter" in self.notes(found)) is shares, found.key
 
     def test_row_markers_point_at_numbered_notes(self, report):
         found = table(report, "total.results")
@@ -302,7 +313,7 @@ class TestFootnotes:
         now, before = answers()
         now["settings"] = {**now["settings"], "min_cell_size": 10}
         changed = build(now, before)
-        assert "Antal under 10" in self.notes(table(changed, "overview"))
+        assert "Antal under 10" in self.notes(table(changed, f"{AVESTA}.results"))
         values = row(table(changed, f"{AVESTA}.results"), "varav tidiga avhopp").values
         assert values[0].text() == ".."
 

@@ -12,6 +12,7 @@ from typing import Any
 import docx
 import openpyxl
 import pytest
+from docx.oxml.ns import qn
 from PIL import Image
 
 from service.domain.errors import UnknownCodeError
@@ -19,7 +20,7 @@ from service.reporting.model import AnnualReport
 from service.reporting.render import FORMATS, render
 from service.reporting.render.charts import render_chart
 from service.reporting.render.csv import render_csv
-from service.reporting.render.docx import render_docx
+from service.reporting.render.docx import is_small, render_docx, text_width_cm
 from service.reporting.render.html import render_html
 from service.reporting.render.json import render_json
 from service.reporting.render.layout import sheet_names
@@ -107,6 +108,39 @@ class TestXlsx:
         assert all(note.display in texts for note in table.footnotes)
 
 
+class TestXlsxLayout:
+    def test_every_text_cell_names_its_font(self, workbook):
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        assert cell.font.name == "Calibri", (sheet.title, cell.coordinate)
+
+    def test_labels_fit_their_column(self, report, workbook):
+        for name, table in zip(sheet_names(report.tables), report.tables, strict=True):
+            sheet = workbook[name]
+            stub = sheet.column_dimensions["A"].width
+            for row in table.rows:
+                bold = 1.1 if row.style.value != "data" else 1.0
+                if len(row.display_label) * bold + 2 * row.level < 63:
+                    assert stub >= len(row.display_label) * bold + 2 * row.level, (name, row.label)
+        overview = workbook[sheet_names(report.tables)[0]]
+        assert overview.column_dimensions["A"].width > len("Förändring 2022–2023") * 1.1
+
+    def test_sheet_names_are_whole_words_within_31_characters(self, report, workbook):
+        names = sheet_names(report.tables)
+        assert len(set(names)) == len(names)
+        assert all(len(n) <= 31 and "…" not in n for n in names)
+        pairs = zip(names, report.tables, strict=True)
+        assert all(n.split()[-1] in t.short_name.split() for n, t in pairs)
+
+    def test_every_sheet_prints_one_page_wide_on_a4(self, workbook):
+        for sheet in workbook.worksheets:
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+            assert sheet.page_setup.fitToWidth == 1 and int(sheet.page_setup.paperSize) == 9
+            assert sheet.page_setup.orientation in ("portrait", "landscape")
+
+
 class TestDocx:
     def test_one_word_table_per_report_table(self, report, document):
         assert len(document.tables) == len(report.tables)
@@ -127,10 +161,61 @@ class TestDocx:
         assert header[1:] == ["2023"] * 3 + ["2022"] * 3 + ["Förändring"]
 
     def test_titles_footnotes_and_charts_are_in_the_document(self, report, document):
-        paragraphs = [p.text for p in document.paragraphs]
-        assert all(t.title in paragraphs for t in report.tables)
+        paragraphs = [full_text(p) for p in document.paragraphs]
+        assert all(f"Tabell {n}: {t.title}" in paragraphs for n, t in enumerate(report.tables, 1))
         assert all(n.display in paragraphs for n in report.tables[0].footnotes)
         assert len(document.inline_shapes) == len(report.charts)
+
+
+def full_text(paragraph) -> str:
+    """A paragraph's text with its fields' results (python-docx leaves fldSimple out)."""
+    return "".join(t.text for t in paragraph._p.iter(qn("w:t")))
+
+
+class TestDocxLayout:
+    def test_tables_are_numbered_in_the_caption_style_with_a_seq_field(self, report, document):
+        captions = [p for p in document.paragraphs if p.style.name == "Caption"]
+        assert [full_text(p) for p in captions] == [
+            f"Tabell {n}: {t.title}" for n, t in enumerate(report.tables, start=1)
+        ]
+        assert all("SEQ Tabell" in p._p.xml for p in captions)
+        assert all(p.paragraph_format.keep_with_next for p in captions)
+
+    def test_footnotes_keep_with_their_table(self, report, document):
+        body = list(document.element.body.iterchildren())
+        first = document.tables[0]._tbl
+        assert all(
+            p.paragraph_format.keep_with_next
+            for row in document.tables[0].rows
+            for c in row.cells
+            for p in c.paragraphs
+        )
+        position = body.index(first)
+        notes = [docx.text.paragraph.Paragraph(e, document) for e in body[position + 1 :]][
+            : len(report.tables[0].footnotes)
+        ]
+        assert [n.text for n in notes] == [f.display for f in report.tables[0].footnotes]
+        assert all(n.paragraph_format.keep_with_next for n in notes[:-1])
+        assert not notes[-1].paragraph_format.keep_with_next
+
+    def test_no_header_word_is_wider_than_its_column(self, report, document):
+        """Each header cell is at least as wide as its longest word set in bold Calibri."""
+        for table, word in zip(report.tables, document.tables, strict=True):
+            size = 8 if is_small(table) else 9
+            widths = [w.width.cm for w in word.columns]
+            assert sum(widths) <= 17.01, table.key
+            for index, column in enumerate(table.columns, start=1):
+                longest = max(column.label.split(), key=len)
+                need = text_width_cm(longest, size, bold=True)
+                assert widths[index] >= need + 0.2, (table.key, column.label, widths[index])
+
+    def test_text_is_calibri_everywhere(self, document):
+        assert document.styles["Normal"].font.name == "Calibri"
+        fonts = {r.font.name for p in document.paragraphs for r in p.runs} - {None}
+        assert fonts <= {"Calibri"}
+
+    def test_charts_are_inserted_at_the_size_they_were_drawn(self, document):
+        assert all(abs(s.width.cm - 16.0) < 0.01 for s in document.inline_shapes)
 
 
 class TestCsv:
@@ -138,7 +223,7 @@ class TestCsv:
         archive = zipfile.ZipFile(io.BytesIO(render_csv(report)))
         names = archive.namelist()
         assert len(names) == len(report.tables)
-        assert names[0] == "01_oversikt.csv"
+        assert names[0] == "01_oversikt-deltagare.csv"
         assert all(archive.read(name).startswith(BOM) for name in names)
 
     def test_semicolon_separated_with_swedish_figures(self, report, avesta):
@@ -195,6 +280,21 @@ class TestHtml:
         assert page.count('src="data:image/png;base64,') == len(report.charts)
         assert "<style>" in page and "@media print" in page
 
+    def test_a_heading_opens_a_block_with_its_first_table_and_forces_no_page(self, report):
+        page = render_html(report).decode()
+        assert "break-before: page" not in page and "page-break-before: always" not in page
+        assert "break-after: avoid" in page
+        openings = page.split('<div class="opening">')[1:]
+        assert len(openings) == len(report.sections)
+        for section, block in zip(report.sections, openings, strict=True):
+            head = block.partition("</div>")[0]
+            assert head.strip().startswith(f"<h2>{html.escape(section)}</h2>")
+            assert '<section class="table"' in head or '<figure class="chart"' in head
+
+    def test_tables_are_numbered(self, report):
+        page = render_html(report).decode()
+        assert f"<caption>Tabell 1: {html.escape(report.tables[0].title)}</caption>" in page
+
     def test_everything_is_escaped(self):
         page = render_html(make_report('Förbund <script>alert("x")</script> & co')).decode()
         assert "<script>" not in page
@@ -209,7 +309,9 @@ class TestCharts:
             with Image.open(io.BytesIO(png)) as image:
                 image.verify()
             with Image.open(io.BytesIO(png)) as image:
-                assert image.size == (800, 480)
+                # 16 × 9.6 cm at 300 dpi: sharp when printed at the size docx inserts it.
+                assert image.size == (1889, 1133)
+                assert round(image.info["dpi"][0]) == 300
 
     def test_charts_are_deterministic_and_carry_no_software_stamp(self, report):
         draw = render_chart.__wrapped__  # past the cache: draw twice

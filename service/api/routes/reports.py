@@ -94,7 +94,11 @@ def statistics(
     intervention: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
     as_of: AsOf = None,
 ) -> Response:
-    """The measures of product.md §6 per intervention and for the association."""
+    """The measures per intervention and for the association, with disclosure control.
+
+    Every measure, its definition and the disclosure rule (hidden values, small noise on
+    counts) are described in docs/statistics.md; docs/integration.md shows how to call it.
+    """
     period = period_of(year, from_, to)
     answer = container.queries.statistics(
         principal, aid, period, intervention=intervention, as_of=as_of

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from service.api.schemas.common import (
     Count,
@@ -24,7 +24,28 @@ Months = Field(default=None, ge=0, le=1200)
 
 
 class EnrollmentCreate(Strict):
-    """Inskrivning: a pseudonym (or, where allowed, a personnummer) and coarse attributes."""
+    """Inskrivning: a pseudonym (or, where allowed, a personnummer) and coarse attributes.
+
+    Send either `pseudonym` or `personal_identity_number`, never both (422).
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pseudonym": "9f2c4e7a1b3d5f60",
+                    "enrolled_on": "2025-03-03",
+                    "sex": "female",
+                    "birth_year": 1990,
+                    "education": "upper_secondary",
+                    "municipality": "2080",
+                    "support": ["social_assistance"],
+                    "months_on_public_support": 24,
+                    "months_without_work_or_studies": 30,
+                }
+            ]
+        }
+    )
 
     id: UUID | None = None
     pseudonym: Text | None = Field(default=None, min_length=8, max_length=128)

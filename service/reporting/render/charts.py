@@ -1,7 +1,10 @@
 """Charts of the annual export as PNG, drawn with matplotlib's Agg backend (no GUI, no pyplot).
 
-Output is deterministic: no timestamps or software tag in the PNG metadata, a fixed font
-(DejaVu Sans, shipped with matplotlib, has å, ä, ö and the minus sign) and fixed sizes.
+Drawn at the size they are printed (16 × 9.6 cm) at 300 dpi, so they are sharp on paper
+(python-docx cannot embed SVG). One font family with the text: Carlito, metric-compatible
+with Calibri (Debian's fonts-crosextra-carlito), falling back to DejaVu Sans (shipped with
+matplotlib) where Carlito is not installed. Output is deterministic on one machine: no
+timestamps or software tag in the PNG metadata, fixed fonts and sizes.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import io
 import textwrap
 
 import matplotlib
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -26,22 +30,34 @@ COLOURS = {
     "Vid avslut": "#2f5f8a",
 }
 FALLBACK_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52")
-DPI = 100
+DPI = 300
+WIDTH_CM, HEIGHT_CM = 16.0, 9.6  # as printed: docx inserts them 16 cm wide
+FONT = "Carlito"  # metric-compatible with Calibri, the documents' font
+FALLBACK_FONT = "DejaVu Sans"  # ships with matplotlib; has å, ä, ö and the minus sign
 
 
-@functools.lru_cache(maxsize=32)  # specs are immutable and drawing is deterministic
+@functools.cache
+def chart_font() -> str:
+    """Carlito when installed, else DejaVu Sans (without matplotlib's not-found warning)."""
+    try:
+        font_manager.findfont(font_manager.FontProperties(family=FONT), fallback_to_default=False)
+    except ValueError:
+        return FALLBACK_FONT
+    return FONT
+
+
+@functools.lru_cache(maxsize=64)  # specs are immutable and drawing is deterministic
 def render_chart(spec: ChartSpec) -> bytes:
-    """The chart as PNG bytes."""
-    # DejaVu Sans ships with matplotlib and has å, ä, ö and the minus sign: no glyph warnings.
+    """The chart as PNG bytes, 300 dpi at its printed size."""
     with matplotlib.rc_context(
         {
-            "font.family": "DejaVu Sans",
+            "font.family": chart_font(),
             "font.size": 9,
             "axes.spines.top": False,
             "axes.spines.right": False,
         }
     ):
-        figure = Figure(figsize=(8.0, 4.8), dpi=DPI)
+        figure = Figure(figsize=(WIDTH_CM / 2.54, HEIGHT_CM / 2.54), dpi=DPI)
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
         {
@@ -49,10 +65,11 @@ def render_chart(spec: ChartSpec) -> bytes:
             ChartKind.HORIZONTAL_BARS: _horizontal_bars,
             ChartKind.PYRAMID: _pyramid,
         }[spec.kind](axes, spec)
-        figure.suptitle(spec.title, x=0.01, y=0.98, ha="left", fontsize=11)
-        if spec.note:
-            figure.text(0.01, 0.01, spec.note, fontsize=7, color="#555555")
-        figure.tight_layout(rect=(0, 0.04, 1, 0.95))
+        figure.suptitle(spec.title, x=0.01, y=0.98, ha="left", fontsize=10)
+        lines = textwrap.wrap(spec.note, 150) if spec.note else []
+        if lines:
+            figure.text(0.01, 0.01, "\n".join(lines), fontsize=7, color="#555555")
+        figure.tight_layout(rect=(0, 0.02 + 0.035 * len(lines), 1, 0.94))
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()

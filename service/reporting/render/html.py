@@ -34,10 +34,13 @@ ol.notes { list-style: none; padding: 0; margin: .4em 0 0; font-size: 8pt; color
 ol.notes li { margin: .1em 0; }
 figure.chart { margin: 1.5em 0; break-inside: avoid; page-break-inside: avoid; }
 figure.chart img { width: 100%; max-width: 170mm; height: auto; }
+div.opening { break-inside: avoid; page-break-inside: avoid; }
 @media print {
   body { margin: 0; max-width: none; }
-  h2 { break-before: page; page-break-before: always; }
-  h2.first { break-before: auto; page-break-before: auto; }
+  /* A heading never ends a page: it opens a block with its first table (div.opening),
+     kept together where it fits, and never forces a page of its own. */
+  h2 { break-after: avoid; page-break-after: avoid; margin-top: 1.2em; }
+  caption { break-after: avoid; page-break-after: avoid; }
   thead { display: table-header-group; }
 }
 """
@@ -57,22 +60,25 @@ def render_html(report: AnnualReport) -> bytes:
         f"<h1>{escape(report.title)}</h1>",
         *(f'<p class="intro">{escape(line)}</p>' for line in report.introduction),
     ]
-    for number, section in enumerate(report.sections):
-        css = ' class="first"' if number == 0 else ""
-        parts.append(f"<h2{css}>{escape(section)}</h2>")
-        parts += [_table(t) for t in report.tables if t.section == section]
-        parts += [_chart(c) for c in report.charts if c.section == section]
+    numbers = {table.key: number for number, table in enumerate(report.tables, start=1)}
+    for section in report.sections:
+        blocks = [_table(t, numbers[t.key]) for t in report.tables if t.section == section]
+        blocks += [_chart(c) for c in report.charts if c.section == section]
+        heading = f"<h2>{escape(section)}</h2>"
+        first = blocks[0] if blocks else ""
+        parts.append(f'<div class="opening">\n{heading}\n{first}\n</div>')
+        parts += blocks[1:]
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts).encode("utf-8")
 
 
-def _table(table: Table) -> str:
+def _table(table: Table, number: int) -> str:
     rows = "\n".join(_row(row) for row in table.rows)
     notes = "".join(f"<li>{escape(note.display)}</li>" for note in table.footnotes)
     wide = ' class="wide"' if len(table.columns) > 8 else ""
     return (
         f'<section class="table" id="{escape(table.key)}">\n<table{wide}>\n'
-        f"<caption>{escape(table.title)}</caption>\n<thead>\n{_head(table)}</thead>\n"
+        f"<caption>Tabell {number}: {escape(table.title)}</caption>\n<thead>\n{_head(table)}</thead>\n"
         f"<tbody>\n{rows}\n</tbody>\n</table>\n"
         f'<ol class="notes">{notes}</ol>\n</section>'
     )

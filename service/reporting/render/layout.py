@@ -50,15 +50,31 @@ def slug(text: str, limit: int = 60) -> str:
 
 
 def sheet_names(tables: Sequence[Table]) -> list[str]:
-    """Unique Excel sheet names: number plus short name, without forbidden characters."""
-    names = []
-    for number, table in enumerate(tables, start=1):
-        clean = re.sub(r"[\[\]:*?/\\']", "-", table.short_name)
-        name = f"{number:02d} {clean}"
-        if len(name) > SHEET_NAME_LIMIT:
-            name = name[: SHEET_NAME_LIMIT - 1].rstrip() + "…"
-        names.append(name)
-    return names
+    """Unique Excel sheet names of at most 31 characters, never cut mid-word or with "…":
+    the number, the kind of table and as many of the name's last (most telling) words as
+    fit, e.g. '05 Resultat Kraften Hedemora' for 'Resultat Samverkansteam Kraften Hedemora'."""
+    return [
+        short_sheet_name(number, re.sub(r"[\[\]:*?/\\']", "-", table.short_name))
+        for number, table in enumerate(tables, start=1)
+    ]
+
+
+def short_sheet_name(number: int, name: str) -> str:
+    """'NN kind words…' within SHEET_NAME_LIMIT, whole words only; the number keeps it unique."""
+    prefix = f"{number:02d} "
+    if len(prefix + name) <= SHEET_NAME_LIMIT:
+        return prefix + name
+    words = name.split()
+    # The kind of table is its first word and the lower-case words after it.
+    cut = next((i for i, w in enumerate(words[1:], 1) if not w[:1].islower()), len(words))
+    kind, rest = " ".join(words[:cut]), words[cut:]
+    kept: list[str] = []
+    for word in reversed(rest):
+        candidate = " ".join([prefix + kind, word, *kept])
+        if len(candidate) > SHEET_NAME_LIMIT:
+            break
+        kept.insert(0, word)
+    return " ".join([prefix + kind, *kept])[:SHEET_NAME_LIMIT]
 
 
 def file_names(tables: Sequence[Table], extension: str) -> list[str]:

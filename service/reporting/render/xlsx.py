@@ -24,11 +24,16 @@ FORMATS = {
     Unit.YEARS: "0.0",
     Unit.SEK: '#,##0" kr"',
 }
-BOLD = Font(bold=True)
-NOTE_FONT = Font(size=9, italic=True)
+FONT = "Calibri"  # named on every styled cell: LibreOffice shows Carlito, not a serif
+REGULAR = Font(name=FONT, size=11)
+BOLD = Font(name=FONT, size=11, bold=True)
+NOTE_FONT = Font(name=FONT, size=9, italic=True)
+TITLE_FONT = Font(name=FONT, size=12, bold=True)
 RULE = Border(bottom=Side(style="thin"))
 TITLE_ROW, HEADER_ROW = 1, 3
-CHART_ROWS = 26  # rows a 480 px high chart covers, plus a gap
+CHART_ROWS = 22  # rows a 9.6 cm high chart covers at 0.53 cm a row, plus a gap
+CHART_WIDTH_PX = 605  # 16 cm at Excel's 96 px per inch: the printed size
+PORTRAIT_WIDTH = 100  # character widths that fit an A4 portrait page at a readable scale
 
 
 def render_xlsx(report: AnnualReport) -> bytes:
@@ -43,6 +48,8 @@ def render_xlsx(report: AnnualReport) -> bytes:
         _write_table(workbook.create_sheet(name), table)
     if report.charts:
         _write_charts(workbook.create_sheet("Diagram"), report)
+    for sheet in workbook.worksheets:
+        _print_setup(sheet)
     workbook.properties.title = report.title
     workbook.properties.creator = "Uppföljning"
     only_text_cells(workbook)  # a name like "=HYPERLINK(…)" is text, never a formula
@@ -61,38 +68,54 @@ def number_format(value: Value) -> str:
 
 def _write_about(sheet: Worksheet, report: AnnualReport, names: list[str]) -> None:
     sheet["A1"] = report.title
-    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].font = Font(name=FONT, bold=True, size=14)
     row = 3
     for line in report.introduction:
         sheet.cell(row, 1, line)
+        sheet.merge_cells(start_row=row, end_row=row, start_column=1, end_column=2)
+        sheet.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.row_dimensions[row].height = 15 * max(1, math.ceil(len(line) / 120))
         row += 1
     sheet.cell(row + 1, 1, "Flikar").font = BOLD
     for offset, (name, table) in enumerate(zip(names, report.tables, strict=True), start=2):
         sheet.cell(row + offset, 1, name)
         sheet.cell(row + offset, 2, table.title)
+    for cells in sheet.iter_rows(min_row=3):
+        for cell in cells:
+            if cell.font != BOLD:
+                cell.font = REGULAR
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 100
 
 
 def _write_table(sheet: Worksheet, table: Table) -> None:
     sheet["A1"] = table.title
-    sheet["A1"].font = Font(bold=True, size=12)
+    sheet["A1"].font = TITLE_FONT
     first_data_row = _write_header(sheet, table)
     for offset, row in enumerate(table.rows):
         number = first_data_row + offset
         label = sheet.cell(number, 1, row.display_label)
         label.alignment = Alignment(indent=row.level * 2)
         bold = row.style is not RowStyle.DATA
-        label.font = BOLD if bold else Font()
+        label.font = BOLD if bold else REGULAR
         for column, value in enumerate(row.values, start=2):
             _write_value(sheet, number, column, value, bold)
     _set_widths(sheet, table)
     _write_footnotes(sheet, table, first_data_row + len(table.rows) + 1)
     sheet.freeze_panes = sheet.cell(first_data_row, 2)
-    sheet.page_setup.orientation = "landscape" if len(table.columns) > 7 else "portrait"
+    sheet.print_title_rows = f"{HEADER_ROW}:{first_data_row - 1}"
+
+
+def _print_setup(sheet: Worksheet) -> None:
+    """A4, fit to one page wide; landscape where the used columns are wider than portrait."""
+    width = sum(_width(sheet, c) for c in range(1, (sheet.max_column or 1) + 1))
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if width > PORTRAIT_WIDTH else "portrait"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = False
+    sheet.oddFooter.center.text = "&A – sida &P av &N"
 
 
 def _write_header(sheet: Worksheet, table: Table) -> int:
@@ -155,12 +178,20 @@ def _write_footnotes(sheet: Worksheet, table: Table, start: int) -> None:
 
 
 def _set_widths(sheet: Worksheet, table: Table) -> None:
-    labels = [len(row.display_label) + 2 * row.level for row in table.rows]
-    sheet.column_dimensions["A"].width = min(max([*labels, len(table.stub_header), 18]) + 2, 62)
+    """Widths in characters, with room for bold (total rows, headers): nothing is cut."""
+    labels = [
+        len(row.display_label) * (1.1 if row.style is not RowStyle.DATA else 1.0) + 2 * row.level
+        for row in table.rows
+    ]
+    stub = max([*labels, len(table.stub_header) * 1.1, 18])
+    sheet.column_dimensions["A"].width = min(math.ceil(stub) + 3, 66)
     for index, column in enumerate(table.columns, start=2):
-        texts = [column.label] + [row.values[index - 2].text() for row in table.rows]
-        widest = max(len(t) for t in texts)
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 3, 10), 22)
+        words = [len(w) * 1.1 for w in (column.label.split() or [""])]
+        texts = [len(row.values[index - 2].text()) * 1.1 for row in table.rows]
+        widest = max([*words, *texts])
+        sheet.column_dimensions[get_column_letter(index)].width = min(
+            max(math.ceil(widest) + 3, 10), 24
+        )
 
 
 def _width(sheet: Worksheet, column: int) -> float:
@@ -169,9 +200,14 @@ def _width(sheet: Worksheet, column: int) -> float:
 
 def _write_charts(sheet: Worksheet, report: AnnualReport) -> None:
     sheet["A1"] = f"Diagram – {report.association_name} {report.year}"
-    sheet["A1"].font = Font(bold=True, size=12)
+    sheet["A1"].font = TITLE_FONT
     row = 3
     for chart in report.charts:
         image = Image(io.BytesIO(render_chart(chart)))
+        # Drawn at 300 dpi; shown at its printed size, so it stays sharp in print.
+        image.width, image.height = (
+            CHART_WIDTH_PX,
+            round(CHART_WIDTH_PX * image.height / image.width),
+        )
         sheet.add_image(image, f"A{row}")
         row += CHART_ROWS
