@@ -189,9 +189,12 @@ def _complement(
     values = measured.values
 
     def cost(m: int) -> tuple[int, int]:
+        # A detail (a reason, a band, a code) first, then its total, then a headline
+        # figure's split by kön, then a headline total; the smallest first.
         at = measured.pointer(m)
         headline = len(at) >= 2 and at[-2] in HEADLINE
-        return (2 if headline else 1 if at[-1] == "total" else 0, values[m])
+        column_total = at[-1] == "total"
+        return (2 * headline + column_total, values[m])
 
     # Never a headline total that may be over 2k persons (§7.4): noise protects it then.
     options = [
@@ -200,11 +203,7 @@ def _complement(
         if m not in hidden
         and m != n
         and values[m] > 0
-        and not (
-            cost(m)[0] == 2
-            and measured.pointer(m)[-1] == "total"
-            and values[m] >= 2 * limit - bound
-        )
+        and not (cost(m)[0] == 3 and values[m] >= 2 * limit - bound)
     ]
     return min(options, key=cost) if options else None
 
