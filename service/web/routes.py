@@ -24,6 +24,8 @@ from service.application.queries import READERS
 from service.domain.codes import Role
 from service.domain.errors import DomainError, InvalidValueError, NotFoundError
 from service.domain.facts import Period
+from service.domain.personnummer_guard import MESSAGE as IDENTITY_MESSAGE
+from service.domain.personnummer_guard import contains_identity_number
 from service.web import labels
 from service.web.figures import FIGURE_ROWS, figure_cells
 from service.web.session import (
@@ -100,6 +102,8 @@ def install(app: FastAPI) -> None:
 def _page(
     request: Request, template: str, viewer: Viewer | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
+    if isinstance(context.get("values"), dict):  # a refused personnummer is never echoed
+        context["values"] = {k: _unechoed(v) for k, v in context["values"].items()}
     response = templates.TemplateResponse(
         request, template, {"viewer": viewer, **context}, status_code=status
     )
@@ -307,9 +311,17 @@ def _parse_int(name: str, value: str, errors: dict[str, str], required: bool) ->
 
 
 def _required(name: str, value: str, errors: dict[str, str], message: str) -> str:
+    """A required text field; a personnummer in it is refused as the API refuses it."""
     if not value.strip():
         errors[name] = message
+    elif contains_identity_number(value):
+        errors[name] = IDENTITY_MESSAGE[0].upper() + IDENTITY_MESSAGE[1:] + "."
     return value.strip()
+
+
+def _unechoed(value: Any) -> Any:
+    """A form value to show again: blank when it holds a personnummer."""
+    return "" if isinstance(value, str) and contains_identity_number(value) else value
 
 
 def _refused(error: DomainError, fields: set[str], errors: dict[str, str]) -> None:

@@ -204,6 +204,15 @@ def test_avslut_byte_and_makulering(browser: TestClient, tenant: Tenant) -> None
     assert "Avslutet är registrerat." in done.text and "Avslutad 2026-03-01 (Arbete)" in done.text
     state = tenant.client.get(f"/api/v1/enrollments/{eid}", headers=bearer(tenant.coach_key)).json()
     assert (state["state"]["exit_reason"], state["state"]["progressed"]) == ("work", True)
+    # A personnummer in the reason is refused beside the field, not echoed, and not written.
+    named = browser.post(
+        f"/inskrivningar/{eid}/makulering",
+        data={"csrf": csrf_of(done.text), "why": "Fel person, 19811218-9876"},
+    )
+    assert named.status_code == 422 and "9876" not in named.text
+    assert any("personnummer" in error for error in errors_of(named.text))
+    events = tenant.client.get(f"/api/v1/enrollments/{eid}", headers=bearer(tenant.coach_key))
+    assert "Voided" not in [e["type"] for e in events.json()["events"]]
     voided = browser.post(
         f"/inskrivningar/{eid}/makulering", data={"csrf": csrf_of(done.text), "why": "Fel person"}
     )
