@@ -46,9 +46,17 @@ class AnnualExports:
             generated_as_of=as_of.isoformat() if as_of else None,
             municipality_names=municipality_names(),
             stamp=years.stamp.isoformat(),
-            preliminary=years.preliminary, previous_available=years.previous_available,
+            preliminary=years.preliminary,
+            # A comparison year published before gallring or erasure stays available.
+            previous_available=years.previous_available or self._stored(association_id, year - 1, as_of),
         )  # fmt: skip
         return self.render(report, fmt)
+
+    def _stored(self, association_id: str, year: int, as_of: datetime | None) -> bool:
+        """True when the year's published answer is stored (and no as_of is asked)."""
+        return (
+            as_of is None and published_answer(self.queries.store, association_id, year) is not None
+        )
 
     def _answer(self, association_id: str, year: int, as_of: datetime | None) -> dict[str, Any]:
         """The year's answer: as stored before gallring or erasure removed events it was
