@@ -55,7 +55,7 @@ class Projector:
 
     def _apply_one_batch(self) -> int:
         # A batch is thousands of small acyclic objects: the cyclic GC would only rescan them.
-        with cyclic_gc_paused(), unit_of_work(self.store) as session:
+        with cyclic_gc_paused(), unit_of_work(self.store, audited=False) as session:
             position = _position(session, lock=True)
             rows = _rows_after(session, position, self.batch_size)
             if not rows:

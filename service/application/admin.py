@@ -209,6 +209,8 @@ class AdminCommands:
 
     def _save_new(self, aggregate: Any, what: str) -> None:
         try:
-            self.store.save(aggregate)
+            # In a unit of work (the recorder joins it), so the audit entry commits with it.
+            with unit_of_work(self.store):
+                self.store.save(aggregate)
         except WriteConflictError:
             raise AlreadyExistsError(f"{what} was changed at the same time; try again") from None
