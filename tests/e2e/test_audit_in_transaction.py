@@ -247,3 +247,54 @@ def test_a_write_killed_right_after_its_commit_has_its_entry(kind: str, tmp_path
             engine.dispose()
         assert stored == 1
         assert [tuple(r) for r in rows] == [(coach_id, 201)], json.dumps(rows, default=str)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_cli_command_that_writes_commits_its_entry_with_its_data(
+    kind: str, tmp_path: Path
+) -> None:
+    """create-key, revoke-key, import, erase and gallra, run in this process: the
+    transaction that carries the command's entry also wrote the command's data."""
+    from typer.testing import CliRunner
+
+    from service.cli.commands import app
+    from tests.e2e.test_removal_crash import enroll, tenant_on
+
+    with dedicated_database(kind, tmp_path) as url:
+        env = service_env(url, tmp_path)
+        run_cli(env, "migrate")
+        with tenant_on(url, tmp_path) as tenant:
+            person = "person-" + "f" * 40
+            enroll(tenant, person, "2019-03-01", "2020-06-30")
+            retention = {"settings": {"retention_years_after_exit": 3}}
+            tenant.client.patch(tenant.base, json=retention, headers=bearer(tenant.admin_key))
+            enroll(tenant, person, "2024-03-01", None)
+        events_file = tmp_path / "events.jsonl"
+        item = batch_enrolled(str(uuid.uuid4()), "imported-" + "a" * 40)
+        events_file.write_text(json.dumps(item) + "\n")
+        seen = Commits()
+        hooks = (("before_cursor_execute", seen.statement), ("commit", seen.commit),
+                 ("rollback", seen.rollback))  # fmt: skip
+        for name, hook in hooks:
+            event.listen(Engine, name, hook)
+        runner = CliRunner()
+        aid = tenant.association_id
+        try:
+            # A removal's first write stores the published years it touches (then the events).
+            removal = {"stored_annual_answers", EVENTS_TABLE}
+            key = runner.invoke(app, ["create-key", "--name", "first"], env=env).stdout
+            for args, data in (
+                (["create-key", "--name", "second"], {"api_keys"}),
+                (["revoke-key", key.split("_", 2)[1]], {"api_keys"}),
+                (["import", "--association", aid, str(events_file)], {EVENTS_TABLE}),
+                (["gallra"], removal),
+                (["erase", "--association", aid, "--pseudonym", person], removal),
+            ):
+                before = len(seen.committed)
+                done = runner.invoke(app, args, env=env, catch_exceptions=False)
+                assert done.exit_code == 0, (args, done.output)
+                with_entry = [t for t in seen.committed[before:] if "audit_log" in t]
+                assert len(with_entry) == 1 and data & with_entry[0], (args, with_entry)
+        finally:
+            for name, hook in hooks:
+                event.remove(Engine, name, hook)
