@@ -170,10 +170,14 @@ def create_key(
         typer.echo(f"--name {MESSAGE}.", err=True)
         raise typer.Exit(2)
     container = open_container()
-    with container.audit.command("create-key"), unit_of_work(container.store) as session:
-        _, key = keys.create_key(
-            session, name=name, role=role, association_id=None, interventions=[], created_by=None
-        )
+    try:
+        with container.audit.command("create-key"), unit_of_work(container.store) as session:
+            _, key = keys.create_key(
+                session, name=name, role=role, association_id=None, interventions=[],
+                created_by=None,
+            )  # fmt: skip
+    finally:
+        container.close()
     sys.stdout.write(key + "\n")
 
 
