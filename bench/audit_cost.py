@@ -3,9 +3,11 @@ without the audit middleware, in the same process, on the same database, alterna
 
 `python -m bench.audit_cost [sqlite|postgres] [--rounds N] [--enrollments N]` fills one
 association through the batch route (default 20,000 enrollments over 2 interventions),
-then per round, audited and unaudited alternating (A B B A ...): 40 `GET /statistics?year=`
-(p95) and 200 sequential `POST .../enrollments` (rate), each through the whole ASGI app
-(httpx via TestClient, every middleware, the key lookup). "Without" is the same app with
+then per round, audited and unaudited alternating (A B B A ...): 60 `GET /statistics?year=`
+(p95 and median) and 200 sequential `POST .../enrollments` (rate), each through the whole
+ASGI app (httpx via TestClient, every middleware, the key lookup); and, alone, 200 read
+entries written as the middleware writes them (`AuditTrail.record`: its own transaction
+and durable commit), median. "Without" is the same app with
 `AuditRequests` left out of its middleware, so no entry is written at all; the service has
 no such switch. Also in `python -m bench.run_all` (rows "audit").
 """
@@ -63,8 +65,8 @@ def fill(container: Any, enrollments: int) -> None:
     container.projector.catch_up()
 
 
-def statistics_p95(http: Any, analyst: str, calls: int = 40) -> float:
-    """p95 of `calls` statistics answers, in ms (after one warm-up call)."""
+def statistics_times(http: Any, analyst: str, calls: int = 60) -> list[float]:
+    """The times of `calls` statistics answers, in ms (after one warm-up call)."""
     headers = {"Authorization": f"Bearer {analyst}"}
     url = f"/api/v1/associations/{AID}/statistics"
     assert http.get(url, params={"year": 2023}, headers=headers).status_code == 200
@@ -74,7 +76,27 @@ def statistics_p95(http: Any, analyst: str, calls: int = 40) -> float:
         response = http.get(url, params={"year": 2023}, headers=headers)
         times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.text
-    return percentile(times, 95)
+    return times
+
+
+def entry_times(container: Any, count: int = 200) -> list[float]:
+    """The times of `count` read entries written alone, in ms."""
+    from datetime import UTC, date, datetime
+
+    from service.adapters.audit_log import AuditEntry
+
+    times = []
+    for _ in range(count):
+        entry = AuditEntry(
+            recorded_at=datetime.now(UTC), key_id=None, key_name="bench", role="analyst",
+            association_id=AID, action="GET /api/v1/associations/{aid}/statistics",
+            intervention_id=None, period_from=date(2023, 1, 1), period_to=date(2023, 12, 31),
+            status=200,
+        )  # fmt: skip
+        start = time.perf_counter()
+        container.audit.record(entry)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
 
 
 def post_rate(http: Any, coach: str, count: int = 200) -> float:
@@ -99,7 +121,7 @@ def measure(
 ) -> dict[bool, dict[str, list[float]]]:
     """Per side (audited or not): the statistics p95 (ms) and POST rate (/s) of each round."""
     out: dict[bool, dict[str, list[float]]] = {
-        side: {"p95": [], "post": []} for side in (True, False)
+        side: {"p95": [], "median": [], "post": [], "entry": []} for side in (True, False)
     }
     with workdir() as folder, database(kind, folder) as url:
         container = open_container(url, Path(folder))
@@ -109,12 +131,17 @@ def measure(
             order = [True, False, False, True] * ((rounds + 1) // 2)
             for audited in order[: 2 * rounds]:
                 with client(container, audited) as http:
-                    p95 = statistics_p95(http, analyst)
+                    times = statistics_times(http, analyst)
                     rate = post_rate(http, coach)
+                p95, middle = percentile(times, 95), median(times)
                 out[audited]["p95"].append(p95)
+                out[audited]["median"].append(middle)
                 out[audited]["post"].append(rate)
+                if audited:
+                    out[audited]["entry"].append(median(entry_times(container)))
                 print(f"{kind} audit={'on' if audited else 'off'}: statistics p95 "
-                      f"{p95:.1f} ms, POST {rate:.0f}/s", file=sys.stderr, flush=True)  # fmt: skip
+                      f"{p95:.1f} ms, median {middle:.1f} ms, POST {rate:.0f}/s",
+                      file=sys.stderr, flush=True)  # fmt: skip
         finally:
             container.close()
     return out
@@ -125,8 +152,12 @@ def rows(kind: str, measured: dict[bool, dict[str, list[float]]]) -> list[Row]:
     return [
         Row("20", "statistics p95, audited (in-process app)", kind, median(on["p95"]), "ms",
             median(off["p95"]), "same app without audit", note="median of rounds"),
+        Row("20", "statistics median, audited (in-process app)", kind, median(on["median"]),
+            "ms", median(off["median"]), "same app without audit", note="median of rounds"),
         Row("20", "single POST, audited (in-process app)", kind, median(on["post"]), "/s",
             median(off["post"]), "same app without audit", note="median of rounds"),
+        Row("20", "one read's entry alone (own transaction)", kind, median(on["entry"]), "ms",
+            note="median of 200, median of rounds"),
     ]  # fmt: skip
 
 
