@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, delete, update
 from service.adapters import keys
 from service.adapters.eventstore import unit_of_work
 from service.adapters.migrations import upgrade_to_head
-from service.adapters.tables import metadata, projection_tracking
+from service.adapters.tables import installation, metadata, projection_tracking
 from service.api.app import create_app
 from service.bootstrap import Container, bootstrap
 from service.config import Settings
@@ -69,7 +69,7 @@ def _empty_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
-            if table is not projection_tracking:
+            if table not in (projection_tracking, installation):  # installation: made once
                 conn.execute(delete(table))
         conn.execute(update(projection_tracking).values(position=0))
     engine.dispose()
