@@ -9,13 +9,18 @@ before the fix with a 409 for the victim's creation.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from fastapi.testclient import TestClient
 
+from service.application.count_reports import CountReportCommands
 from service.bootstrap import Container
-from service.domain.ids import LEGACY_NAMESPACE
-from tests.conftest import Tenant, bearer, make_tenant
+from service.domain.codes import Role
+from service.domain.ids import LEGACY_IDS, LEGACY_NAMESPACE
+from service.domain.principal import Principal
+from tests.conftest import TODAY, Tenant, bearer, make_tenant
 from tests.e2e.test_count_reports_api import Counts
+from tests.e2e.test_enrollments_api import event_count
 from tests.factories import batch_enrolled, coach_enrollment
 
 # The namespace the source published before 0006, spelt out as an attacker would copy it.
@@ -114,3 +119,35 @@ def test_an_enrollment_cannot_take_a_future_count_report(
     other_kind = counts.activity(headers={"Idempotency-Key": "k-1"})
     assert other_kind.status_code == 409
     assert "another kind of report" in other_kind.json()["detail"]
+
+
+def test_a_count_report_keyed_before_0006_still_replays_under_its_old_id(
+    client: TestClient, container: Container
+) -> None:
+    """Such a report keeps the public id it was answered with (its key is not stored, so
+    migration 0006 could not rename it): a retry across the upgrade still replays, and
+    its key still names one report of either kind."""
+    counts = Counts(client, container)
+    before_0006 = CountReportCommands(
+        container.store, lambda: TODAY, container.admin.intervention, LEGACY_IDS
+    )
+    coach = Principal("coach", Role.COACH.value, "counts", frozenset({"team", "forum"}))
+    body = {
+        "intervention_id": "team",
+        "from": date(2021, 1, 1),
+        "to": date(2021, 3, 31),
+        "female": 3,
+        "male": 2,
+        "unspecified": 1,
+    }  # what Counts.anonymous posts
+    old_id, _ = before_0006.report_anonymous(coach, "counts", body, "old-key")
+    assert old_id == published_id("anonymous:counts:old-key")
+    written = event_count(container)
+
+    replay = counts.anonymous(headers={"Idempotency-Key": "old-key"})
+    assert (replay.status_code, replay.json()["id"]) == (200, old_id)
+    assert counts.anonymous(headers={"Idempotency-Key": "old-key"}, female=2).status_code == 409
+    other_kind = counts.activity(headers={"Idempotency-Key": "old-key"})
+    assert other_kind.status_code == 409
+    assert "another kind of report" in other_kind.json()["detail"]
+    assert event_count(container) == written
