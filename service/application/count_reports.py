@@ -112,7 +112,9 @@ class CountReportCommands:
             report_id = self.ids.report(association_id, kind, idempotency_key)
             # A replay answers as the first time, before today's rules: a report accepted
             # then stays accepted (as an enrollment replays after its intervention closed).
-            replayed = self._replayed(association_id, kind, request_hash, idempotency_key)
+            replayed = self._replayed(
+                report_id, association_id, kind, request_hash, idempotency_key
+            )
             if replayed is not None:
                 return str(replayed), False
         intervention_rules()
@@ -137,10 +139,14 @@ class CountReportCommands:
         return str(report_id), True
 
     def _replayed(
-        self, association_id: str, kind: str, request_hash: str, idempotency_key: str
+        self,
+        report_id: UUID,
+        association_id: str,
+        kind: str,
+        request_hash: str,
+        idempotency_key: str,
     ) -> UUID | None:
         """The id of the report this key made before, if any; 409 when it made another."""
-        report_id = self.ids.report(association_id, kind, idempotency_key)
         try:
             existing: Any = self.store.repository.get(report_id)
         except AggregateNotFoundError:
@@ -153,7 +159,7 @@ class CountReportCommands:
             raise IdempotencyConflictError(
                 f"idempotency key {idempotency_key!r} was used before with another body"
             )
-        earlier: UUID = existing.id  # the legacy id, for a report keyed before 0006
+        earlier: UUID = existing.id  # the public namespace's for a report keyed before 0006
         return earlier
 
     def _other_kinds(self, association_id: str, kind: str, key: str | None) -> list[UUID]:
@@ -161,12 +167,10 @@ class CountReportCommands:
         writers' lock; 409 at once when the key made one before migration 0006."""
         if key is None:
             return []
-        for other in _KINDS.keys() - {kind}:
-            if self._legacy_report(association_id, other, key) is not None:
-                raise _used_for_another_kind(key)
-        return [
-            self.ids.report(association_id, other, key) for other in sorted(_KINDS.keys() - {kind})
-        ]
+        others = sorted(_KINDS.keys() - {kind})
+        if any(self._legacy_report(association_id, other, key) is not None for other in others):
+            raise _used_for_another_kind(key)
+        return [self.ids.report(association_id, other, key) for other in others]
 
     def _legacy_report(
         self, association_id: str, kind: str, idempotency_key: str
