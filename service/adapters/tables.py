@@ -92,6 +92,15 @@ event_keys = Table(
     sqlite_with_rowid=False,
 )
 
+# One row (id 1): the installation's random namespace for aggregate ids (domain/ids.py),
+# made by migration 0006. Without it no association or intervention can be found.
+installation = Table(
+    "installation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("id_namespace", String(36), nullable=False),
+)
+
 projection_tracking = Table(
     "projection_tracking",
     metadata,
