@@ -15,7 +15,7 @@ from typing import Any
 
 from service.application import queries
 from service.domain.facts import EnrollmentFacts, InterventionInfo, Period, ReportingRules
-from service.statistics.answer import build_statistics_answer
+from service.statistics.answer import AnswerInputs, build_statistics_answer
 
 K = 5
 HEADLINE = ("active", "new", "exits", "completed_exits", "to_work_or_studies", "to_goal")
@@ -143,12 +143,9 @@ def generated(seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
     for size in (K, 0):
         answers.append(
             build_statistics_answer(
-                association_id="f",
-                period=Period.year(2023),
-                as_of=None,
-                rules=ReportingRules(min_cell_size=size),
-                interventions=interventions,
-                facts=facts,
+                AnswerInputs(
+                    "f", Period.year(2023), ReportingRules(min_cell_size=size), interventions, facts
+                )
             )
         )
     return answers[0], answers[1]

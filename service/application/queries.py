@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -59,7 +58,7 @@ class Queries:
         as_of: datetime | None = None,
     ) -> dict[str, Any]:
         """Statistics without an access check: for the CLI on the server."""
-        from service.statistics.answer import build_statistics_answer
+        from service.statistics.answer import AnswerInputs, build_statistics_answer
 
         Period.checked(period.start, period.end)
         # Paused from the read on: the facts read are as acyclic as the answer, and with
@@ -75,18 +74,17 @@ class Queries:
                     r["intervention_id"] for r in rows
                 }:
                     raise NotFoundError(f"intervention {intervention!r} was not found")
-                build = partial(
-                    build_statistics_answer,
+                inputs = AnswerInputs(
                     association_id=association_id, period=period, as_of=as_of,
                     rules=rules_from_settings(association["settings"]),
                     interventions=rm.intervention_infos(rows),
                     facts=rm.enrollment_facts(session, association_id, period, as_of),
                     anonymous=rm.anonymous_reports_in(session, association_id, period, as_of),
                     activities=rm.activities_in(session, association_id, period, as_of),
-                    finances=rm.finance_records(rows), only_intervention=intervention,
+                    finances=rm.finance_records(rows),
                 )  # fmt: skip
             # Built after the read transaction ends: it is CPU work only.
-            return build()
+            return build_statistics_answer(inputs, intervention)
 
     @contextmanager
     def _caught_up_read(self) -> Iterator[Session]:
