@@ -37,10 +37,10 @@ from service.domain.facts import (
 )
 from service.statistics import definitions as st
 from service.statistics.cell_key import max_noise
-from service.statistics.disclosure import hidden_leaves
+from service.statistics.disclosure import TOTAL_ROOT, hidden_leaves
 from service.statistics.leaf_layout import MeasuredLeaves
 from service.statistics.measured_answer import measured_answer
-from service.statistics.measures_format import filled, rounded_value
+from service.statistics.measures_format import COLUMNS, filled, rounded_value
 from service.statistics.measures_tree import Context, Facts, measures_for
 
 
@@ -77,8 +77,10 @@ def build_statistics_answer(
     if only_intervention is None or inputs.rules.min_cell_size <= 0:
         return _computed_answer(inputs, only_intervention)
     # One intervention shows what the full answer shows for it (product.md §7.2).
-    alone = _computed_answer(inputs, only_intervention)
-    return _one_of(_computed_answer(inputs, None), alone, only_intervention)
+    full = _computed_answer(inputs, None)
+    if only_intervention not in [entry["intervention"] for entry in full["interventions"]]:
+        return _computed_answer(inputs, only_intervention)  # nothing of it in the period
+    return _one_of(full, _unique_alone(inputs, only_intervention), only_intervention)
 
 
 def _computed_answer(inputs: AnswerInputs, only_intervention: str | None) -> dict[str, Any]:
@@ -148,30 +150,50 @@ def _scopes(inputs: AnswerInputs, only_intervention: str | None) -> _Scopes:
     return _Scopes(chosen, facts_of, context)
 
 
-def _one_of(full: dict[str, Any], alone: dict[str, Any], intervention: str) -> dict[str, Any]:
-    """The answer for one intervention, cut from the full answer: its measures and hidden
-    places as the full answer has them, and a total equal to them (with its own unique
-    participants, hidden with its active count)."""
+@dataclass(frozen=True, slots=True)
+class _Unique:
+    """The unique participants of one intervention's answer computed alone (its total's
+    cells as that answer would publish them, None where it would hide them), and the keys
+    of that total's measures object in order."""
+
+    published: dict[str, int | None]
+    keys: list[str]
+
+
+def _unique_alone(inputs: AnswerInputs, intervention: str) -> _Unique:
+    """What an answer for the intervention alone would publish of its unique participants:
+    its leaves and disclosure control, without building the answer around them."""
+    scopes = _scopes(inputs, intervention)
+    measured, skeletons = measured_answer(scopes.facts_of, scopes.context)
+    hidden = set(hidden_leaves(measured, inputs.rules))  # may publish a provable zero as 0
+    scope = measured.roots.index(TOTAL_ROOT)
+    layout, offset = measured.layouts[scope], measured.offsets[scope]
+    published: dict[str, int | None] = {}
+    for column in COLUMNS:
+        n = layout.number[("unique_participants", column)] + offset
+        published[column] = None if n in hidden else measured.values[n]
+    return _Unique(published, list(skeletons[-1]))
+
+
+def _one_of(full: dict[str, Any], alone: _Unique, intervention: str) -> dict[str, Any]:
+    """The answer for one intervention (listed in the full answer), cut from the full
+    answer: its measures and hidden places as the full answer has them, and a total equal
+    to them (with its own unique participants, hidden with its active count)."""
     ids = [entry["intervention"] for entry in full["interventions"]]
-    if intervention not in ids:
-        return alone  # not listed in the full answer: it has nothing in the period
     position = ids.index(intervention)
     entry = full["interventions"][position]
     prefix = f"/interventions/{position}/measures"
     hidden = {p[len(prefix) :] for p in full["suppressed"] if p.startswith(prefix + "/")}
     measures = entry["measures"]
-    unique = dict(alone["total"]["measures"]["unique_participants"])
+    unique = dict(alone.published)
     for column in unique:
         place = f"/unique_participants/{column}"
         if measures["active"][column] == 0:
             unique[column] = 0  # nobody active: nobody unique, as the reader knows
-        elif f"/active/{column}" in hidden or f"/total/measures{place}" in alone["suppressed"]:
+        elif f"/active/{column}" in hidden or alone.published[column] is None:
             unique[column] = None
             hidden.add(place)
-    total = {
-        key: (unique if key == "unique_participants" else measures[key])
-        for key in alone["total"]["measures"]
-    }
+    total = {key: (unique if key == "unique_participants" else measures[key]) for key in alone.keys}
     shown = {**entry, "measures": measures}
     suppressed = [f"/interventions/0/measures{p}" for p in _in_order(measures, hidden)]
     suppressed += [f"/total/measures{p}" for p in _in_order(total, hidden)]
