@@ -133,16 +133,17 @@ def _times(
     return out
 
 
-def measure(kind: str, runs: int = 30) -> list[Row]:
-    """Warm and cold p50/p95 of GET /statistics for the large year, with a writer running,
-    each against GET /health in the same run."""
+def measure(kind: str, runs: int = 30, quick: bool = False) -> list[Row]:
+    """Warm and cold p50/p95 of GET /statistics for the large year, with a writer running
+    (enrolling in another förbund, one command at a time, in a process of its own), each
+    against GET /health in the same run; cold = the kept answers dropped before each call."""
     from service.api.app import create_app
 
     rows: list[Row] = []
     with workdir() as folder, database(kind, folder) as url:
         container = open_container(url, folder)
         container.enrollments.today = lambda: national.TODAY
-        build(container)
+        build(container, *((50, 50) if quick else (1000, 1000)))
         analyst = _key(container, "analyst", AID)
         auth = {"Authorization": f"Bearer {analyst}"}
         path = f"/api/v1/associations/{AID}/statistics"

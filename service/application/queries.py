@@ -69,7 +69,7 @@ class Queries:
         # the collector running they were promoted while alive and paid for in periodic
         # full collections (the tail of the 1M-event benchmark).
         with cyclic_gc_paused():
-            with self._caught_up_read() as session:
+            with self._caught_up_read(association_id) as session:
                 association = rm.association_row(session, association_id, as_of)
                 if association is None:
                     raise NotFoundError(f"association {association_id!r} was not found")
@@ -103,13 +103,18 @@ class Queries:
         self.answers.clear()
 
     @contextmanager
-    def _caught_up_read(self) -> Iterator[Session]:
-        """A read transaction that includes every acknowledged write, like catch_up() and
-        then read_session(), but usually one transaction instead of two (a round trip less
-        on PostgreSQL): the lag is read in it, and only if events are waiting are they
-        applied first and a new transaction begun."""
+    def _caught_up_read(self, association_id: str | None = None) -> Iterator[Session]:
+        """A read transaction that includes every acknowledged write (of `association_id`'s,
+        when given), like catch_up() and then read_session(), but usually one transaction
+        instead of two (a round trip less on PostgreSQL): the lag is read in it, and only
+        if events are waiting (for the association) are they applied first and a new
+        transaction begun. Other associations' writers then cost a read nothing."""
         with read_session(self.store) as session:
-            if self.projector.lag_in(session) == 0:
+            lag = self.projector.lag_in(session)
+            if lag == 0 or (
+                association_id is not None
+                and not self.projector.waiting_for(session, association_id)
+            ):
                 yield session
                 return
         self.projector.catch_up()

@@ -20,7 +20,7 @@ from service.config import Settings
 from service.domain.facts import Period
 from tests.conftest import TODAY, Tenant, make_tenant
 from tests.e2e.test_crash_safety import KINDS
-from tests.factories import coach_enrollment
+from tests.factories import EXIT_BODY, coach_enrollment
 from tests.server_process import HttpTenant, dedicated_database, provision, running_server
 
 
@@ -103,6 +103,41 @@ def test_a_write_projected_by_another_process_is_in_the_next_answer(
     second_process.projector.catch_up()
     assert container.projector.lag() == 0
     assert active(tenant.statistics(year=2023)) == 2
+
+
+def test_a_read_waits_only_for_its_own_associations_events(
+    client: TestClient,
+    tenant: Tenant,
+    container: Container,
+    second_process: Container,
+    computed: list[str | None],
+) -> None:
+    other = make_tenant(client, container, "annat-forbund", ("team-x",), {"min_cell_size": 0})
+    first = tenant.enroll(pseudonym="person-1").json()["id"]
+    assert active(tenant.statistics(year=2023)) == 1 and len(computed) == 1
+    with TestClient(create_app(second_process)) as elsewhere:  # caught up as it starts
+
+        def post(path: str, body: dict[str, Any], key: str) -> None:
+            response = elsewhere.post(path, json=body, headers={"Authorization": f"Bearer {key}"})
+            assert response.status_code == 201, response.text
+
+        # Another association's events, left waiting: not this read's to apply.
+        post(f"{other.base}/interventions/team-x/enrollments", coach_enrollment(), other.coach_key)
+        assert active(tenant.statistics(year=2023)) == 1 and len(computed) == 1
+        assert container.projector.lag() == 1
+        # This association's events (an exit names no association) are applied first.
+        post(
+            f"/api/v1/enrollments/{first}/exit",
+            {**EXIT_BODY, "exited_on": "2023-09-30"},
+            tenant.coach_key,
+        )
+        answer = tenant.statistics(year=2023)
+        assert answer["total"]["measures"]["exits"]["total"] == 1 and len(computed) == 2
+        assert container.projector.lag() == 0
+        post(
+            f"{tenant.base}/interventions/team-b/enrollments", coach_enrollment(), tenant.coach_key
+        )
+        assert active(tenant.statistics(year=2023)) == 2 and len(computed) == 3
 
 
 @pytest.fixture(scope="module", params=KINDS)
