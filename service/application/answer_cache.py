@@ -4,8 +4,8 @@ association had when it was computed (adapters/statistics_versions, decisions.md
 A kept answer is served only while the association's token read in the request's own
 (caught-up) read transaction is still that token: every change to the association's read
 models renews it in the same transaction, so an answer is never older than the newest
-write acknowledged before the request. Answers are handed out as copies: callers may
-change what they get.
+write acknowledged before the request. Answers are kept as their JSON (bytes): immutable,
+so no caller can change a kept answer, and the API sends them as they are.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable
 from threading import Lock
-from typing import Any
 
 
 class AnswerCache:
@@ -21,23 +20,22 @@ class AnswerCache:
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
-        self._kept: OrderedDict[Hashable, tuple[str | None, Any]] = OrderedDict()
+        self._kept: OrderedDict[Hashable, tuple[str | None, bytes]] = OrderedDict()
         self._lock = Lock()
 
-    def get(self, key: Hashable, token: str | None) -> Any | None:
-        """A copy of the answer kept under `key`, if it was computed under `token`."""
+    def get(self, key: Hashable, token: str | None) -> bytes | None:
+        """The answer kept under `key`, if it was computed under `token`."""
         with self._lock:
             kept = self._kept.get(key)
             if kept is None or kept[0] != token:
                 return None
             self._kept.move_to_end(key)
-        return _copied(kept[1])
+            return kept[1]
 
-    def put(self, key: Hashable, token: str | None, answer: Any) -> None:
-        """Keep a copy of `answer` under `key` and `token` (the least recent goes)."""
-        kept = _copied(answer)
+    def put(self, key: Hashable, token: str | None, answer: bytes) -> None:
+        """Keep `answer` under `key` and `token` (the least recent goes)."""
         with self._lock:
-            self._kept[key] = (token, kept)
+            self._kept[key] = (token, answer)
             self._kept.move_to_end(key)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
@@ -45,12 +43,3 @@ class AnswerCache:
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
-
-
-def _copied(tree: Any) -> Any:
-    """A copy of a JSON-like tree (dicts, lists, immutable leaves)."""
-    if isinstance(tree, dict):
-        return {key: _copied(value) for key, value in tree.items()}
-    if isinstance(tree, list):
-        return [_copied(value) for value in tree]
-    return tree

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
+from pydantic_core import from_json, to_json
 from sqlalchemy.orm import Session
 
 from service.adapters import read_models as rm
@@ -53,6 +54,19 @@ class Queries:
             association_id, period, intervention=intervention, as_of=as_of
         )
 
+    def statistics_json(
+        self,
+        principal: Principal,
+        association_id: str,
+        period: Period,
+        *,
+        intervention: str | None = None,
+        as_of: datetime | None = None,
+    ) -> bytes:
+        """The same answer as JSON: a kept one as kept, neither copied nor encoded again."""
+        require_association(principal, association_id, write=False, roles=READERS)
+        return self._statistics(association_id, period, intervention, as_of)[1]
+
     def statistics_unchecked(
         self,
         association_id: str,
@@ -62,6 +76,13 @@ class Queries:
         as_of: datetime | None = None,
     ) -> dict[str, Any]:
         """Statistics without an access check: for the CLI on the server."""
+        answer, data = self._statistics(association_id, period, intervention, as_of)
+        return from_json(data) if answer is None else answer
+
+    def _statistics(
+        self, association_id: str, period: Period, intervention: str | None, as_of: datetime | None
+    ) -> tuple[dict[str, Any] | None, bytes]:
+        """(the answer, its JSON); a kept answer as its JSON only (None, JSON)."""
         from service.statistics.answer import AnswerInputs, build_statistics_answer
 
         Period.checked(period.start, period.end)
@@ -77,7 +98,7 @@ class Queries:
                 key = (association_id, period.start, period.end, intervention)
                 token = statistics_versions.token_of(session, association_id)
                 if as_of is None and (kept := self.answers.get(key, token)) is not None:
-                    return kept
+                    return None, kept
                 rows = rm.intervention_rows(session, association_id, as_of)
                 if intervention is not None and intervention not in {
                     r["intervention_id"] for r in rows
@@ -94,9 +115,10 @@ class Queries:
                 )  # fmt: skip
             # Built after the read transaction ends: it is CPU work only.
             answer = build_statistics_answer(inputs, intervention)
+            data = to_json(answer)
             if as_of is None:
-                self.answers.put(key, token, answer)
-            return answer
+                self.answers.put(key, token, data)
+            return answer, data
 
     def forget_answers(self) -> None:
         """Drop the kept statistics answers (benchmarks measure cold answers with it)."""
