@@ -5,6 +5,7 @@ python -m bench.run_all                  # full: 1,000-event batches, 200k-event
 python -m bench.run_all --national 1M    # the full national decade (slow on 2 cores)
 python -m bench.run_all --db sqlite      # one database kind only
 python -m bench.run_all --skip audit     # without the audit log's cost (bench/audit_cost.py)
+python -m bench.run_all --skip http --skip national   # issue 21: the large association-year only
 
 Every value is stated next to a baseline measured in the same run on the same machine.
 """
@@ -17,7 +18,7 @@ import sqlite3
 import sys
 import time
 
-from bench import audit_cost, http_writes, national, write_floor
+from bench import audit_cost, http_writes, large_year, national, write_floor
 from bench.common import KINDS, Row, markdown
 
 
@@ -27,7 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=KINDS, action="append", help="default: both")
     parser.add_argument("--national", choices=sorted(national.SIZES), default=None)
     parser.add_argument(
-        "--skip", choices=("http", "national", "audit"), action="append", default=[]
+        "--skip",
+        choices=("http", "national", "audit", "large"),
+        action="append",
+        default=[],
     )
     args = parser.parse_args(argv)
     kinds = args.db or list(KINDS)
@@ -48,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         if "national" not in args.skip:
             rows += national.run(kind, size)
             print(f"[{kind}] issue 4 done after {time.perf_counter() - started:.0f} s",
+                  file=sys.stderr)  # fmt: skip
+        if "large" not in args.skip:
+            rows += large_year.measure(kind, 10 if args.quick else 30, quick=args.quick)
+            print(f"[{kind}] issue 21 done after {time.perf_counter() - started:.0f} s",
                   file=sys.stderr)  # fmt: skip
     mode = "quick" if args.quick else "full"
     print(

@@ -108,6 +108,16 @@ projection_tracking = Table(
     Column("position", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
 )
 
+# A fresh random token per association each time its read models change (projection,
+# gallring, erasure), written in the same transaction: a kept statistics answer is served
+# only while the token it was computed under is still the current one (decisions.md §26).
+statistics_versions = Table(
+    "statistics_versions",
+    metadata,
+    Column("association_id", String(64), primary_key=True),
+    Column("token", String(32), nullable=False),
+)
+
 
 def _span() -> list[Column[Any]]:
     return [

@@ -50,6 +50,7 @@ LATER_TABLES: dict[str, list[tuple[Any, ...]]] = {
         "accountability_protocol",
         "stored_annual_answers",
         "web_sessions",
+        "statistics_versions",
     )
 }
 PERIOD_INDEXES = {"ix_enrollment_versions_period", "ix_enrollment_versions_in_period"}
