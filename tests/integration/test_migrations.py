@@ -28,7 +28,13 @@ from service.adapters.migrations import (
     require_current_schema,
     upgrade_to_head,
 )
-from service.adapters.tables import EVENTS_TABLE, installation, intervention_versions, metadata
+from service.adapters.tables import (
+    EVENTS_TABLE,
+    installation,
+    intervention_versions,
+    metadata,
+    statistics_versions,
+)
 from service.api.app import create_app
 from service.bootstrap import Container, bootstrap
 from service.cli.demo import run_demo
@@ -84,7 +90,7 @@ def contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def at_head(written: dict[str, list[tuple[Any, ...]]], engine: Engine) -> dict[str, Any]:
-    """What migration 0006 makes of `written` (contents with ids of the public namespace):
+    """What migrations 0006 and 0007 make of `written` (contents with ids of the public namespace):
     the events of each association and intervention under the installation's ids, every
     other row as it was, and the namespace's row."""
     ids = aggregate_ids(engine)
@@ -103,6 +109,7 @@ def at_head(written: dict[str, list[tuple[Any, ...]]], engine: Engine) -> dict[s
             (row[0], moves.get(row[1], row[1]), *row[2:]) for row in written[EVENTS_TABLE]
         ],
         "installation": [(1, str(ids.namespace))],
+        "statistics_versions": written.get("statistics_versions", []),  # 0007 starts empty
     }
 
 
@@ -171,6 +178,10 @@ def test_data_of_the_release_before_0006_moves_to_a_namespace_no_tenant_knows(
     the demo förbund would get. After 0006: every answer as before, the read models rebuilt
     equal, count reports keyed before it still replay, and that intervention can be made."""
     command.upgrade(alembic_config(own_database), "0005")
+    # Today's projection renews an association's answer token (0007) as it writes; the
+    # release before had no such table. It lives only while the old release runs here.
+    token_engine = make_engine(own_database)
+    statistics_versions.create(token_engine)
     old = open_service(own_database, tmp_path, check_schema=False)
     try:
         assert old.admin.ids == LEGACY_IDS
@@ -184,6 +195,8 @@ def test_data_of_the_release_before_0006_moves_to_a_namespace_no_tenant_knows(
         projected = snapshot(old)
     finally:
         old.close()
+    statistics_versions.drop(token_engine)
+    token_engine.dispose()
     engine = make_engine(own_database)
     try:
         before = contents(engine)
