@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             token = start.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
             signed = client.post("/logga-in", data={"key": analyst, "csrf": token})
             assert signed.status_code == 200, signed.text
-            page = _times(lambda: client.get("/statistik", params={"ar": year}), args.runs)
+            page = _times(lambda: client.get("/statistik", params={"year": year}), args.runs)
             api = _times(
                 lambda: client.get(
                     f"/api/v1/associations/{ASSOCIATION_ID}/statistics",
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | --- | --- | --- |")
     p95 = sorted(page)[int(0.95 * (len(page) - 1))]
     print(
-        f"| web /statistik?ar={year}, demo data, SQLite | {statistics.median(page) * ms:.0f} ms"
+        f"| web /statistik?year={year}, demo data, SQLite | {statistics.median(page) * ms:.0f} ms"
         f" | {p95 * ms:.0f} ms | {statistics.median(api) * ms:.0f} ms |"
     )
     return 0
