@@ -53,6 +53,25 @@ def _admin(request: Request) -> Viewer | None:
     return viewer
 
 
+def _admin_form(request: Request, csrf: str) -> Viewer:
+    """The signed-in association admin posting a form (CSRF-checked, audited); any other
+    role is refused as the application layer would refuse it (403, nothing done)."""
+    viewer = signed_in(request, csrf)
+    if viewer.principal.role != Role.ASSOCIATION_ADMIN:
+        raise NotAdmin()
+    return viewer
+
+
+class NotAdmin(Exception):
+    """A form of the admin pages posted by another role."""
+
+
+def not_admin_page(request: Request) -> Response:
+    """The answer to NotAdmin."""
+    title = "Din nyckel får inte göra detta."
+    return page(request, "refused.html", signed_in(request), status=403, title=title)
+
+
 def _aid(viewer: Viewer) -> str:
     return viewer.principal.association_id or ""
 
@@ -102,7 +121,7 @@ def create_intervention(
     ends_on: Text = "",
 ) -> Response:
     """Register an intervention."""
-    viewer = signed_in(request, csrf)
+    viewer = _admin_form(request, csrf)
     errors: dict[str, str] = {}
     values = {"id": id, "name": name, "kind": kind, "starts_on": starts_on, "ends_on": ends_on}
     if not _is_slug(id.strip()):
@@ -136,7 +155,7 @@ def close_intervention(
     request: Request, csrf: Text = "", intervention: Text = "", closed_on: Text = ""
 ) -> Response:
     """Close an intervention (InterventionClosed), as AdminCommands.close_intervention."""
-    viewer = signed_in(request, csrf)
+    viewer = _admin_form(request, csrf)
     errors: dict[str, str] = {}
     values = {"intervention": intervention, "closed_on": closed_on}
     if not intervention:
@@ -164,7 +183,7 @@ def create_key(
     interventions: Codes = [],  # noqa: B006
 ) -> Response:
     """Issue a personal key; it is shown on this page only."""
-    viewer = signed_in(request, csrf)
+    viewer = _admin_form(request, csrf)
     errors: dict[str, str] = {}
     values = {"name": name, "role": role, "interventions": interventions}
     required("name", name, errors, "Skriv vems nyckeln är.")
@@ -188,7 +207,7 @@ def create_key(
 @router.post("/admin/nycklar/{kid}/aterkalla", response_class=HTMLResponse)
 def revoke_key(request: Request, kid: str, csrf: Text = "") -> Response:
     """Revoke a key at once (its sessions end at their next request)."""
-    viewer = signed_in(request, csrf)
+    viewer = _admin_form(request, csrf)
     try:
         container_of(request).admin.revoke_key(viewer.principal, _aid(viewer), kid)
     except DomainError as error:
@@ -251,7 +270,7 @@ def change_settings(
     retention_years_after_exit: Text = "",
 ) -> Response:
     """Change name and settings, as PATCH /associations/{aid}."""
-    viewer = signed_in(request, csrf)
+    viewer = _admin_form(request, csrf)
     numbers = {
         "early_dropout_months": early_dropout_months,
         "youth_max_age": youth_max_age,
@@ -326,7 +345,7 @@ def record_finances(
     cost_sek: Text = "",
 ) -> Response:
     """Set a year's budget and cost, as PUT .../interventions/{iid}/finances/{year}."""
-    viewer = signed_in(request, csrf)
+    viewer = _admin_form(request, csrf)
     values = {"intervention": intervention, "year": year, "budget_sek": budget_sek,
               "cost_sek": cost_sek}  # fmt: skip
     errors: dict[str, str] = {}

@@ -73,6 +73,10 @@ def install(app: FastAPI) -> None:
     async def csrf_refused(request: Request, exc: Exception) -> Response:
         return page(request, "refused.html", None, status=403, title="Formuläret godtogs inte")
 
+    async def not_admin(request: Request, exc: Exception) -> Response:
+        return admin_pages.not_admin_page(request)
+
+    app.add_exception_handler(admin_pages.NotAdmin, not_admin)
     app.add_exception_handler(SignInRequired, sign_in_required)
     app.add_exception_handler(CsrfRefused, csrf_refused)
 

@@ -57,8 +57,11 @@ def _question(request: Request, errors: dict[str, str]) -> tuple[Period | None, 
         errors["year"] = "Fyll i antingen ett år eller en period, inte båda."
         return None, asked
     if year:
-        if not re.fullmatch(r"[0-9]{4}", year) or not 2000 <= int(year) <= 2100:
+        if not re.fullmatch(r"[0-9]{4}", year):
             errors["year"] = "Ange året med fyra siffror, till exempel 2025."
+            return None, asked
+        if not 2000 <= int(year) <= 2100:
+            errors["year"] = "Året ska vara 2000–2100."
             return None, asked
         return Period.year(int(year)), asked
     if not (start or end):
