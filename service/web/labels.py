@@ -22,6 +22,14 @@ ROLE_NAMES = {
     "system_admin": "Systemadministratör",
     "operator": "Driften (kommandorad)",
 }
+# Short role names, for tables.
+ROLE_SHORT = {
+    "coach": "Coach",
+    "analyst": "Analytiker",
+    "association_admin": "Administratör",
+    "system_admin": "Systemadministratör",
+    "operator": "Driften",
+}
 KIND_NAMES = {"individual": "Individinriktad", "structural": "Strukturövergripande"}
 EVENT_NAMES = {
     "Enrolled": "Inskrivning",

@@ -26,6 +26,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(
     SEX_NAMES=labels.SEX_NAMES,
     ROLE_NAMES=labels.ROLE_NAMES,
+    ROLE_SHORT=labels.ROLE_SHORT,
     KIND_NAMES=labels.KIND_NAMES,
     EVENT_NAMES=labels.EVENT_NAMES,
     SUPPORT_NAMES=labels.SUPPORT_NAMES,

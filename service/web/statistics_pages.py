@@ -8,6 +8,7 @@ the same question as GET /statistics, and the audit log reads its period the sam
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,7 @@ from service.application.access import require_association
 from service.application.queries import READERS
 from service.domain.errors import DomainError, InvalidValueError
 from service.domain.facts import Period
+from service.reporting.model import ChartSpec
 from service.reporting.render.charts import render_chart_svg
 from service.web import labels
 from service.web.figures import (
@@ -153,11 +155,13 @@ def chart(request: Request, key: str) -> Response:
     name = container_of(request).queries.association_name(answer["association"])
     for spec in period_charts(answer, name, _period_text(period)):
         if spec.key == key:
-            return _svg(render_chart_svg(spec))
+            return _svg(spec)
     return Response(status_code=404)
 
 
-def _svg(content: bytes) -> Response:
+def _svg(spec: ChartSpec) -> Response:
+    """The chart without its title and note: the page has them as text beside it."""
+    content = render_chart_svg(replace(spec, title="", note=""))
     headers = {k: v for k, v in HEADERS.items() if k != "Content-Security-Policy"}
     return Response(content, media_type="image/svg+xml", headers=headers)
 
@@ -201,7 +205,7 @@ def trend_chart_svg(request: Request) -> Response:
     years, answers, name = _trend(request, viewer)
     if not years:
         return Response(status_code=404)
-    return _svg(render_chart_svg(trend_chart(years, answers, name)))
+    return _svg(trend_chart(years, answers, name))
 
 
 @router.get("/statistik/export/{year}/{fmt}")

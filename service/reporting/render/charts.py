@@ -82,7 +82,7 @@ def _drawn(spec: ChartSpec, fmt: str) -> bytes:
         lines = textwrap.wrap(spec.note, 150) if spec.note else []
         if lines:
             figure.text(0.01, 0.01, "\n".join(lines), fontsize=7, color="#555555")
-        figure.tight_layout(rect=(0, 0.02 + 0.035 * len(lines), 1, 0.94))
+        figure.tight_layout(rect=(0, 0.02 + 0.035 * len(lines), 1, 0.94 if spec.title else 0.99))
         buffer = io.BytesIO()
         metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
         figure.savefig(buffer, format=fmt, metadata=metadata)
@@ -118,6 +118,10 @@ def _grouped_bars(axes: Axes, spec: ChartSpec) -> None:
     if is_share:
         axes.set_ylim(0, 110)
         axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:.0f} %"))
+    else:  # whole numbers, with room above the bars for the legend
+        tallest = max([_plotted(v) for s in spec.series for v in s.values] + [1.0])
+        axes.set_ylim(0, tallest * 1.3)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel(spec.value_label)
     axes.legend(frameon=False, ncols=count, loc="upper right")
 
