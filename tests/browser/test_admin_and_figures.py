@@ -191,5 +191,6 @@ def test_finances_and_the_audit_log(page: Page, live: Live) -> None:
     expect(rows.nth(1)).to_contain_text("POST /admin/ekonomi")
     expect(rows.nth(1)).to_contain_text("303")
     no_violations(page)
-    page.goto(f"{live.url}/admin/logg")
+    admin_id = live.tenant.admin_key.split("_")[1]  # upf_<key id>_<secret>
+    page.goto(f"{live.url}/admin/logg?key={admin_id}")
     screenshot(page, "logg")
