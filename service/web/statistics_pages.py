@@ -20,7 +20,6 @@ from service.application.queries import READERS
 from service.domain.errors import DomainError, InvalidValueError
 from service.domain.facts import Period
 from service.reporting.model import ChartSpec
-from service.reporting.render.charts import render_chart_svg
 from service.web import labels
 from service.web.figures import (
     FIGURE_ROWS,
@@ -161,6 +160,9 @@ def chart(request: Request, key: str) -> Response:
 
 def _svg(spec: ChartSpec) -> Response:
     """The chart without its title and note: the page has them as text beside it."""
+    # matplotlib is imported when a chart is first drawn, not when a worker starts.
+    from service.reporting.render.charts import render_chart_svg
+
     content = render_chart_svg(replace(spec, title="", note=""))
     headers = {k: v for k, v in HEADERS.items() if k != "Content-Security-Policy"}
     return Response(content, media_type="image/svg+xml", headers=headers)
