@@ -366,13 +366,23 @@ def record_finances(
     return _finances_page(request, viewer, errors, values, status=422)
 
 
-# --- the audit log ----------------------------------------------------------------------
+# --- the audit log and the gallringsprotokoll ----------------------------------------------
+
+PROTOCOL_KINDS = {"gallring": "Gallring", "erasure": "Radering på begäran"}
+PROTOCOL_COUNTS = (
+    ("enrollments", "Inskrivningar"),
+    ("count_reports", "Rapporter av antal"),
+    ("events", "Händelser"),
+    ("read_model_rows", "Rader i läsmodeller"),
+    ("stored_annual_answers", "Sparade årssvar"),
+)
 
 
 @router.get("/admin/logg", response_class=HTMLResponse)
 def audit_log(request: Request) -> Response:
     """The association's audit log (who read and wrote what), paged and filtered by the
-    API's parameters (GET /associations/{aid}/audit): from, to, key, action, page."""
+    API's parameters (GET /associations/{aid}/audit): from, to, key, action, page; and the
+    gallringsprotokoll (GET .../accountability-protocol)."""
     viewer = _admin(request)
     if viewer is None:
         return redirect(home_of(signed_in(request)))
@@ -396,11 +406,13 @@ def audit_log(request: Request) -> Response:
             end=datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC) if end else None,
             key_id=key or None, action=action or None, page=page_no,
         )  # fmt: skip
-    for entry in entries:
+    protocol = container.audit.protocol(viewer.principal, _aid(viewer))
+    for entry in (*entries, *protocol):
         entry["when"] = in_stockholm(entry["recorded_at"]).strftime("%Y-%m-%d %H:%M:%S")
     filters = {"from": start_text, "to": end_text, "key": key, "action": action}
     return page(
         request, "audit.html", viewer, status=422 if errors else 200, entries=entries,
         errors=errors, values=filters, keys=keys, page_no=page_no, page_size=PAGE_SIZE,
+        protocol=protocol, protocol_kinds=PROTOCOL_KINDS, protocol_counts=PROTOCOL_COUNTS,
         filters={k: v for k, v in filters.items() if v},
     )  # fmt: skip

@@ -359,3 +359,19 @@ def test_an_exit_without_support_needs_attention_until_corrected(
     detail = tenant.client.get(f"/api/v1/enrollments/{eid}", headers=bearer(tenant.coach_key))
     assert detail.json()["events"][-1]["data"] == {"changes": {"support_at_exit": ["none"]}}
     assert "Försörjning vid avslut saknas" not in browser.get("/insatser/team-a").text
+
+
+def test_the_log_page_shows_the_gallringsprotokoll_without_whom(
+    browser: TestClient, tenant: Tenant, container: Container
+) -> None:
+    sign_in(browser, tenant.admin_key)
+    assert "Ingen gallring eller radering har gjorts." in browser.get("/admin/logg").text
+    assert tenant.enroll(pseudonym="pseudonym-erased").status_code == 201
+    plan = container.removal.plan_erasure(tenant.association_id, "pseudonym-erased")
+    container.removal.carry_out(plan, kind="erasure", operator="tester")
+    page = browser.get("/admin/logg").text
+    section = page.split('id="protokoll-rubrik"', 1)[1]
+    assert "<td>Radering på begäran</td>" in section and "<td>tester</td>" in section
+    cells = re.findall(r'<td class="num">(\d+)</td>', section)
+    assert cells[0] == "1"  # one enrollment, counted, never named
+    assert "pseudonym-erased" not in page
