@@ -79,12 +79,12 @@ def audited(request: Request, who: Viewer | Principal) -> None:
 
 
 def signed_in(request: Request, csrf: str | None = None) -> Viewer:
-    """The signed-in viewer; with `csrf` (a form's post) the token is checked and the
-    write is audited."""
+    """The signed-in viewer; with `csrf` (a form's post) the write is audited and the
+    token checked (a refused post is recorded with its 403, as the API's refusals are)."""
     viewer = require_viewer(request)
     if csrf is not None:
-        check_csrf(viewer.csrf, csrf)
         audited(request, viewer)
+        check_csrf(viewer.csrf, csrf)
     return viewer
 
 

@@ -194,3 +194,12 @@ def test_finances_and_the_audit_log(page: Page, live: Live) -> None:
     admin_id = live.tenant.admin_key.split("_")[1]  # upf_<key id>_<secret>
     page.goto(f"{live.url}/admin/logg?key={admin_id}")
     screenshot(page, "logg")
+
+
+def test_a_coach_sees_exits_missing_their_support(page: Page, live: Live) -> None:
+    sign_in(page, live, live.tenant.coach_key)
+    page.goto(f"{live.url}/insatser/team-a")
+    heading = page.get_by_role("heading", name=re.compile("Avslutade inskrivningar som saknar"))
+    expect(heading).to_be_visible()
+    expect(page.get_by_text("Försörjning vid avslut saknas").first).to_be_visible()
+    no_violations(page)

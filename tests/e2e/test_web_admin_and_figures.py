@@ -304,8 +304,9 @@ def test_a_refused_web_write_is_audited_with_its_status(
 ) -> None:
     page = sign_in(browser, tenant.admin_key)
     browser.post("/admin/ekonomi", data={"csrf": csrf_of(page), "intervention": "", "year": "x"})
+    browser.post("/admin/ekonomi", data={"intervention": "team-a", "year": "2025"})  # no token
     got = [(e["action"], e["status"]) for e in entries(tenant, action="POST /admin/ekonomi")]
-    assert got == [("POST /admin/ekonomi", 422)]
+    assert got == [("POST /admin/ekonomi", 422), ("POST /admin/ekonomi", 403)]
 
 
 def test_the_admin_reads_the_audit_log_paged_and_filtered(
