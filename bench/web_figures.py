@@ -1,7 +1,8 @@
-"""The statistics page of the web application on the demo data (issue 18: an
+"""The statistics pages of the web application on the demo data (issue 18: an
 association-year's figures in under 300 ms), next to the API's /statistics answer for the
-same year, both in this process through the ASGI app (no network); warm (the answer kept
-from the call before) and cold (kept answers dropped before each call).
+same year, all in this process through the ASGI app (no network): the year, a period, the
+trend over every year, and one chart (drawn once, then from the drawing cache); each warm
+(the answer kept from the call before) and cold (kept answers dropped before each call).
 
 python -m bench.web_figures            # SQLite in a temporary folder
 python -m bench.web_figures --runs 50
@@ -62,27 +63,40 @@ def main(argv: list[str] | None = None) -> int:
             token = start.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
             signed = client.post("/logga-in", data={"key": analyst, "csrf": token})
             assert signed.status_code == 200, signed.text
-            show = lambda: client.get("/statistik", params={"ar": year})  # noqa: E731
-            ask = lambda: client.get(  # noqa: E731
-                f"/api/v1/associations/{ASSOCIATION_ID}/statistics",
-                params={"year": year},
-                headers={"Authorization": f"Bearer {analyst}"},
-            )
+            period = {"from": f"{year}-03-01", "to": f"{year}-08-31"}
+            pages = {
+                f"web /statistik?year={year}": ("/statistik", {"year": year}),
+                "web /statistik?from=…-03-01&to=…-08-31": ("/statistik", period),
+                "web /statistik/utveckling (every year)": ("/statistik/utveckling", {}),
+                "web chart /statistik/diagram/age-pyramid.svg": (
+                    "/statistik/diagram/age-pyramid.svg",
+                    {"year": year},
+                ),
+                f"API /statistics?year={year} (baseline)": (
+                    f"/api/v1/associations/{ASSOCIATION_ID}/statistics",
+                    {"year": year},
+                ),
+            }
+            headers = {"Authorization": f"Bearer {analyst}"}
             forget = container.queries.forget_answers
-            measured = {
-                "warm": (_times(show, args.runs), _times(ask, args.runs)),
-                "cold": (_times(show, args.runs, forget), _times(ask, args.runs, forget)),
+            times = {
+                (name, state): _times(
+                    lambda p=path, q=query: client.get(p, params=q, headers=headers),
+                    args.runs,
+                    forget if state == "cold" else None,
+                )
+                for state in ("warm", "cold")
+                for name, (path, query) in pages.items()
             }
         container.close()
     ms = 1000
-    print("| measure | median | p95 | baseline (API /statistics) median |")
+    print("| page (demo data, SQLite, in process) | state | median | p95 |")
     print("| --- | --- | --- | --- |")
-    for name, (page, api) in measured.items():
-        p95 = sorted(page)[int(0.95 * (len(page) - 1))]
+    for (name, state), measured in times.items():
+        p95 = sorted(measured)[int(0.95 * (len(measured) - 1))]
         print(
-            f"| web /statistik?ar={year}, demo data, SQLite, {name} | "
-            f"{statistics.median(page) * ms:.0f} ms | {p95 * ms:.0f} ms | "
-            f"{statistics.median(api) * ms:.0f} ms |"
+            f"| {name} | {state} | {statistics.median(measured) * ms:.0f} ms | "
+            f"{p95 * ms:.0f} ms |"
         )
     return 0
 

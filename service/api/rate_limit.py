@@ -1,7 +1,8 @@
 """Rate limiting per client (OWASP API4): a token bucket per API key, or per address.
 
-A request with a valid key is charged to that key; one without a key, or with an unknown
-or revoked key, to the client's address. The key is identified after authentication, so a
+A request with a valid key is charged to that key, and a web page or form of a live
+session to the session's key; one without a key, or with an unknown or revoked key, or
+with an ended session, to the client's address. The key is identified after authentication, so a
 forged `upf_<victim id>_...` token cannot spend someone else's budget. Over the limit the
 answer is 429 problem+json with `Retry-After`, before the body is read or a route runs.
 """
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from service.api.deps import PRINCIPAL_STATE, authenticate_key
 from service.api.middleware import send_problem
 from service.domain.principal import Principal
+from service.web.session import SESSION_COOKIE, session_of
 
 EXEMPT_PATHS = frozenset({"/health", "/ready"})
 _WINDOW_SECONDS = 60.0
@@ -92,8 +94,8 @@ class RateLimit:
 
     async def _client(self, scope: Scope) -> str:
         token = _bearer_token(scope)
+        container = scope["app"].state.container
         if token is not None:
-            container = scope["app"].state.container
             principal: Principal | None = await run_in_threadpool(
                 authenticate_key, container, token
             )
@@ -101,8 +103,19 @@ class RateLimit:
             scope.setdefault("state", {})[PRINCIPAL_STATE] = principal
             if principal is not None:
                 return f"key:{principal.key_id}"
+        elif _has_session_cookie(scope) and not scope["path"].startswith("/static/"):
+            # A signed-in browser is charged to its session's key, as that key's API calls
+            # are: coaches behind one address do not share a bucket (docs/rate-limiting.md).
+            session = await run_in_threadpool(session_of, scope, container)
+            if session is not None:
+                return f"key:{session[1].key_id}"
         address = scope.get("client")
         return f"address:{address[0] if address else 'unknown'}"
+
+
+def _has_session_cookie(scope: Scope) -> bool:
+    cookie = SESSION_COOKIE.encode() + b"="
+    return any(name == b"cookie" and cookie in value for name, value in scope["headers"])
 
 
 def _bearer_token(scope: Scope) -> str | None:

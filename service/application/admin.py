@@ -132,6 +132,16 @@ class AdminCommands:
         self._for_reading[intervention_id] = found
         return found
 
+    def close_intervention(
+        self, principal: Principal, association_id: str, slug: str, closed_on: date
+    ) -> Intervention:
+        """Close an intervention (InterventionClosed): no enrollment after `closed_on`."""
+        require_association(principal, association_id, write=True, roles=(Role.ASSOCIATION_ADMIN,))
+        intervention = self.intervention(association_id, slug)
+        intervention.close(closed_on, recorded_by=principal.key_id)
+        self._save_new(intervention, f"intervention {slug!r}")
+        return intervention
+
     def record_finances(
         self,
         principal: Principal,

@@ -91,6 +91,8 @@ class Intervention(Aggregate):
         """No new enrollments after closed_on."""
         if self.closed_on is not None:
             raise ConflictError("the intervention is already closed")
+        if closed_on < self.starts_on:
+            raise InvalidValueError("closed_on", "closed_on is before starts_on")
         self.trigger_event(
             self.Closed,
             association_id=self.association_id,

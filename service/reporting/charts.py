@@ -44,7 +44,7 @@ def outcome_chart(
     return ChartSpec(
         key=f"outcome-by-sex.{key}" if key else "outcome-by-sex",
         kind=ChartKind.GROUPED_BARS,
-        title=f"{name or ctx.association_name} {ctx.year}: utfall vid avslut efter kön",
+        title=f"{name or ctx.association_name} {ctx.when}: utfall vid avslut efter kön",
         section=section,
         categories=tuple(label for _, label in measures),
         series=series,
@@ -65,7 +65,7 @@ def _support_chart(ctx: ReportContext, total: MeasureSource, section: str) -> Ch
     return ChartSpec(
         key="support-before-after",
         kind=ChartKind.HORIZONTAL_BARS,
-        title=f"{ctx.association_name} {ctx.year}: försörjning vid inskrivning och vid avslut",
+        title=f"{ctx.association_name} {ctx.when}: försörjning vid inskrivning och vid avslut",
         section=section,
         categories=tuple(text.SUPPORT_NAMES[c] for c in codes),
         series=series,
@@ -83,7 +83,7 @@ def _age_chart(ctx: ReportContext, total: MeasureSource, section: str) -> ChartS
     return ChartSpec(
         key="age-pyramid",
         kind=ChartKind.PYRAMID,
-        title=f"{ctx.association_name} {ctx.year}: aktiva deltagare efter ålder och kön",
+        title=f"{ctx.association_name} {ctx.when}: aktiva deltagare efter ålder och kön",
         section=section,
         categories=tuple(text.AGE_BAND_NAMES[b] for b in bands),
         series=series,

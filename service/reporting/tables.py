@@ -43,6 +43,12 @@ class ReportContext:
     municipality_names: Mapping[str, str] = field(default_factory=dict)
     preliminary: bool = False
     previous_available: bool = True
+    period_label: str = ""  # a period other than the year (the web's from–to), for titles
+
+    @property
+    def when(self) -> str:
+        """The year, or the period, as a title names it."""
+        return self.period_label or str(self.year)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,15 @@
-"""The statistics page's figures: which measures, their Swedish names, and how a value is
-shown (a hidden one as "..", as in the annual export; docs/statistics.md §4)."""
+"""The statistics pages' figures: which measures, their Swedish names, how a value is
+shown (a hidden one as "..", as in the annual export; docs/statistics.md §4), and the
+charts, specified as the export's are (reporting/charts.py) and drawn by its code."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from service.reporting.answer import AnswerView, ReportSettings
+from service.reporting.charts import CHART_NOTE, report_charts
+from service.reporting.model import ChartKind, ChartSpec, Series
+from service.reporting.tables import ReportContext
 
 # (Swedish name, path in a measures object, unit) — the headline rows of the export's
 # results table (reporting/tables.py), in its order.
@@ -62,3 +68,56 @@ def figure_cells(
             )
         rows.append(cells)
     return rows
+
+
+def period_charts(answer: dict[str, Any], name: str, period_text: str) -> tuple[ChartSpec, ...]:
+    """The association's charts of the annual export (utfall by kön, försörjning before
+    and after, the age pyramid) for the answer's period, drawn by the export's code."""
+    period = answer["period"]
+    year = int(period["from"][:4])
+    settings = ReportSettings.from_answer(answer)
+    ctx = ReportContext(
+        association_name=name, year=year, previous_year=year - 1, settings=settings,
+        previous_settings=settings, as_of=answer.get("as_of"), period_label=period_text,
+    )  # fmt: skip
+    return report_charts(ctx, AnswerView(answer).total(), "web")
+
+
+def trend_rows(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per kön, one row per FIGURE_ROWS entry with the association's cell of each year's
+    answer (in the order of `answers`)."""
+    per_year = [
+        figure_cells(a["total"]["measures"], "/total/measures", set(a["suppressed"]))
+        for a in answers
+    ]
+    return [
+        {
+            "sex": sex_name,
+            "rows": [
+                (label, [cells[row][column] for cells in per_year])
+                for row, (label, _, _) in enumerate(FIGURE_ROWS)
+            ],
+        }
+        for column, sex_name in enumerate(("Totalt", "Kvinnor", "Män"))
+    ]
+
+
+TREND_SERIES = (("Aktiva", "active"), ("Nytillkomna", "new"), ("Avslut", "exits"))
+
+
+def trend_chart(years: list[int], answers: list[dict[str, Any]], name: str) -> ChartSpec:
+    """Aktiva, nytillkomna and avslut of the association per year (hidden ones not drawn)."""
+    totals = [AnswerView(a).total() for a in answers]
+    return ChartSpec(
+        key="trend",
+        kind=ChartKind.GROUPED_BARS,
+        title=f"{name} {years[0]}–{years[-1]}: deltagare per år",
+        section="web",
+        categories=tuple(str(y) for y in years),
+        series=tuple(
+            Series(label, tuple(t.value(measure, "total") for t in totals))
+            for label, measure in TREND_SERIES
+        ),
+        value_label="Antal",
+        note=CHART_NOTE,
+    )

@@ -20,6 +20,15 @@ ROLE_NAMES = {
     "analyst": "Analytiker (läser statistik)",
     "association_admin": "Förbundsadministratör",
     "system_admin": "Systemadministratör",
+    "operator": "Driften (kommandorad)",
+}
+# Short role names, for tables.
+ROLE_SHORT = {
+    "coach": "Coach",
+    "analyst": "Analytiker",
+    "association_admin": "Administratör",
+    "system_admin": "Systemadministratör",
+    "operator": "Driften",
 }
 KIND_NAMES = {"individual": "Individinriktad", "structural": "Strukturövergripande"}
 EVENT_NAMES = {
@@ -59,6 +68,7 @@ FIELD_NAMES = {
     "ends_on": "Slutdatum",
     "kind": "Typ",
     "year": "År",
+    "closed_on": "Stängningsdatum",
 }
 
 # (what the rule's English detail says, what the page says in Swedish)
@@ -93,6 +103,12 @@ _REFUSALS: tuple[tuple[str, str], ...] = (
     (r"a coach key must list", "En coachnyckel måste ha minst en insats."),
     (r"only coach keys are scoped", "Bara coachnycklar knyts till insatser."),
     (r"ends_on is before starts_on", "Slutdatumet får inte vara före startdatumet."),
+    (r"closed_on is before starts_on", "Insatsen kan inte stängas före sitt startdatum."),
+    (
+        r"must be a whole number from (\d+) to (\d+)",
+        "Ange ett heltal inom gränserna i hjälptexten.",
+    ),
+    (r"year must be from", "Året godtas inte (2000 till nästa år)."),
     (r"is not a valid code", "Välj ett av alternativen."),
     (r"is already in use|already exists|Already", "Det finns redan, med andra uppgifter."),
 )

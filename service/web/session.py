@@ -13,12 +13,16 @@ import secrets
 from dataclasses import dataclass
 
 from fastapi import Request, Response
+from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 from service.bootstrap import Container
 from service.domain.principal import Principal
 
 SESSION_COOKIE = "upf_session"
 LOGIN_CSRF_COOKIE = "upf_login_csrf"
+# The request-state key of the session looked up for this request.
+SESSION_STATE = "uppfoljning_web_session"
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,25 @@ def container_of(request: Request) -> Container:
     return container
 
 
+def session_of(scope: Scope, container: Container) -> tuple[str, Principal, str] | None:
+    """(session id, principal, CSRF token) of the request's live session, or None; looked
+    up once per request (the rate limiter asks first, the page reuses its answer)."""
+    state = scope.setdefault("state", {})
+    if SESSION_STATE not in state:
+        session_id = HTTPConnection(scope).cookies.get(SESSION_COOKIE)
+        found = container.sessions.resume(session_id) if session_id else None
+        state[SESSION_STATE] = (session_id, *found) if session_id and found else None
+    resumed: tuple[str, Principal, str] | None = state[SESSION_STATE]
+    return resumed
+
+
 def current_viewer(request: Request) -> Viewer | None:
     """The signed-in viewer, or None."""
-    session_id = request.cookies.get(SESSION_COOKIE)
-    if not session_id:
-        return None
-    found = container_of(request).sessions.resume(session_id)
+    found = session_of(request.scope, container_of(request))
     if found is None:
         return None
-    return Viewer(found[0], found[1], session_id)
+    session_id, principal, csrf = found
+    return Viewer(principal, csrf, session_id)
 
 
 def require_viewer(request: Request) -> Viewer:

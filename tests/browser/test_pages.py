@@ -240,8 +240,7 @@ def test_the_analysts_figures_equal_statistics_and_the_export_downloads(
     page.get_by_label("År").fill(str(year))
     page.get_by_role("button", name="Visa").click()
     expect(page.get_by_role("heading", name="Hela förbundet")).to_be_visible()
-    no_violations(page)
-    screenshot(page, "statistik")
+    no_violations(page)  # docs/web-statistik.png: test_admin_and_figures.py, with more data
     answer = httpx.get(
         f"{live.tenant.base}/statistics", params={"year": year}, headers=live.tenant.analyst()
     ).json()

@@ -144,3 +144,28 @@ class TestExempt:
         assert container.settings.rate_limit_per_minute == 0
         for _ in range(3 * LIMIT):
             assert tenant.get(f"{tenant.base}/interventions").status_code == 200
+
+
+class TestWebSessions:
+    """A signed-in browser's pages and forms are charged to its session's key, not to the
+    address it shares with its colleagues (docs/rate-limiting.md)."""
+
+    def test_a_session_spends_its_keys_budget_and_not_the_address(self, tenant: Tenant) -> None:
+        from tests.e2e.test_web_pages import sign_in
+
+        app = tenant.client.app  # one app: one set of buckets
+        with TestClient(app) as coach, TestClient(app) as analyst:
+            sign_in(coach, tenant.coach_key)  # start page and sign-in: 2 of the address
+            sign_in(analyst, tenant.analyst_key)  # 4 of the address
+            # Each sign-in's redirect (/hem, then the first page) spent 2 of its key.
+            answers = [coach.get("/insatser").status_code for _ in range(LIMIT - 1)]
+            assert answers == [200] * (LIMIT - 2) + [429]
+            # The coach's key is spent in the API too: one budget per person.
+            api = tenant.client.get(
+                f"{tenant.base}/interventions", headers=bearer(tenant.coach_key)
+            )
+            assert api.status_code == 429
+            assert analyst.get("/statistik").status_code == 200  # same address, own key
+            with TestClient(app) as stranger:  # no session: the address's last token
+                assert stranger.get("/").status_code == 200
+                assert stranger.get("/").status_code == 429

@@ -251,7 +251,7 @@ def test_the_analysts_figures_are_those_of_statistics(
     answer = tenant.statistics(year=2024)
     with TestClient(create_app(container)) as browser:
         sign_in(browser, tenant.analyst_key)
-        page = browser.get("/statistik", params={"ar": "2024"})
+        page = browser.get("/statistik", params={"year": "2024"})
     cells = re.findall(
         r'<td data-pointer="([^"]+)" data-value="([^"]*)" data-hidden="(ja|nej)">(.*?)</td>',
         page.text,
@@ -272,7 +272,7 @@ def test_the_analysts_figures_are_those_of_statistics(
 
 def test_the_export_is_the_apis(browser: TestClient, tenant: Tenant) -> None:
     sign_in(browser, tenant.analyst_key)
-    page = browser.get("/statistik", params={"ar": "2025"})
+    page = browser.get("/statistik", params={"year": "2025"})
     for fmt in ("xlsx", "docx", "html", "csv", "json"):
         assert f'href="/statistik/export/2025/{fmt}"' in page.text
     mine = browser.get("/statistik/export/2025/json")
@@ -284,7 +284,7 @@ def test_the_export_is_the_apis(browser: TestClient, tenant: Tenant) -> None:
 
 def test_a_wrong_year_is_refused_beside_the_field(browser: TestClient, tenant: Tenant) -> None:
     sign_in(browser, tenant.analyst_key)
-    page = browser.get("/statistik", params={"ar": "20x5"})
+    page = browser.get("/statistik", params={"year": "20x5"})
     assert errors_of(page.text) == ["Ange året med fyra siffror, till exempel 2025."]
 
 

@@ -49,12 +49,25 @@ def chart_font() -> str:
 @functools.lru_cache(maxsize=64)  # specs are immutable and drawing is deterministic
 def render_chart(spec: ChartSpec) -> bytes:
     """The chart as PNG bytes, 300 dpi at its printed size."""
+    return _drawn(spec, "png")
+
+
+@functools.lru_cache(maxsize=64)
+def render_chart_svg(spec: ChartSpec) -> bytes:
+    """The same chart as SVG for the web pages: text kept as text (the page's font,
+    readable when zoomed), no date in it and fixed element ids, so it is deterministic."""
+    return _drawn(spec, "svg")
+
+
+def _drawn(spec: ChartSpec, fmt: str) -> bytes:
     with matplotlib.rc_context(
         {
             "font.family": chart_font(),
             "font.size": 9,
             "axes.spines.top": False,
             "axes.spines.right": False,
+            "svg.fonttype": "none",
+            "svg.hashsalt": "uppfoljning",
         }
     ):
         figure = Figure(figsize=(WIDTH_CM / 2.54, HEIGHT_CM / 2.54), dpi=DPI)
@@ -69,9 +82,10 @@ def render_chart(spec: ChartSpec) -> bytes:
         lines = textwrap.wrap(spec.note, 150) if spec.note else []
         if lines:
             figure.text(0.01, 0.01, "\n".join(lines), fontsize=7, color="#555555")
-        figure.tight_layout(rect=(0, 0.02 + 0.035 * len(lines), 1, 0.94))
+        figure.tight_layout(rect=(0, 0.02 + 0.035 * len(lines), 1, 0.94 if spec.title else 0.99))
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", metadata={"Software": None})
+        metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+        figure.savefig(buffer, format=fmt, metadata=metadata)
     return buffer.getvalue()
 
 
@@ -104,6 +118,10 @@ def _grouped_bars(axes: Axes, spec: ChartSpec) -> None:
     if is_share:
         axes.set_ylim(0, 110)
         axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:.0f} %"))
+    else:  # whole numbers, with room above the bars for the legend
+        tallest = max([_plotted(v) for s in spec.series for v in s.values] + [1.0])
+        axes.set_ylim(0, tallest * 1.3)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel(spec.value_label)
     axes.legend(frameon=False, ncols=count, loc="upper right")
 
