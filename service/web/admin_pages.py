@@ -18,6 +18,7 @@ from service.domain.errors import DomainError
 from service.reporting.years import in_stockholm
 from service.web import labels
 from service.web.pages import (
+    SEE_OTHER,
     Codes,
     Text,
     audited,
@@ -110,7 +111,7 @@ def admin(request: Request) -> Response:
     return _admin_page(request, viewer)
 
 
-@router.post("/admin/insatser", response_class=HTMLResponse)
+@router.post("/admin/insatser", response_class=HTMLResponse, status_code=SEE_OTHER)
 def create_intervention(
     request: Request,
     csrf: Text = "",
@@ -150,7 +151,7 @@ def _is_slug(text: str) -> bool:
     return re.fullmatch(_SLUG, text) is not None
 
 
-@router.post("/admin/stang-insats", response_class=HTMLResponse)
+@router.post("/admin/stang-insats", response_class=HTMLResponse, status_code=SEE_OTHER)
 def close_intervention(
     request: Request, csrf: Text = "", intervention: Text = "", closed_on: Text = ""
 ) -> Response:
@@ -204,7 +205,7 @@ def create_key(
     return _admin_page(request, viewer, errors, {"key": values}, status=422)
 
 
-@router.post("/admin/nycklar/{kid}/aterkalla", response_class=HTMLResponse)
+@router.post("/admin/nycklar/{kid}/aterkalla", response_class=HTMLResponse, status_code=SEE_OTHER)
 def revoke_key(request: Request, kid: str, csrf: Text = "") -> Response:
     """Revoke a key at once (its sessions end at their next request)."""
     viewer = _admin_form(request, csrf)
@@ -257,7 +258,7 @@ def settings_page(request: Request) -> Response:
     return _settings_page(request, viewer)
 
 
-@router.post("/admin/installningar", response_class=HTMLResponse)
+@router.post("/admin/installningar", response_class=HTMLResponse, status_code=SEE_OTHER)
 def change_settings(
     request: Request,
     csrf: Text = "",
@@ -335,7 +336,7 @@ def finances(request: Request) -> Response:
     return _finances_page(request, viewer)
 
 
-@router.post("/admin/ekonomi", response_class=HTMLResponse)
+@router.post("/admin/ekonomi", response_class=HTMLResponse, status_code=SEE_OTHER)
 def record_finances(
     request: Request,
     csrf: Text = "",

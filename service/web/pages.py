@@ -66,9 +66,14 @@ def refused_page(request: Request, viewer: Viewer, error: DomainError, status: i
     return page(request, "refused.html", viewer, status=status, title=labels.refusal(error))
 
 
+# A form's write answers "see other" on success; its route declares it, so the audit
+# entry committed with the write carries the status the browser gets (decisions.md §22).
+SEE_OTHER = 303
+
+
 def redirect(url: str) -> RedirectResponse:
     """See other (after a form's write)."""
-    return RedirectResponse(url, status_code=303)
+    return RedirectResponse(url, status_code=SEE_OTHER)
 
 
 def audited(request: Request, who: Viewer | Principal) -> None:

@@ -24,6 +24,7 @@ from service.domain.errors import DomainError, NotFoundError
 from service.web import admin_pages, labels, statistics_pages
 from service.web.pages import (
     HERE,
+    SEE_OTHER,
     Codes,
     Text,
     audited,
@@ -255,7 +256,7 @@ def enroll_form(request: Request, iid: str) -> Response:
     return _enroll_form(request, viewer, intervention, values, {})
 
 
-@router.post("/insatser/{iid}/inskrivning", response_class=HTMLResponse)
+@router.post("/insatser/{iid}/inskrivning", response_class=HTMLResponse, status_code=SEE_OTHER)
 def enroll(
     request: Request,
     iid: str,
@@ -404,7 +405,7 @@ def _enrollment_command(
     return _enrollment_page(request, viewer, eid, errors, values, status=422)
 
 
-@router.post("/inskrivningar/{eid}/avslut", response_class=HTMLResponse)
+@router.post("/inskrivningar/{eid}/avslut", response_class=HTMLResponse, status_code=SEE_OTHER)
 def record_exit(
     request: Request,
     eid: UUID,
@@ -430,7 +431,7 @@ def record_exit(
     return _enrollment_command(request, eid, csrf, version, "record_exit", "avslutad", parse)
 
 
-@router.post("/inskrivningar/{eid}/forsorjning", response_class=HTMLResponse)
+@router.post("/inskrivningar/{eid}/forsorjning", response_class=HTMLResponse, status_code=SEE_OTHER)
 def change_support(
     request: Request,
     eid: UUID,
@@ -450,7 +451,7 @@ def change_support(
     return _enrollment_command(request, eid, csrf, version, "change_support", "bytt", parse)
 
 
-@router.post("/inskrivningar/{eid}/makulering", response_class=HTMLResponse)
+@router.post("/inskrivningar/{eid}/makulering", response_class=HTMLResponse, status_code=SEE_OTHER)
 def void(
     request: Request, eid: UUID, csrf: Text = "", version: Text = "", why: Text = ""
 ) -> Response:
@@ -462,7 +463,7 @@ def void(
     return _enrollment_command(request, eid, csrf, version, "void", "makulerad", parse)
 
 
-@router.post("/inskrivningar/{eid}/rattelse", response_class=HTMLResponse)
+@router.post("/inskrivningar/{eid}/rattelse", response_class=HTMLResponse, status_code=SEE_OTHER)
 def correct(
     request: Request,
     eid: UUID,
@@ -514,7 +515,9 @@ def correct(
     )  # fmt: skip
 
 
-@router.post("/inskrivningar/{eid}/angra-avslut", response_class=HTMLResponse)
+@router.post(
+    "/inskrivningar/{eid}/angra-avslut", response_class=HTMLResponse, status_code=SEE_OTHER
+)
 def retract_exit(
     request: Request, eid: UUID, csrf: Text = "", version: Text = "", why: Text = ""
 ) -> Response:

@@ -289,6 +289,13 @@ def test_web_requests_are_in_the_audit_log_as_api_requests_are(
     ]
     for expected in coach_writes[:1] + coach_writes[2:]:
         assert expected in got, (expected, sorted(got))
+    # Each write has one entry, committed with its data, carrying the status sent.
+    posts = [
+        (e["action"], e["role"], e["status"])
+        for e in entries(tenant)
+        if e["role"] == "coach" and e["action"].startswith("POST /")
+    ]
+    assert sorted(posts) == sorted(write for write in coach_writes if write[0].startswith("POST"))
     enroll = got[("POST /insatser/{iid}/inskrivning", "coach", 303)]
     assert (enroll["key_name"], enroll["intervention_id"]) == ("coach", "team-a")
     period = got[("GET /statistik", "analyst", 200)]
