@@ -29,9 +29,9 @@ from service.adapters.audit_log import (
     slug_or_none,
     year_or_none,
 )
-from service.api.deps import PRINCIPAL_STATE
 from service.api.middleware import send_problem
 from service.domain.principal import Principal
+from service.request_state import PRINCIPAL_STATE
 
 log = logging.getLogger(__name__)
 UNAUDITED_PATHS = frozenset({"/health", "/ready"})

@@ -14,9 +14,8 @@ from service.api.schemas.common import SLUG_PATTERN
 from service.bootstrap import Container
 from service.domain.errors import InvalidValueError, UnauthenticatedError
 from service.domain.principal import Principal
+from service.request_state import PRINCIPAL_STATE
 
-# The request-state key under which the rate limiter leaves the caller's principal.
-PRINCIPAL_STATE = "uppfoljning_principal"
 # `upf_<uuid>_<token_urlsafe secret>`, as adapters/keys.py makes them.
 _KEY_SHAPE = re.compile(r"upf_[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}_[A-Za-z0-9_-]{16,128}")
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer upf_...`")

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.api.deps import PRINCIPAL_STATE, authenticate_key
+from service.api.deps import authenticate_key
 from service.api.middleware import send_problem
 from service.domain.principal import Principal
+from service.request_state import PRINCIPAL_STATE
 from service.web.session import SESSION_COOKIE, session_of
 
 EXEMPT_PATHS = frozenset({"/health", "/ready"})

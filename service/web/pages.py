@@ -12,12 +12,12 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from service.api.deps import PRINCIPAL_STATE
 from service.domain.codes import Role
 from service.domain.errors import DomainError
 from service.domain.personnummer_guard import MESSAGE as IDENTITY_MESSAGE
 from service.domain.personnummer_guard import contains_identity_number
 from service.domain.principal import Principal
+from service.request_state import PRINCIPAL_STATE
 from service.web import labels
 from service.web.session import Viewer, check_csrf, require_viewer
 
