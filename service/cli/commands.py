@@ -339,8 +339,8 @@ def export(
     """Write the annual export of an association and year to a file."""
     from rich.console import Console
 
+    from service.cli.messages import command_error
     from service.domain.errors import DomainError
-    from service.reporting.years import FutureYearError
 
     console = Console(stderr=True)
     container = open_container()
@@ -352,12 +352,8 @@ def export(
         container.audit.record_command(
             "export", association_id=association, period=(date(year, 1, 1), date(year, 12, 31))
         )
-    except FutureYearError as error:
-        console.print(f"Fel: {error.swedish}")
-        container.audit.record_command("export", association_id=association, status=1)
-        raise typer.Exit(1) from None
     except DomainError as error:
-        console.print(f"Fel: {error}")
+        console.print(f"Fel: {command_error(error, association)}", markup=False)
         container.audit.record_command("export", association_id=association, status=1)
         raise typer.Exit(1) from None
     finally:
@@ -380,6 +376,7 @@ def import_events(
     from rich.console import Console
 
     from service.cli.import_events import run_import
+    from service.cli.messages import command_error, unreadable_file
     from service.domain.errors import DomainError
 
     console = Console(stderr=True)
@@ -390,16 +387,16 @@ def import_events(
             "import", association_id=association, status=int(bool(refused))
         )
     except DomainError as error:
-        console.print(f"Fel: {error}")
+        console.print(f"Fel: {command_error(error, association)}", markup=False)
         container.audit.record_command("import", association_id=association, status=1)
         raise typer.Exit(1) from None
     except (OSError, ValueError) as error:
-        console.print(f"Kan inte läsa {file}: {error}")
+        console.print(f"Fel: kan inte läsa {file}: {unreadable_file(error)}", markup=False)
         raise typer.Exit(1) from None
     finally:
         container.close()
     for outcome in refused:
-        console.print(f"Rad {outcome.line} ({outcome.id}): {outcome.status} {outcome.detail}")
+        console.print(outcome.swedish, highlight=False, markup=False, soft_wrap=True)
     created, replayed = statuses.get(201, 0), statuses.get(200, 0)
     console.print(
         f"Klart: {created} nya händelser, {replayed} redan inlästa, {len(refused)} avvisade."
