@@ -143,6 +143,7 @@ def _introduction(ctx: ReportContext) -> tuple[str, ...]:
         *status,
         "Varje tabell har egna fotnoter med definitioner och kan klistras in för sig. "
         + text.disclosure_note(ctx.settings),
+        text.FULL_LEGEND,
     )
 
 

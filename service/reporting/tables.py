@@ -99,8 +99,13 @@ class NoteBook:
         general.append(text.SEX_NOTE if sexes else None)
         hidden = any(v.status in (Status.SUPPRESSED, Status.SMALL_COUNT) for v in values)
         general.append(text.disclosure_note(ctx.settings, hidden=hidden))
-        missing = any(v.status is Status.MISSING for v in values)
-        general.append(text.MISSING_NOTE if missing else None)
+        general.append(
+            text.legend(
+                zero=any(v.zero for v in values),
+                hidden=hidden,
+                missing=any(v.status is Status.MISSING for v in values),
+            )
+        )
         general.append(text.source_note(ctx.association_name, ctx.as_of))
         return tuple(notes) + tuple(Footnote("", g) for g in general if g)
 

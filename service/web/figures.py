@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.reporting.model import MISSING_TEXT, SUPPRESSED_TEXT, ZERO_TEXT
+
 # (Swedish name, path in a measures object, unit) — the headline rows of the export's
 # results table (reporting/tables.py), in its order.
 FIGURE_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -23,13 +25,16 @@ FIGURE_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Genomströmningstid, median (dagar)", ("throughput_days", "median"), "days"),
 )
 SEXES = ("total", "female", "male")
-HIDDEN = ".."
+HIDDEN = SUPPRESSED_TEXT
 
 
 def shown(value: Any, unit: str) -> str:
-    """A published value as the page shows it (Swedish decimal comma)."""
+    """A published value as the page shows it (Swedish decimal comma), with the export's
+    signs: "–" exactly zero, "." nothing to compute on (docs/decisions.md §24)."""
     if value is None:
-        return "–"
+        return MISSING_TEXT
+    if value == 0:
+        return ZERO_TEXT
     if unit == "share":
         return f"{value * 100:.0f} %" if isinstance(value, int | float) else str(value)
     if isinstance(value, float):

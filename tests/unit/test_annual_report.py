@@ -317,16 +317,18 @@ class TestFootnotes:
         values = row(table(changed, f"{AVESTA}.results"), "varav tidiga avhopp").values
         assert values[0].text() == ".."
 
-    def test_a_value_without_data_is_a_plain_dash_explained_in_a_note(self):
+    def test_a_value_without_data_is_a_dot_explained_in_the_legend(self):
         now, before = answers()
         before["interventions"] = before["interventions"][1:]  # Avesta is new this year
         found = table(build(now, before), f"{AVESTA}.results")
         previous = row(found, "Aktiva under året").values[3]
-        assert previous.status is Status.MISSING and previous.text() == "–"
-        assert any(n.text.startswith("– = uppgift saknas") for n in found.footnotes)
+        assert previous.status is Status.MISSING and previous.text() == "."
+        legend = [n.text for n in found.footnotes if n.text.startswith("Teckenförklaring")]
+        assert len(legend) == 1 and ". uppgift saknas" in legend[0]
 
-    def test_no_missing_note_where_nothing_is_missing(self, report):
-        assert not any(n.text.startswith("– =") for n in table(report, "overview").footnotes)
+    def test_no_missing_sign_in_the_legend_where_nothing_is_missing(self, report):
+        notes = " ".join(n.text for n in table(report, "overview").footnotes)
+        assert ". uppgift saknas" not in notes
 
 
 class TestValueText:
@@ -340,8 +342,9 @@ class TestValueText:
             (Value(41897, Unit.SEK), "41897 kr", "41\u00a0897\u00a0kr"),
             (Value(None, status=Status.SUPPRESSED, threshold=5), "..", ".."),
             (Value(None, Unit.SHARE, Status.SUPPRESSED), "..", ".."),
-            (Value(None, Unit.MONTHS, Status.MISSING), "–", "–"),
-            (Value(0), "0", "0"),
+            (Value(None, Unit.MONTHS, Status.MISSING), ".", "."),
+            (Value(0), "–", "–"),  # SCB: exactly zero
+            (Value(0.004, Unit.SHARE), "0 %", "0\u00a0%"),  # rounds to zero
         ],
     )
     def test_swedish_text(self, value, plain, rich):
