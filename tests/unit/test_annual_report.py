@@ -110,8 +110,26 @@ class TestStructure:
         assert keys[:3] == ["outcome-by-sex", "support-before-after", "age-pyramid"]
         assert all(ASSOCIATION_NAME in c.title and str(YEAR) in c.title for c in report.charts[:3])
         scopes = [t.section for t in report.tables if t.key.endswith(".results")][1:]
-        assert [c.section for c in report.charts[3:]] == scopes
-        assert all(k.startswith("outcome-by-sex.") for k in keys[3:])
+        assert [c.section for c in report.charts[3:-1]] == scopes
+        assert all(k.startswith("outcome-by-sex.") for k in keys[3:-1])
+
+    def test_genomstromningstid_per_insats_is_charted_in_the_overview(self, report):
+        chart = report.charts[-1]
+        assert (chart.key, chart.section) == ("throughput-by-intervention", "Översikt")
+        times = table(report, "overview.time")
+        # The chart's bars are the Översikt table's figures: insatser by kvinnor, män, totalt.
+        by_name = {r.label: r.values[:3] for r in times.rows}
+        assert chart.categories == ("Samverkansteam Avesta", "Samverkansteam Kraften Hedemora")
+        for index, name in enumerate(chart.categories):
+            female, male, total = (s.values[index] for s in chart.series)
+            assert (total, female, male) == by_name[name]
+
+    def test_no_throughput_chart_for_a_single_insats(self):
+        now, before = answers()
+        for answer in (now, before):
+            answer["interventions"] = answer["interventions"][:1]
+        keys = [c.key for c in build(now, before).charts]
+        assert "throughput-by-intervention" not in keys
 
     def test_a_chart_axis_names_no_base_its_measures_do_not_share(self, report):
         outcome = report.charts[0]

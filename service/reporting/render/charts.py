@@ -99,11 +99,16 @@ def _grouped_bars(axes: Axes, spec: ChartSpec) -> None:
         colour = _colour(series.name, index)
         bars = axes.bar(positions, heights, width * 0.92, label=series.name, color=colour)
         axes.bar_label(bars, labels=[_label(v) for v in series.values], padding=2, fontsize=8)
-    axes.set_xticks(range(len(spec.categories)), spec.categories)
+    # Long insats names wrap under their bars instead of running into each other.
+    axes.set_xticks(range(len(spec.categories)), [textwrap.fill(c, 20) for c in spec.categories])
     is_share = any(v.unit is Unit.SHARE for s in spec.series for v in s.values)
     if is_share:
         axes.set_ylim(0, 110)
         axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:.0f} %"))
+    else:  # room above the tallest bar for its label and the legend
+        tallest = max([_plotted(v) for s in spec.series for v in s.values] + [1.0])
+        axes.set_ylim(0, tallest * 1.3)
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:.0f}"))
     axes.set_ylabel(spec.value_label)
     axes.legend(frameon=False, ncols=count, loc="upper right")
 
