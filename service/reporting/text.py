@@ -158,10 +158,10 @@ FULL_LEGEND = (
 )
 
 
-def legend(*, zero: bool = True, hidden: bool = True, missing: bool = True) -> str | None:
-    """'Teckenförklaring: …' for the signs a table shows, or None when it shows none."""
-    signs = [sign for sign, used in ((ZERO_SIGN, zero), (HIDDEN_SIGN, hidden),
-                                     (MISSING_SIGN, missing)) if used]  # fmt: skip
+def legend(*, zero: bool = True, missing: bool = True) -> str | None:
+    """'Teckenförklaring: …' for the signs a table shows besides "..", which the disclosure
+    note beside it explains; None when it shows neither."""
+    signs = [sign for sign, used in ((ZERO_SIGN, zero), (MISSING_SIGN, missing)) if used]
     return f"Teckenförklaring: {'; '.join(signs)}." if signs else None
 
 

@@ -341,7 +341,7 @@ class TestFootnotes:
         found = table(build(now, before), f"{AVESTA}.results")
         previous = row(found, "Aktiva under året").values[3]
         assert previous.status is Status.MISSING and previous.text() == "."
-        legend = [n.text for n in found.footnotes if n.text.startswith("Teckenförklaring")]
+        legend = [n.text for n in found.footnotes if "Teckenförklaring:" in n.text]
         assert len(legend) == 1 and ". uppgift saknas" in legend[0]
 
     def test_no_missing_sign_in_the_legend_where_nothing_is_missing(self, report):
