@@ -72,7 +72,8 @@ class AssociationCreate(Strict):
         max_length=200,
     )
     settings: AssociationSettings | None = Field(
-        default=None, description="Reporting rules; absent ones take product.md's defaults"
+        default=None,
+        description="Reporting rules; those left out take their defaults (docs/statistics.md §3)",
     )
 
 
