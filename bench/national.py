@@ -60,8 +60,10 @@ def build_associations(container: Any, associations: int, interventions: int) ->
     return ids
 
 
-def _enrollment(rng: random.Random, aid: str, iid: str, n: int) -> Enrollment:
-    enrolled_on = START + timedelta(days=rng.randrange(DAYS))
+def _enrollment(
+    rng: random.Random, aid: str, iid: str, n: int, start: date = START, days: int = DAYS
+) -> Enrollment:
+    enrolled_on = start + timedelta(days=rng.randrange(days))
     fields = {
         "pseudonym": f"{aid}-{iid}-{n:07d}",
         "enrolled_on": enrolled_on,

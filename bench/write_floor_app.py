@@ -34,13 +34,14 @@ from service.api.command_bodies import enrollment_body
 from service.api.schemas.enrollments import EnrollmentCreate
 from service.bootstrap import bootstrap
 from service.domain.enrollment import Enrollment
-from service.domain.ids import intervention_uuid
+from service.domain.ids import AggregateIds
 
 
 class Floor:
     """One connection per server thread; the raw statements of an enrollment write."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, ids: AggregateIds) -> None:
+        self.ids = ids
         self.sqlite = url.startswith("sqlite")
         self.url = url.split("///", 1)[1] if self.sqlite else url.replace("+psycopg", "")
         self.mark = "?" if self.sqlite else "%s"
@@ -86,7 +87,7 @@ class Floor:
     def enroll(self, aid: str, iid: str, row: dict[str, Any], pseudonym: str) -> None:
         """Store the event `row` and the open-enrollment row, durably."""
         conn = self.connection()
-        enrollment_id, intervention = row["originator_id"], intervention_uuid(aid, iid)
+        enrollment_id, intervention = row["originator_id"], self.ids.intervention(aid, iid)
         # The service's UUID column: 16 bytes on SQLite, uuid on PostgreSQL.
         key, of = (
             (enrollment_id.bytes, intervention.bytes)
@@ -134,8 +135,8 @@ def enrolled_row(mapper: Any, aid: str, iid: str, key_id: str, fields: dict[str,
 
 def create_floor_app(url: str) -> FastAPI:
     """The service's own app (its middleware, its `/health`), plus the floor's route."""
-    floor = Floor(url)
     container = bootstrap()
+    floor = Floor(url, container.admin.ids)
     router = APIRouter()
 
     @router.post("/floor/{aid}/{iid}/enrollments", status_code=201)

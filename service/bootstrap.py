@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from service.adapters.database import make_engine, verify_durability
 from service.adapters.eventstore import EventStore, open_event_store
+from service.adapters.installation import aggregate_ids
 from service.adapters.migrations import require_current_schema
 from service.adapters.projection import Projector
 from service.adapters.secrets_file import PseudonymKeys
@@ -65,12 +66,17 @@ def bootstrap(
     elif settings.is_sqlite:
         _ensure_sqlite_folder(settings.database_url)
     engine = make_engine(settings.database_url)
-    verify_durability(engine)
-    if check_schema:
-        require_current_schema(engine)
+    try:
+        verify_durability(engine)
+        if check_schema:
+            require_current_schema(engine)
+        ids = aggregate_ids(engine)
+    except BaseException:
+        engine.dispose()  # a refusal leaves no connection behind
+        raise
     store = open_event_store(settings.database_url, engine)
     projector = Projector(store)
-    admin = AdminCommands(store, today)
+    admin = AdminCommands(store, today, ids)
     keys = PseudonymKeys(settings.secrets_file, settings.pseudonym_key)
     enrollments = EnrollmentCommands(
         store,
@@ -79,7 +85,7 @@ def bootstrap(
         lambda aid: admin.association(aid).settings,
         admin.intervention_for_reading,
     )
-    count_reports = CountReportCommands(store, today, admin.intervention)
+    count_reports = CountReportCommands(store, today, admin.intervention, ids)
     queries = Queries(store, projector)
     return Container(
         settings,

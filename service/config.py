@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # this long after sign-in whatever happens.
     session_idle_seconds: int = Field(default=30 * 60, ge=1)
     session_max_seconds: int = Field(default=8 * 60 * 60, ge=1)
+    # The audit log's own retention: `gallra` deletes entries older than this many years;
+    # unset keeps them all (docs/operations.md).
+    audit_retention_years: int | None = Field(default=None, ge=1, le=100)
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

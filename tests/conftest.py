@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import settings
-from sqlalchemy import create_engine, delete, update
+from sqlalchemy import Connection, create_engine, delete, update
 
 from service.adapters import keys
 from service.adapters.eventstore import unit_of_work
 from service.adapters.migrations import upgrade_to_head
-from service.adapters.tables import metadata, projection_tracking
+from service.adapters.tables import installation, metadata, projection_tracking
 from service.api.app import create_app
 from service.bootstrap import Container, bootstrap
 from service.config import Settings
@@ -65,13 +65,19 @@ def postgres_url() -> str:
     return POSTGRES_URL
 
 
+def empty_tables(connection: Connection) -> None:
+    """Every table emptied and the projection reset: a fresh database, as `migrate` makes
+    one — with its installation's namespace, which only a migration makes."""
+    for table in reversed(metadata.sorted_tables):
+        if table not in (projection_tracking, installation):
+            connection.execute(delete(table))
+    connection.execute(update(projection_tracking).values(position=0))
+
+
 def _empty_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            if table is not projection_tracking:
-                conn.execute(delete(table))
-        conn.execute(update(projection_tracking).values(position=0))
+        empty_tables(conn)
     engine.dispose()
 
 

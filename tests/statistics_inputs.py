@@ -16,7 +16,7 @@ from service.domain.facts import (
     Period,
     ReportingRules,
 )
-from service.statistics.answer import build_statistics_answer
+from service.statistics.answer import AnswerInputs, build_statistics_answer
 
 PERIOD = Period.year(2023)
 INTERVENTIONS = [
@@ -71,4 +71,5 @@ def answer(
     facts: list[EnrollmentFacts], rules: ReportingRules, period: Period = PERIOD, **more: Any
 ) -> dict[str, Any]:
     """The statistics answer of these facts."""
-    return build_statistics_answer(**inputs(facts, rules, period), as_of=None, **more)
+    only = more.pop("only_intervention", None)
+    return build_statistics_answer(AnswerInputs(**inputs(facts, rules, period), **more), only)

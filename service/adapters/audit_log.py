@@ -1,5 +1,10 @@
 """The audit log (product.md §12): one row per authenticated request or data-changing
-command. Rows are only ever inserted by the service; nothing here updates or deletes one.
+command. Rows are only ever inserted by the service; the one deletion is the log's own
+retention (`remove_older_than`, run by gallring).
+
+A write's entry is written in the write's own transaction: the request or command sets a
+`PendingEntry` for its context (`pending_entry`), and the first unit of work that commits
+in that context inserts it just before its commit (adapters/eventstore.py).
 
 An entry holds no personal data: the route template (never the path with its values), the
 key's id and name, the role, the association, and of the request's values only an
@@ -10,12 +15,14 @@ personnummer typed into a query string is never written here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import CursorResult, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from service.adapters.rows import naive_utc
@@ -40,6 +47,43 @@ class AuditEntry:
     period_from: date | None
     period_to: date | None
     status: int
+
+
+@dataclass
+class PendingEntry:
+    """The entry of the request or command running in this context, as its success would
+    answer: `make` builds it in the write's transaction (None when none is due); `written`
+    is what was inserted once that transaction has committed."""
+
+    make: Callable[[Session], AuditEntry | None]
+    written: AuditEntry | None = None
+
+
+_PENDING: ContextVar[PendingEntry | None] = ContextVar("audit_pending_entry", default=None)
+
+
+@contextmanager
+def pending_entry(pending: PendingEntry) -> Iterator[PendingEntry]:
+    """Let the first unit of work that commits in this context carry `pending`."""
+    token = _PENDING.set(pending)
+    try:
+        yield pending
+    finally:
+        _PENDING.reset(token)
+
+
+def current_pending() -> PendingEntry | None:
+    """The pending entry of this context that no transaction has carried yet."""
+    pending = _PENDING.get()
+    return pending if pending is not None and pending.written is None else None
+
+
+def write_pending(session: Session, pending: PendingEntry) -> AuditEntry | None:
+    """Insert the pending entry in the caller's transaction (about to commit)."""
+    entry = pending.make(session)
+    if entry is not None:
+        record(session, entry)
+    return entry
 
 
 def slug_or_none(value: Any) -> str | None:
@@ -79,6 +123,19 @@ def record(session: Session, entry: AuditEntry) -> None:
     values = asdict(entry)
     values["recorded_at"] = naive_utc(entry.recorded_at)
     session.execute(insert(audit_log).values(**values))
+
+
+def count_older_than(session: Session, cutoff: datetime) -> int:
+    """How many entries were recorded before `cutoff`."""
+    query = select(func.count()).where(audit_log.c.recorded_at < naive_utc(cutoff))
+    return int(session.execute(query).scalar() or 0)
+
+
+def remove_older_than(session: Session, cutoff: datetime) -> int:
+    """The log's own retention: delete the entries recorded before `cutoff`; how many."""
+    statement = delete(audit_log).where(audit_log.c.recorded_at < naive_utc(cutoff))
+    result: CursorResult[Any] = session.execute(statement)  # type: ignore[assignment]
+    return int(result.rowcount)
 
 
 def entries(

@@ -23,6 +23,7 @@ from service.domain.enrollment import Enrollment
 
 COLUMNS = ("version", *FACT_FIELDS, "recorded_from", "recorded_to")
 _RECORDED_TO = len(COLUMNS) - 1
+_ASSOCIATION = FACT_FIELDS.index("association_id")
 
 
 class EnrollmentVersions:
@@ -51,8 +52,9 @@ class EnrollmentVersions:
             self.stored_current.add(row.enrollment_id)
         self.looked_up.update(wanted)
 
-    def apply(self, event: Enrollment.Event, at: datetime) -> None:
-        """Add the version this event makes, current from `at` on."""
+    def apply(self, event: Enrollment.Event, at: datetime) -> str:
+        """Add the version this event makes, current from `at` on; the enrollment's
+        association."""
         enrollment_id = str(event.originator_id)
         previous = self.newest.get(enrollment_id)
         if previous is None and event.originator_version > 1:  # it began before this batch
@@ -69,6 +71,7 @@ class EnrollmentVersions:
             self.stored_current.discard(enrollment_id)
         self.pending[enrollment_id] = row
         self.inserts.append(row)
+        return str(values[_ASSOCIATION])
 
     def flush(self) -> None:
         """Close the stored versions that were superseded, then insert the new ones."""

@@ -18,9 +18,11 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import Environment
+from eventsourcing_sqlalchemy.datastore import transactions
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.adapters.audit_log import current_pending, write_pending
 from service.adapters.stored_events import event_rows
 from service.adapters.tables import EVENTS_TABLE, events
 from service.domain.errors import WriteConflictError
@@ -87,12 +89,24 @@ def open_event_store(database_url: str, engine: Engine) -> EventStore:
 
 
 @contextmanager
-def unit_of_work(store: EventStore) -> Iterator[Session]:
+def unit_of_work(store: EventStore, *, audited: bool = True) -> Iterator[Session]:
     """One transaction shared by the event store and our own tables; commits on success.
-    A row another transaction wrote first raises WriteConflictError."""
+    A row another transaction wrote first raises WriteConflictError.
+
+    The outermost unit of work of a request or command carries its audit entry when one is
+    pending (adapters/audit_log.py): inserted last, committed with the write or not at all.
+    `audited=False` is for the service's own bookkeeping (projection, sessions, the log
+    itself), which is no one's write.
+    """
     datastore = store.factory.datastore  # type: ignore[attr-defined]
+    pending = current_pending() if audited and transactions.get(None) is None else None
+    entry = None
     with write_conflicts_translated(), datastore.transaction(commit=True) as session:
         yield session
+        if pending is not None:
+            entry = write_pending(session, pending)
+    if pending is not None:
+        pending.written = entry
 
 
 @contextmanager

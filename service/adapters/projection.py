@@ -16,10 +16,15 @@ from sqlalchemy.orm import Session
 from service.adapters.event_decoding import EventDecoder
 from service.adapters.eventstore import EventStore, read_session, unit_of_work
 from service.adapters.projection_handlers import BatchWriter
-from service.adapters.tables import events, projection_tracking
+from service.adapters.tables import enrollment_versions, events, projection_tracking
+from service.domain.association import Association
+from service.domain.enrollment import Enrollment
 from service.gc_pause import cyclic_gc_paused
 
 PROJECTION_NAME = "read_models"
+# How many waiting events a read looks through to see whether they are its association's;
+# beyond that it catches up (the projection process keeps the wait far shorter).
+PEEK_LIMIT = 500
 
 
 class Projector:
@@ -48,6 +53,39 @@ class Projector:
         with read_session(self.store) as session:
             return self.lag_in(session)
 
+    def waiting_for(self, session: Session, association_id: str) -> bool:
+        """Whether events not yet projected (as this read transaction sees them) may change
+        the read models of `association_id`: False only when there are none, or each is
+        known to be another association's (read from the event; an enrollment's later
+        events from its first, waiting or projected). Unknown, or too many: True."""
+        rows = _rows_after(session, _position(session, lock=False), PEEK_LIMIT + 1)
+        if len(rows) > PEEK_LIMIT:
+            return True
+        decode = self.decoder.to_domain_event
+        of_enrollment: dict[str, str] = {}
+        looked_up: set[str] = set()
+        for _, originator_id, version, topic, state in rows:
+            event = decode(originator_id, version, topic, state)
+            owner = _association_of(event)
+            if isinstance(event, Enrollment.Event):
+                key = str(originator_id)
+                owner = owner or of_enrollment.get(key)
+                if owner is None:
+                    looked_up.add(key)
+                    continue
+                of_enrollment[key] = owner
+            if owner is None or owner == association_id:
+                return True
+        if looked_up:
+            query = (
+                select(enrollment_versions.c.enrollment_id, enrollment_versions.c.association_id)
+                .where(enrollment_versions.c.enrollment_id.in_(looked_up))
+                .distinct()
+            )
+            found = {str(eid): str(owner) for eid, owner in session.execute(query)}
+            return set(found) != looked_up or association_id in found.values()
+        return False
+
     def lag_in(self, session: Session) -> int:
         """The lag as seen by a read transaction already open."""
         newest = session.execute(select(func.max(events.c.id))).scalar() or 0
@@ -55,7 +93,7 @@ class Projector:
 
     def _apply_one_batch(self) -> int:
         # A batch is thousands of small acyclic objects: the cyclic GC would only rescan them.
-        with cyclic_gc_paused(), unit_of_work(self.store) as session:
+        with cyclic_gc_paused(), unit_of_work(self.store, audited=False) as session:
             position = _position(session, lock=True)
             rows = _rows_after(session, position, self.batch_size)
             if not rows:
@@ -72,6 +110,14 @@ class Projector:
                 .values(position=rows[-1].id)
             )
             return len(rows)
+
+
+def _association_of(event: Any) -> str | None:
+    """The association an event names (an enrollment's later events name none)."""
+    if isinstance(event, Association.Created | Association.Changed):
+        return str(event.slug)
+    owner = getattr(event, "association_id", None)
+    return None if owner is None else str(owner)
 
 
 def _enrollments_begun_before(rows: list[Row[Any]]) -> list[str]:

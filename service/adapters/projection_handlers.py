@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from service.adapters import statistics_versions
 from service.adapters.bulk_insert import insert_rows
 from service.adapters.enrollment_versions import EnrollmentVersions
 from service.adapters.rows import naive_utc
@@ -105,6 +106,7 @@ class BatchWriter:
         )
         self.associations = _Versioned(association_versions, ("association_id",))
         self.appends: dict[Table, list[dict[str, Any]]] = {anonymous_reports: [], activities: []}
+        self.changed: set[str] = set()  # the associations whose read models this batch changes
 
     def preload_enrollments(self, enrollment_ids: list[str]) -> None:
         """Fetch the current facts of these enrollments in one query."""
@@ -114,13 +116,15 @@ class BatchWriter:
         """Route one domain event to its handler."""
         at = naive_utc(event.timestamp)
         if isinstance(event, Enrollment.Event):
-            self.enrollments.apply(event, at)
+            self.changed.add(self.enrollments.apply(event, at))
         elif isinstance(
             event, Intervention.Registered | Intervention.Closed | Intervention.FinancesRecorded
         ):
             self._intervention(event, at)
+            self.changed.add(event.association_id)
         elif isinstance(event, Association.Created | Association.Changed):
             self._association(event, at)
+            self.changed.add(event.slug)
         elif isinstance(event, AnonymousParticipantsReport.Reported):
             self._append(
                 anonymous_reports,
@@ -139,7 +143,9 @@ class BatchWriter:
             )
 
     def flush(self) -> None:
-        """Write everything the batch produced."""
+        """Write everything the batch produced, and renew the changed associations' tokens."""
+        statistics_versions.renew(self.session, self.changed)
+        self.changed.clear()
         for versioned in (self.associations, self.interventions):
             versioned.flush(self.session)
         self.enrollments.flush()
@@ -173,6 +179,7 @@ class BatchWriter:
         self, table: Table, event: Any, at: datetime, id_column: str, fields: tuple[str, ...]
     ) -> None:
         row = {name: getattr(event, name) for name in fields}
+        self.changed.add(event.association_id)
         self.appends[table].append(
             {
                 id_column: str(event.originator_id),

@@ -92,11 +92,30 @@ event_keys = Table(
     sqlite_with_rowid=False,
 )
 
+# One row (id 1): the installation's random namespace for aggregate ids (domain/ids.py),
+# made by migration 0006. Without it no association or intervention can be found.
+installation = Table(
+    "installation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("id_namespace", String(36), nullable=False),
+)
+
 projection_tracking = Table(
     "projection_tracking",
     metadata,
     Column("name", String(64), primary_key=True),
     Column("position", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
+)
+
+# A fresh random token per association each time its read models change (projection,
+# gallring, erasure), written in the same transaction: a kept statistics answer is served
+# only while the token it was computed under is still the current one (decisions.md §26).
+statistics_versions = Table(
+    "statistics_versions",
+    metadata,
+    Column("association_id", String(64), primary_key=True),
+    Column("token", String(32), nullable=False),
 )
 
 

@@ -1,11 +1,12 @@
 """ASGI middleware: every authenticated request leaves an entry in the audit log.
 
-The entry is written when the route has answered and before its answer leaves: the
-status line is held back until the entry is in the database. An entry that cannot be
-written turns the answer into a 500 (no answer without its entry). A write's entry is
-written in a transaction of its own right after the write's (docs/decisions.md §22): if
-that fails the write stands but its client sees a 500 and retries, and the retry, replayed
-by its Idempotency-Key or client id, is then the one recorded.
+A write (any method but GET, HEAD, OPTIONS) that commits has its entry written in its own
+transaction, with the status its success answers (the route's `status_code`, else 200):
+the entry and the write are committed together or not at all (docs/decisions.md §22).
+Every other entry — a read's, a refused write's, or a write whose answer turned out other
+than its success status — is written when the route has answered and before its answer
+leaves: the status line is held back until the entry is in the database. An entry that
+cannot be written turns the answer into a 500 (no answer without its entry).
 
 Only requests whose key was authenticated are recorded (the principal is left in the
 request state by api/deps.py); /health and /ready are not.
@@ -21,13 +22,20 @@ from urllib.parse import parse_qs
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.adapters.audit_log import AuditEntry, date_or_none, slug_or_none, year_or_none
+from service.adapters.audit_log import (
+    AuditEntry,
+    PendingEntry,
+    date_or_none,
+    slug_or_none,
+    year_or_none,
+)
 from service.api.deps import PRINCIPAL_STATE
 from service.api.middleware import send_problem
 from service.domain.principal import Principal
 
 log = logging.getLogger(__name__)
 UNAUDITED_PATHS = frozenset({"/health", "/ready"})
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class AuditRequests:
@@ -42,13 +50,15 @@ class AuditRequests:
             await self.app(scope, receive, send)
             return
         state: dict[str, Any] = {"started": False, "failed": False}
+        trail = scope["app"].state.container.audit
+        written: list[PendingEntry] = []  # the write's pending entry, when it is one
 
         async def audited_send(message: Message) -> None:
             if state["failed"]:
                 return  # the answer was replaced by a 500: the route's body is dropped
             if message["type"] == "http.response.start":
                 state["started"] = True
-                if not await self._record(scope, message["status"]):
+                if not await self._record(scope, message["status"], written):
                     state["failed"] = True
                     await send_problem(
                         send, 500, "Internal Server Error", "the request could not be audited"
@@ -57,14 +67,27 @@ class AuditRequests:
             await send(message)
 
         try:
-            await self.app(scope, receive, audited_send)
+            if scope["method"] in READS:
+                await self.app(scope, receive, audited_send)
+            else:
+                with trail.pending(lambda: self._success_entry(scope)) as pending:
+                    written.append(pending)
+                    await self.app(scope, receive, audited_send)
         except Exception:
             if not state["started"]:
-                await self._record(scope, 500)  # the server error's answer is sent outside
+                await self._record(scope, 500, written)  # the error's answer is sent outside
             raise
 
-    async def _record(self, scope: Scope, status: int) -> bool:
-        """True when the entry was written or none was due."""
+    def _success_entry(self, scope: Scope) -> AuditEntry | None:
+        """The entry of the write as its success answers (the route is matched by then)."""
+        status = getattr(scope.get("route"), "status_code", None) or 200
+        return entry_for(scope, status, self.prefix)
+
+    async def _record(self, scope: Scope, status: int, written: list[PendingEntry]) -> bool:
+        """True when the entry was written (now, or with the write) or none was due."""
+        done = written[0].written if written else None
+        if done is not None and done.status == status:
+            return True
         entry = entry_for(scope, status, self.prefix)
         if entry is None:
             return True

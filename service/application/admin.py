@@ -21,7 +21,7 @@ from service.domain.errors import (
     NotFoundError,
     WriteConflictError,
 )
-from service.domain.ids import association_uuid, intervention_uuid
+from service.domain.ids import AggregateIds
 from service.domain.intervention import Intervention
 from service.domain.principal import Principal
 
@@ -34,9 +34,10 @@ _READ_CACHE_LIMIT = 10_000
 class AdminCommands:
     """Writes of association and system administrators."""
 
-    def __init__(self, store: EventStore, today: Callable[[], date]) -> None:
+    def __init__(self, store: EventStore, today: Callable[[], date], ids: AggregateIds) -> None:
         self.store = store
         self.today = today
+        self.ids = ids
         self._for_reading: dict[UUID, Intervention] = {}
 
     def create_association(
@@ -45,7 +46,7 @@ class AdminCommands:
         """Create an association; an identical repeat returns the existing one (not new)."""
         require_role(principal, Role.SYSTEM_ADMIN)
         association = Association.create(
-            association_uuid(slug),
+            self.ids.association(slug),
             slug=slug,
             name=name,
             settings=settings,
@@ -63,7 +64,7 @@ class AdminCommands:
     def association(self, slug: str) -> Association:
         """The association aggregate, or NotFoundError."""
         try:
-            found: object = self.store.repository.get(association_uuid(slug))
+            found: object = self.store.repository.get(self.ids.association(slug))
         except AggregateNotFoundError:
             raise NotFoundError(f"association {slug!r} was not found") from None
         if not isinstance(found, Association):  # the id is another aggregate's: no such association
@@ -89,7 +90,7 @@ class AdminCommands:
         slug = fields["id"]
         details = {k: v for k, v in fields.items() if k != "id"}
         intervention = Intervention.register(
-            intervention_uuid(association_id, slug), association_id=association_id,
+            self.ids.intervention(association_id, slug), association_id=association_id,
             slug=slug, recorded_by=principal.key_id, **details,
         )  # fmt: skip
         try:
@@ -104,7 +105,7 @@ class AdminCommands:
     def intervention(self, association_id: str, slug: str) -> Intervention:
         """The intervention aggregate, or NotFoundError."""
         try:
-            found: object = self.store.repository.get(intervention_uuid(association_id, slug))
+            found: object = self.store.repository.get(self.ids.intervention(association_id, slug))
         except AggregateNotFoundError:
             raise NotFoundError(f"intervention {slug!r} was not found") from None
         if not isinstance(
@@ -121,7 +122,7 @@ class AdminCommands:
         newest stored one (one indexed read), so a change by any process is seen at once.
         Callers must not change the returned aggregate.
         """
-        intervention_id = intervention_uuid(association_id, slug)
+        intervention_id = self.ids.intervention(association_id, slug)
         kept = self._for_reading.get(intervention_id)
         if kept is not None and kept.version == latest_version(self.store, intervention_id):
             return kept
@@ -209,6 +210,8 @@ class AdminCommands:
 
     def _save_new(self, aggregate: Any, what: str) -> None:
         try:
-            self.store.save(aggregate)
+            # In a unit of work (the recorder joins it), so the audit entry commits with it.
+            with unit_of_work(self.store):
+                self.store.save(aggregate)
         except WriteConflictError:
             raise AlreadyExistsError(f"{what} was changed at the same time; try again") from None

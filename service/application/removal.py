@@ -17,7 +17,7 @@ from typing import Any
 from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
-from service.adapters import protocol, removal
+from service.adapters import protocol, removal, statistics_versions
 from service.adapters.eventstore import EventStore, read_session, unit_of_work
 from service.adapters.projection import Projector
 from service.application.queries import Queries
@@ -106,6 +106,7 @@ class Removal:
             with unit_of_work(self.store) as session:
                 removal.hold_writers_and_projector(session)
                 counts = removal.remove_aggregate(session, aggregate_id)
+                statistics_versions.renew(session, [report.association_id])
             report.events += counts["events"]
             report.read_model_rows += counts["read_model_rows"]
         with unit_of_work(self.store) as session:

@@ -36,7 +36,7 @@ class WebSessions:
         if not _KEY_SHAPE.fullmatch(key):
             return None
         now = _now()
-        with unit_of_work(self.store) as session:
+        with unit_of_work(self.store, audited=False) as session:
             principal = keys.authenticate(session, key)
             if principal is None:
                 return None
@@ -49,7 +49,7 @@ class WebSessions:
         or its key was revoked."""
         if not session_id or len(session_id) > 100:
             return None
-        with unit_of_work(self.store) as session:
+        with unit_of_work(self.store, audited=False) as session:
             found = store_sessions.use_session(
                 session, session_id, _now(), self.idle, self.lifetime
             )
@@ -63,7 +63,7 @@ class WebSessions:
 
     def sign_out(self, session_id: str) -> None:
         """End the session."""
-        with unit_of_work(self.store) as session:
+        with unit_of_work(self.store, audited=False) as session:
             store_sessions.close_session(session, session_id)
 
     def live_sessions(self) -> int:

@@ -46,11 +46,11 @@ def audit_export(
     """Print the audit log as JSON lines on stdout, oldest first."""
     container = _open()
     try:
-        start = from_.replace(tzinfo=UTC) if from_ else None
-        end = datetime.combine(to.date() + timedelta(days=1), time(), UTC) if to else None
-        for row in container.audit.export(association, start, end):
-            sys.stdout.write(json.dumps(row, default=_iso, ensure_ascii=False) + "\n")
-        record(container, "audit export", association, 0)
+        with container.audit.command("audit export", association_id=association):
+            start = from_.replace(tzinfo=UTC) if from_ else None
+            end = datetime.combine(to.date() + timedelta(days=1), time(), UTC) if to else None
+            for row in container.audit.export(association, start, end):
+                sys.stdout.write(json.dumps(row, default=_iso, ensure_ascii=False) + "\n")
     finally:
         container.close()
 
@@ -78,23 +78,24 @@ def erase(
         raise typer.Exit(2)
     container = _open()
     try:
-        if pseudonym is None:
-            from service.adapters.secrets_file import PseudonymKeys
+        # The entry commits with the first removal (docs/decisions.md §22).
+        with container.audit.command("erase", association_id=association):
+            if pseudonym is None:
+                from service.adapters.secrets_file import PseudonymKeys
 
-            settings = container.settings
-            keys = PseudonymKeys(settings.secrets_file, settings.pseudonym_key)
-            try:
-                identity = pseudonymise(
-                    keys.key_for(association), sys.stdin.readline().strip(), date.today()
-                )
-            except DomainError:
-                typer.echo("Inget giltigt personnummer på stdin.", err=True)
-                raise typer.Exit(1) from None
-            pseudonym = identity.pseudonym
-        plan = container.removal.plan_erasure(association, pseudonym)
-        done = container.removal.carry_out(plan, kind="erasure", operator=operator_name())
+                settings = container.settings
+                keys = PseudonymKeys(settings.secrets_file, settings.pseudonym_key)
+                try:
+                    identity = pseudonymise(
+                        keys.key_for(association), sys.stdin.readline().strip(), date.today()
+                    )
+                except DomainError:
+                    typer.echo("Inget giltigt personnummer på stdin.", err=True)
+                    raise typer.Exit(1) from None
+                pseudonym = identity.pseudonym
+            plan = container.removal.plan_erasure(association, pseudonym)
+            done = container.removal.carry_out(plan, kind="erasure", operator=operator_name())
         container.removal.reclaim_space()
-        record(container, "erase", association, 0)
     finally:
         container.close()
     typer.echo(
@@ -107,7 +108,8 @@ def erase(
 def gallra(
     dry_run: Annotated[bool, typer.Option(help="visa vad som skulle gallras, ändra inget")] = False,
 ) -> None:
-    """Remove event-level data older than each association's retention_years_after_exit."""
+    """Remove event-level data older than each association's retention_years_after_exit,
+    and audit-log entries older than the operator's audit_retention_years."""
     from service.application.audit import operator_name
 
     container = _open()
@@ -115,7 +117,9 @@ def gallra(
         plans = container.removal.plan_gallring()
         for plan in plans:
             if not dry_run:
-                container.removal.carry_out(plan, kind="gallring", operator=operator_name())
+                # The entry commits with the association's first removal (decisions §22).
+                with container.audit.command("gallra", association_id=plan.association_id):
+                    container.removal.carry_out(plan, kind="gallring", operator=operator_name())
             counts = plan.counts()
             verb = "skulle gallras" if dry_run else "gallrade"
             typer.echo(
@@ -123,14 +127,34 @@ def gallra(
                 f"{counts['count_reports']} rapporter {verb}.",
                 err=True,
             )
+        years = container.settings.audit_retention_years
+        if years is not None:
+            _gallra_audit_log(container, years, dry_run)
         if not dry_run:
             container.removal.reclaim_space()
-            for plan in plans:
-                record(container, "gallra", plan.association_id, 0)
-            if not plans:
+            if not plans and years is None:
                 record(container, "gallra", None, 0)
     finally:
         container.close()
+
+
+def _gallra_audit_log(container: Container, years: int, dry_run: bool) -> None:
+    """The audit log's own retention: entries recorded before `years` years ago."""
+    from service.application.removal import cutoff_date
+
+    today = datetime.now(UTC).date()
+    cutoff = datetime.combine(cutoff_date(today, years), time(), UTC)
+    if dry_run:
+        removed = container.audit.older_than(cutoff)
+    else:
+        with container.audit.command("gallra"):
+            removed = container.audit.remove_older_than(cutoff)
+    verb = "skulle gallras" if dry_run else "gallrade"
+    typer.echo(
+        f"granskningsloggen: audit_retention_years={years}: före {cutoff.date().isoformat()}; "
+        f"{removed} poster {verb}.",
+        err=True,
+    )
 
 
 def register(app: typer.Typer, open_container: Callable[[], Container]) -> None:

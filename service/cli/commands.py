@@ -185,11 +185,14 @@ def create_key(
         typer.echo(f"--name {MESSAGE}.", err=True)
         raise typer.Exit(2)
     container = open_container()
-    with unit_of_work(container.store) as session:
-        _, key = keys.create_key(
-            session, name=name, role=role, association_id=None, interventions=[], created_by=None
-        )
-    container.audit.record_command("create-key")
+    try:
+        with container.audit.command("create-key"), unit_of_work(container.store) as session:
+            _, key = keys.create_key(
+                session, name=name, role=role, association_id=None, interventions=[],
+                created_by=None,
+            )  # fmt: skip
+    finally:
+        container.close()
     sys.stdout.write(key + "\n")
 
 
@@ -242,11 +245,10 @@ def revoke_key(
     from service.adapters.eventstore import unit_of_work
 
     container = open_container()
-    with unit_of_work(container.store) as session:
-        revoked = keys.revoke_key(session, association, key_id)
-    container.audit.record_command(
-        "revoke-key", association_id=association, status=int(not revoked)
-    )
+    with container.audit.command("revoke-key", association_id=association) as outcome:
+        with unit_of_work(container.store) as session:
+            revoked = keys.revoke_key(session, association, key_id)
+        outcome.status = int(not revoked)
     container.close()
     if not revoked:
         typer.echo(f"Ingen aktiv nyckel {key_id} hittades.", err=True)
@@ -344,18 +346,17 @@ def export(
 
     console = Console(stderr=True)
     container = open_container()
+    period = (date(year, 1, 1), date(year, 12, 31))
     try:
-        with console.status(f"Räknar fram årsredovisningens tabeller för {year} ..."):
-            content, _, extension = container.annual_exports.export(
-                association, year, format, as_of
-            )
-        container.audit.record_command(
-            "export", association_id=association, period=(date(year, 1, 1), date(year, 12, 31))
-        )
-    except DomainError as error:
-        console.print(f"Fel: {command_error(error, association)}", markup=False)
-        container.audit.record_command("export", association_id=association, status=1)
-        raise typer.Exit(1) from None
+        with container.audit.command("export", association_id=association, period=period):
+            try:
+                with console.status(f"Räknar fram årsredovisningens tabeller för {year} ..."):
+                    content, _, extension = container.annual_exports.export(
+                        association, year, format, as_of
+                    )
+            except DomainError as error:
+                console.print(f"Fel: {command_error(error, association)}", markup=False)
+                raise typer.Exit(1) from None
     finally:
         container.close()
     target = out or Path(f"uppfoljning-{association}-{year}.{extension}")
@@ -382,14 +383,13 @@ def import_events(
     console = Console(stderr=True)
     container = open_container()
     try:
-        statuses, refused = run_import(container, association, file, console)
-        container.audit.record_command(
-            "import", association_id=association, status=int(bool(refused))
-        )
-    except DomainError as error:
-        console.print(f"Fel: {command_error(error, association)}", markup=False)
-        container.audit.record_command("import", association_id=association, status=1)
-        raise typer.Exit(1) from None
+        with container.audit.command("import", association_id=association) as ran:
+            try:
+                statuses, refused = run_import(container, association, file, console)
+            except DomainError as error:
+                console.print(f"Fel: {command_error(error, association)}", markup=False)
+                raise typer.Exit(1) from None
+            ran.status = int(bool(refused))
     except (OSError, ValueError) as error:
         console.print(f"Fel: kan inte läsa {file}: {unreadable_file(error)}", markup=False)
         raise typer.Exit(1) from None

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from service.domain.codes import InterventionKind
@@ -38,11 +37,27 @@ from service.domain.facts import (
 )
 from service.statistics import definitions as st
 from service.statistics.cell_key import max_noise
-from service.statistics.disclosure import hidden_leaves
+from service.statistics.disclosure import TOTAL_ROOT, hidden_leaves
 from service.statistics.leaf_layout import MeasuredLeaves
 from service.statistics.measured_answer import measured_answer
-from service.statistics.measures_format import filled, rounded_value
+from service.statistics.measures_format import COLUMNS, filled, rounded_value
 from service.statistics.measures_tree import Context, Facts, measures_for
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerInputs:
+    """Everything an answer is computed from: the association's facts read for the period
+    (facts of other associations and voided ones may be among them; they are skipped)."""
+
+    association_id: str
+    period: Period
+    rules: ReportingRules
+    interventions: Sequence[InterventionInfo]
+    facts: Sequence[EnrollmentFacts]
+    as_of: datetime | None = None
+    anonymous: Sequence[AnonymousParticipantsReport] = ()
+    activities: Sequence[ActivityRecord] = ()
+    finances: Sequence[FinanceRecord] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,63 +70,36 @@ class _Scopes:
 
 
 def build_statistics_answer(
-    *,
-    association_id: str,
-    period: Period,
-    as_of: datetime | None,
-    rules: ReportingRules,
-    interventions: Sequence[InterventionInfo],
-    facts: Sequence[EnrollmentFacts],
-    anonymous: Sequence[AnonymousParticipantsReport] = (),
-    activities: Sequence[ActivityRecord] = (),
-    finances: Sequence[FinanceRecord] = (),
-    only_intervention: str | None = None,
+    inputs: AnswerInputs, only_intervention: str | None = None
 ) -> dict[str, Any]:
     """The statistics answer of product.md §8, with disclosure control applied; its
     measures computed flat (measured_answer), equal to those of statistics_tree."""
-    computed = partial(
-        _computed_answer, association_id=association_id, period=period, as_of=as_of,
-        rules=rules, interventions=interventions, facts=facts, anonymous=anonymous,
-        activities=activities, finances=finances,
-    )  # fmt: skip
-    if only_intervention is None or rules.min_cell_size <= 0:
-        return computed(only_intervention=only_intervention)
+    if only_intervention is None or inputs.rules.min_cell_size <= 0:
+        return _computed_answer(inputs, only_intervention)
     # One intervention shows what the full answer shows for it (product.md §7.2).
-    alone = computed(only_intervention=only_intervention)
-    return _one_of(computed(only_intervention=None), alone, only_intervention)
+    full = _computed_answer(inputs, None)
+    if only_intervention not in [entry["intervention"] for entry in full["interventions"]]:
+        return _computed_answer(inputs, only_intervention)  # nothing of it in the period
+    return _one_of(full, _unique_alone(inputs, only_intervention), only_intervention)
 
 
-def _computed_answer(
-    *,
-    association_id: str,
-    period: Period,
-    as_of: datetime | None,
-    rules: ReportingRules,
-    interventions: Sequence[InterventionInfo],
-    facts: Sequence[EnrollmentFacts],
-    anonymous: Sequence[AnonymousParticipantsReport],
-    activities: Sequence[ActivityRecord],
-    finances: Sequence[FinanceRecord],
-    only_intervention: str | None,
-) -> dict[str, Any]:
+def _computed_answer(inputs: AnswerInputs, only_intervention: str | None) -> dict[str, Any]:
     """The answer over the chosen interventions, disclosure control applied to it alone."""
-    scopes = _scopes(
-        association_id, period, rules, interventions, facts, anonymous, activities, finances,
-        only_intervention,
-    )  # fmt: skip
+    scopes = _scopes(inputs, only_intervention)
     measured, skeletons = measured_answer(scopes.facts_of, scopes.context)
-    hidden = hidden_leaves(measured, rules)
+    hidden = hidden_leaves(measured, inputs.rules)
     values = iter(_published(measured, hidden))
     interventions_shown = [
         {**_heading(info), "measures": filled(skeleton, values)}
         for info, skeleton in zip(scopes.chosen, skeletons[:-1], strict=True)
     ]
+    period, as_of = inputs.period, inputs.as_of
     return {
-        "association": association_id,
+        "association": inputs.association_id,
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
         "as_of": as_of.isoformat() if as_of is not None else None,
-        "settings": settings(rules),
-        "disclosure": disclosure_method(rules),
+        "settings": settings(inputs.rules),
+        "disclosure": disclosure_method(inputs.rules),
         "interventions": interventions_shown,
         "total": {"measures": filled(skeletons[-1], values)},
         # Leaf numbers follow document order, as the list does; one marker, no reason.
@@ -119,24 +107,10 @@ def _computed_answer(
     }
 
 
-def statistics_tree(
-    *,
-    association_id: str,
-    period: Period,
-    rules: ReportingRules,
-    interventions: Sequence[InterventionInfo],
-    facts: Sequence[EnrollmentFacts],
-    anonymous: Sequence[AnonymousParticipantsReport] = (),
-    activities: Sequence[ActivityRecord] = (),
-    finances: Sequence[FinanceRecord] = (),
-    only_intervention: str | None = None,
-) -> dict[str, Any]:
+def statistics_tree(inputs: AnswerInputs, only_intervention: str | None = None) -> dict[str, Any]:
     """The answer's interventions and total with their measures as Count and Statistic
     leaves, before disclosure control: the definition the answer's values are held to."""
-    scopes = _scopes(
-        association_id, period, rules, interventions, facts, anonymous, activities, finances,
-        only_intervention,
-    )  # fmt: skip
+    scopes = _scopes(inputs, only_intervention)
     facts_of, context = scopes.facts_of, scopes.context
     everyone = [f for group in facts_of.values() for f in group]
     return {
@@ -151,20 +125,14 @@ def statistics_tree(
     }
 
 
-def _scopes(
-    association_id: str,
-    period: Period,
-    rules: ReportingRules,
-    interventions: Sequence[InterventionInfo],
-    facts: Sequence[EnrollmentFacts],
-    anonymous: Sequence[AnonymousParticipantsReport],
-    activities: Sequence[ActivityRecord],
-    finances: Sequence[FinanceRecord],
-    only_intervention: str | None,
-) -> _Scopes:
+def _scopes(inputs: AnswerInputs, only_intervention: str | None) -> _Scopes:
     """The listed interventions with their countable facts, and the answer's context."""
-    counted = [f for f in st.countable(facts) if f.association_id == association_id]
-    chosen = _chosen(interventions, counted, anonymous, activities, period, only_intervention)
+    period = inputs.period
+    counted = [f for f in st.countable(inputs.facts) if f.association_id == inputs.association_id]
+    chosen = _chosen(
+        inputs.interventions, counted, inputs.anonymous, inputs.activities, period,
+        only_intervention,
+    )  # fmt: skip
     facts_of: dict[str, list[EnrollmentFacts]] = {i.intervention_id: [] for i in chosen}
     for f in counted:
         group = facts_of.get(f.intervention_id)
@@ -175,34 +143,57 @@ def _scopes(
         i.intervention_id for i in chosen if i.kind == InterventionKind.INDIVIDUAL
     )
     municipalities = st.municipality_codes(st.active(everyone, period))
-    context = Context(period, rules, municipalities, anonymous, activities, finances, individual)
+    context = Context(
+        period, inputs.rules, municipalities, inputs.anonymous, inputs.activities,
+        inputs.finances, individual,
+    )  # fmt: skip
     return _Scopes(chosen, facts_of, context)
 
 
-def _one_of(full: dict[str, Any], alone: dict[str, Any], intervention: str) -> dict[str, Any]:
-    """The answer for one intervention, cut from the full answer: its measures and hidden
-    places as the full answer has them, and a total equal to them (with its own unique
-    participants, hidden with its active count)."""
+@dataclass(frozen=True, slots=True)
+class _Unique:
+    """The unique participants of one intervention's answer computed alone (its total's
+    cells as that answer would publish them, None where it would hide them), and the keys
+    of that total's measures object in order."""
+
+    published: dict[str, int | None]
+    keys: list[str]
+
+
+def _unique_alone(inputs: AnswerInputs, intervention: str) -> _Unique:
+    """What an answer for the intervention alone would publish of its unique participants:
+    its leaves and disclosure control, without building the answer around them."""
+    scopes = _scopes(inputs, intervention)
+    measured, skeletons = measured_answer(scopes.facts_of, scopes.context)
+    hidden = set(hidden_leaves(measured, inputs.rules))  # may publish a provable zero as 0
+    scope = measured.roots.index(TOTAL_ROOT)
+    layout, offset = measured.layouts[scope], measured.offsets[scope]
+    published: dict[str, int | None] = {}
+    for column in COLUMNS:
+        n = layout.number[("unique_participants", column)] + offset
+        published[column] = None if n in hidden else measured.values[n]
+    return _Unique(published, list(skeletons[-1]))
+
+
+def _one_of(full: dict[str, Any], alone: _Unique, intervention: str) -> dict[str, Any]:
+    """The answer for one intervention (listed in the full answer), cut from the full
+    answer: its measures and hidden places as the full answer has them, and a total equal
+    to them (with its own unique participants, hidden with its active count)."""
     ids = [entry["intervention"] for entry in full["interventions"]]
-    if intervention not in ids:
-        return alone  # not listed in the full answer: it has nothing in the period
     position = ids.index(intervention)
     entry = full["interventions"][position]
     prefix = f"/interventions/{position}/measures"
     hidden = {p[len(prefix) :] for p in full["suppressed"] if p.startswith(prefix + "/")}
     measures = entry["measures"]
-    unique = dict(alone["total"]["measures"]["unique_participants"])
+    unique = dict(alone.published)
     for column in unique:
         place = f"/unique_participants/{column}"
         if measures["active"][column] == 0:
             unique[column] = 0  # nobody active: nobody unique, as the reader knows
-        elif f"/active/{column}" in hidden or f"/total/measures{place}" in alone["suppressed"]:
+        elif f"/active/{column}" in hidden or alone.published[column] is None:
             unique[column] = None
             hidden.add(place)
-    total = {
-        key: (unique if key == "unique_participants" else measures[key])
-        for key in alone["total"]["measures"]
-    }
+    total = {key: (unique if key == "unique_participants" else measures[key]) for key in alone.keys}
     shown = {**entry, "measures": measures}
     suppressed = [f"/interventions/0/measures{p}" for p in _in_order(measures, hidden)]
     suppressed += [f"/total/measures{p}" for p in _in_order(total, hidden)]

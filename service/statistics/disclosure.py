@@ -53,25 +53,46 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
     complements: set[int] = set()
     found = identities(measured, rules)
     bound = max_noise(limit)
+    lo, hi = _bounds(measured, hidden, complements, found, bound, limit)
     for _ in range(MAX_ROUNDS):
-        lo, hi = reader_bounds(values, hidden, complements, found, bound, limit)
-        _from_shares(measured, hidden, bound, lo, hi)
-        lo, hi = _propagated(found, lo, hi)
-        changed = False
+        zeros: list[int] = []
+        widened = False
         for n in sorted(hidden - statistics):
             if hi[n] <= 0:  # a zero the reader can prove: nothing to hide
                 values[n] = 0
                 hidden.discard(n)
-                changed = True
+                zeros.append(n)
             elif lo[n] == hi[n] or (lo[n] >= 1 and hi[n] <= limit - 1):
                 extra = _complement(n, measured, found, hidden, limit, bound)
                 if extra is not None:
                     hidden.add(extra)
                     complements.add(extra)
-                    changed = True
-        if not changed:
+                    widened = True
+        if widened:  # a published count now hidden: what was derived from it is void
+            lo, hi = _bounds(measured, hidden, complements, found, bound, limit)
+        elif zeros:  # only narrower: carry the bounds, re-propagate from what narrowed
+            for n in zeros:
+                lo[n] = hi[n] = 0
+            narrowed = _from_shares(measured, hidden, bound, lo, hi)
+            lo, hi = _propagated(found, lo, hi, from_leaves={*zeros, *narrowed})
+        else:
             break
     return sorted(hidden)
+
+
+def _bounds(
+    measured: MeasuredLeaves,
+    hidden: set[int],
+    complements: set[int],
+    found: Identities,
+    bound: int,
+    limit: int,
+) -> tuple[list[int], list[int]]:
+    """The reader's bounds of every count, from scratch: what is published, narrowed by the
+    published shares and then by every identity."""
+    lo, hi = reader_bounds(measured.values, hidden, complements, found, bound, limit)
+    _from_shares(measured, hidden, bound, lo, hi)
+    return _propagated(found, lo, hi)
 
 
 MAX_ROUNDS = 12
@@ -104,10 +125,17 @@ def reader_bounds(
     return lo, hi
 
 
-def _propagated(found: Identities, lo: list[int], hi: list[int]) -> tuple[list[int], list[int]]:
+def _propagated(
+    found: Identities, lo: list[int], hi: list[int], from_leaves: set[int] | None = None
+) -> tuple[list[int], list[int]]:
     """Bounds narrowed by every identity, until nothing narrows (the linear programme's
-    bounds, sum by sum)."""
-    pending = set(range(len(found.sums)))
+    bounds, sum by sum); with `from_leaves`, bounds already propagated of which only these
+    leaves narrowed since: the sums they are in first, then whatever narrows after them
+    (narrowing only, so the same bounds as propagating everything again)."""
+    if from_leaves is None:
+        pending = set(range(len(found.sums)))
+    else:
+        pending = {m for n in from_leaves for m in found.member_of.get(n, ())}
     for _ in range(50):
         if not pending:
             break
@@ -128,10 +156,11 @@ def _propagated(found: Identities, lo: list[int], hi: list[int]) -> tuple[list[i
 
 def _from_shares(
     measured: MeasuredLeaves, hidden: set[int], bound: int, lo: list[int], hi: list[int]
-) -> None:
+) -> set[int]:
     """A published share s = a′ / b′ with b published gives a′ = s·b′, so a within ±bound;
-    with a published, b′ = a′ / s."""
+    with a published, b′ = a′ / s. The leaves whose bounds narrowed."""
     values = measured.values
+    narrowed: set[int] = set()
     for layout, offset in zip(measured.layouts, measured.offsets, strict=True):
         for n, kind, reveals in zip(
             layout.statistics, layout.statistic_kinds, layout.reveals, strict=True
@@ -143,15 +172,25 @@ def _from_shares(
             published = rounded_value(Kind.SHARE, share)
             if b not in hidden and a in hidden:
                 numerator = round(published * values[b])
-                _within(a, numerator, bound, lo, hi)
-            elif a not in hidden and b in hidden and published:
-                _within(b, round(values[a] / published), bound, lo, hi)
+                if _within(a, numerator, bound, lo, hi):
+                    narrowed.add(a)
+            elif (
+                a not in hidden
+                and b in hidden
+                and published
+                and _within(b, round(values[a] / published), bound, lo, hi)
+            ):
+                narrowed.add(b)
+    return narrowed
 
 
-def _within(n: int, published: int, bound: int, lo: list[int], hi: list[int]) -> None:
-    """Narrow a count to what a published (perturbed) value of it allows."""
+def _within(n: int, published: int, bound: int, lo: list[int], hi: list[int]) -> bool:
+    """Narrow a count to what a published (perturbed) value of it allows; True if it did."""
     least, most = (0, 0) if published <= 0 else (max(1, published - bound), published + bound)
+    if least <= lo[n] and most >= hi[n]:
+        return False
     lo[n], hi[n] = max(lo[n], least), min(hi[n], most)
+    return True
 
 
 def _narrow_sum(total: int, terms: tuple[int, ...], lo: list[int], hi: list[int]) -> set[int]:

@@ -235,28 +235,6 @@ def test_an_enrollment_id_of_another_association_tells_nothing(
     assert listing.json() == [] or listing.json().get("enrollments") == []
 
 
-def test_an_enrollment_id_cannot_squat_an_association_or_intervention(
-    client: TestClient, container: Container
-) -> None:
-    """Internal ids are name-based UUIDs; a client id equal to one must not break the
-    creation of that association or intervention later (no 500)."""
-    from service.domain.ids import association_uuid, intervention_uuid
-
-    a = make_tenant(client, container, "forb-a", ("team-a",))
-    for squatted in (association_uuid("forb-new"), intervention_uuid("forb-a", "team-new")):
-        assert a.enroll(id=str(squatted), pseudonym=f"p-{squatted}").status_code == 201
-    created = client.post(
-        "/api/v1/associations", json={"id": "forb-new", "name": "Ny"}, headers=bearer(a.system_key)
-    )
-    assert created.status_code == 409, created.text
-    registered = client.post(
-        f"{a.base}/interventions",
-        json={"id": "team-new", "name": "Ny", "kind": "individual", "starts_on": "2020-01-01"},
-        headers=bearer(a.admin_key),
-    )
-    assert registered.status_code == 409, registered.text
-
-
 def test_a_refusal_on_an_enrollment_names_neither_its_association_nor_its_intervention(
     world: dict[str, Any], client: TestClient
 ) -> None:

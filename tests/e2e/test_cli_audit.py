@@ -4,12 +4,21 @@ audit entry (action = the command's name); the others are exempt here, by name, 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from service.adapters import audit_log, tables
+from service.adapters.audit_log import AuditEntry
 from service.cli.commands import app
-from tests.server_process import ROOT, run_cli, service_env
+from tests.e2e.test_audit_in_transaction import KINDS
+from tests.server_process import ROOT, dedicated_database, run_cli, service_env
 
 AUDITED = {"create-key", "revoke-key", "import", "export", "erase", "gallra", "audit export"}
 EXEMPT = {
@@ -67,3 +76,50 @@ def test_each_audited_command_writes_its_entry(tmp_path: Path) -> None:
     assert "p" * 64 not in "\n".join(lines)
     again = [json.loads(line)["action"] for line in run_cli(env, "audit", "export").splitlines()]
     assert again[-1] == "audit export"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_gallra_applies_the_audit_logs_own_retention(kind: str, tmp_path: Path) -> None:
+    with dedicated_database(kind, tmp_path) as url:
+        env = service_env(url, tmp_path, UPPFOLJNING_AUDIT_RETENTION_YEARS="2")
+        run_cli(env, "migrate")
+        now = datetime.now(UTC)
+        engine = create_engine(url)
+        try:
+            with Session(engine) as session, session.begin():
+                for days, action in ((3 * 365, "old"), (2 * 365 + 2, "older than two years"),
+                                     (2 * 365 - 2, "just kept")):  # fmt: skip
+                    audit_log.record(session, AuditEntry(
+                        recorded_at=now - timedelta(days=days), key_id=None, key_name="x",
+                        role="operator", association_id=None, action=action,
+                        intervention_id=None, period_from=None, period_to=None, status=0,
+                    ))  # fmt: skip
+            dry = subprocess.run(
+                [sys.executable, "-m", "service", "gallra", "--dry-run"],
+                env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            assert dry.returncode == 0 and "2 poster skulle gallras" in dry.stderr, dry.stderr
+            assert len(run_cli(env, "audit", "export").splitlines()) == 3  # nothing gone
+            run_cli(env, "gallra")
+            with engine.connect() as connection:
+                left = connection.execute(select(tables.audit_log.c.action)).scalars().all()
+        finally:
+            engine.dispose()
+        assert left == ["just kept", "audit export", "gallra"]
+
+
+def test_the_service_never_updates_or_deletes_an_audit_entry_but_for_retention() -> None:
+    """Append-only: the one statement that removes entries is the log's own retention."""
+    found = []
+    for path in sorted((ROOT / "service").rglob("*.py")):
+        for line in path.read_text().splitlines():
+            if re.search(r"\b(update|delete)\(\s*(tables\.)?audit_log\b", line) or re.search(
+                r"(UPDATE|DELETE FROM)\s+audit_log", line
+            ):
+                found.append((path.relative_to(ROOT).as_posix(), line.strip()))
+    assert found == [
+        (
+            "service/adapters/audit_log.py",
+            "statement = delete(audit_log).where(audit_log.c.recorded_at < naive_utc(cutoff))",
+        )
+    ]

@@ -7,6 +7,7 @@ retry every unacknowledged request, unchanged, until it is acknowledged. Then:
 - every acknowledged write is in the event store and in the read models;
 - no retried id or key wrote anything twice;
 - every enrollment's versions are 1..n without a gap;
+- every stored enrollment and exit has exactly one audit entry with its 201;
 - the read models equal a rebuild from the events (`python -m service rebuild`, exit 0).
 """
 
@@ -26,7 +27,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from service.adapters.tables import events
+from service.adapters.tables import audit_log, events
 from tests.conftest import POSTGRES_URL
 from tests.factories import EXIT_BODY, enrollment_body
 from tests.server_process import (
@@ -193,6 +194,21 @@ def assert_clean_exit(code: int, log: str) -> None:
     assert "Finished server process" in log, log[-3000:]
 
 
+def count_write_entries(database_url: str) -> Counter[str]:
+    """Audit entries of writes that stored something (201), per route's last segment."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(audit_log.c.action, func.count())
+                .where(audit_log.c.status == 201)
+                .group_by(audit_log.c.action)
+            ).all()
+    finally:
+        engine.dispose()
+    return Counter({action.rsplit("/", 1)[-1]: n for action, n in rows})
+
+
 def count_stored_events(database_url: str) -> Counter[str]:
     """Stored events per type name, straight from the event store's table."""
     engine = create_engine(database_url)
@@ -251,5 +267,9 @@ def test_kill_9_under_concurrent_writes_loses_and_duplicates_nothing(
         stored = count_stored_events(url)
         assert stored["Enrolled"] == len(ledger.enrolled)
         assert stored["Exited"] == len(ledger.exited)
+        # Each stored write has its audit entry, committed with it: also the writes whose
+        # server was killed after the commit and before the answer (decisions.md §22).
+        entries = count_write_entries(url)
+        assert (entries["enrollments"], entries["exit"]) == (stored["Enrolled"], stored["Exited"])
         run_cli(server.env, "rebuild")  # exit 0: rebuilt read models equal the live ones
     print(f"crash test on {kind} took {time.monotonic() - started:.1f} s")

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 
-from service.adapters.tables import EVENTS_TABLE, metadata, projection_tracking
+from service.adapters.tables import EVENTS_TABLE, metadata
 from service.bootstrap import Container
 from service.cli import demo
 from service.cli.demo import HEADINGS, run_demo
@@ -23,7 +23,7 @@ from service.cli.demo_data import ASSOCIATION_ID, plan_demo
 from service.domain.codes import Role
 from service.domain.facts import Period
 from service.domain.principal import Principal
-from tests.conftest import TODAY
+from tests.conftest import TODAY, empty_tables
 
 INDIVIDUAL = ("gron-rehab", "samverkansteam", "unga-vuxna")
 YEARS = (2023, 2024, 2025)
@@ -58,10 +58,7 @@ def by_id(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def empty_database(container: Container) -> None:
     """Every table emptied and the projection reset: a fresh database on the same engine."""
     with container.engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            if table is not projection_tracking:
-                conn.execute(delete(table))
-        conn.execute(update(projection_tracking).values(position=0))
+        empty_tables(conn)
 
 
 def test_demo_is_idempotent_and_prints_the_table(container: Container) -> None:

@@ -12,12 +12,14 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from fastapi.testclient import TestClient
 from rich.console import Console
-from sqlalchemy import Engine, event, inspect, select
+from sqlalchemy import Engine, delete, event, inspect, select
 
 from service.adapters import read_models
 from service.adapters.database import make_engine
 from service.adapters.eventstore import read_session
+from service.adapters.installation import MissingNamespaceError, aggregate_ids
 from service.adapters.migrations import (
     SchemaMismatchError,
     alembic_config,
@@ -26,14 +28,17 @@ from service.adapters.migrations import (
     require_current_schema,
     upgrade_to_head,
 )
-from service.adapters.tables import metadata
+from service.adapters.tables import EVENTS_TABLE, installation, intervention_versions, metadata
+from service.api.app import create_app
 from service.bootstrap import Container, bootstrap
 from service.cli.demo import run_demo
 from service.cli.demo_data import ASSOCIATION_ID
+from service.cli.rebuild import rebuild_read_models, snapshot
 from service.config import Settings
 from service.domain.facts import Period
-from tests.conftest import TODAY
-from tests.server_process import dedicated_database
+from service.domain.ids import LEGACY_IDS, LEGACY_NAMESPACE
+from tests.conftest import TODAY, make_tenant, system_key
+from tests.server_process import bearer, dedicated_database
 
 FIRST = "0001"  # the first release's schema: the oldest a database in use can be at
 YEAR = Period.year(TODAY.year - 1)  # the demo's last full year
@@ -45,6 +50,7 @@ LATER_TABLES: dict[str, list[tuple[Any, ...]]] = {
         "accountability_protocol",
         "stored_annual_answers",
         "web_sessions",
+        "statistics_versions",
     )
 }
 PERIOD_INDEXES = {"ix_enrollment_versions_period", "ix_enrollment_versions_in_period"}
@@ -77,6 +83,29 @@ def contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
+def at_head(written: dict[str, list[tuple[Any, ...]]], engine: Engine) -> dict[str, Any]:
+    """What migration 0006 makes of `written` (contents with ids of the public namespace):
+    the events of each association and intervention under the installation's ids, every
+    other row as it was, and the namespace's row."""
+    ids = aggregate_ids(engine)
+    assert ids.namespace != LEGACY_NAMESPACE
+    with engine.connect() as connection:
+        slugs = connection.execute(
+            select(intervention_versions.c.association_id, intervention_versions.c.intervention_id)
+        ).all()
+    moves = {LEGACY_IDS.association(a): ids.association(a) for a, _ in slugs}
+    moves |= {LEGACY_IDS.intervention(a, i): ids.intervention(a, i) for a, i in slugs}
+    stored = {row[1] for row in written[EVENTS_TABLE]}
+    assert len(moves) > 2 and set(moves) <= stored  # the demo's, all named in the old way
+    return {
+        **written,
+        EVENTS_TABLE: [
+            (row[0], moves.get(row[1], row[1]), *row[2:]) for row in written[EVENTS_TABLE]
+        ],
+        "installation": [(1, str(ids.namespace))],
+    }
+
+
 def period_indexes(engine: Engine) -> set[str]:
     names = {index["name"] for index in inspect(engine).get_indexes("enrollment_versions")}
     return names & PERIOD_INDEXES
@@ -105,8 +134,9 @@ def test_a_database_with_data_at_0001_migrates_to_head_and_back(
 
         upgrade_to_head(own_database)
         # Every row kept; the event-key register (0003) and the accountability tables
-        # (0004) and the web sessions (0005) start empty (see the migrations).
-        assert contents(engine) == {**written, **LATER_TABLES}
+        # (0004) and the web sessions (0005) start empty (see the migrations), and
+        # associations and interventions move into a new namespace (0006).
+        assert contents(engine) == at_head({**written, **LATER_TABLES}, engine)
         assert period_indexes(engine) == {"ix_enrollment_versions_in_period"}
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": compare_type})
@@ -126,10 +156,88 @@ def test_a_database_with_data_at_0001_migrates_to_head_and_back(
             require_current_schema(engine)
 
         upgrade_to_head(own_database)  # and up once more, from a downgraded database
-        assert contents(engine) == {**written, **LATER_TABLES}
+        assert contents(engine) == at_head({**written, **LATER_TABLES}, engine)
         require_current_schema(engine)
     finally:
         engine.dispose()
+
+
+def test_data_of_the_release_before_0006_moves_to_a_namespace_no_tenant_knows(
+    own_database: str, tmp_path: Path
+) -> None:
+    """Issue 17, finding 3, for data already stored. At 0005 the service named aggregates
+    in the public namespace (opened without the schema check, the code still does, as the
+    release before did). A coach of another förbund took the id a future intervention of
+    the demo förbund would get. After 0006: every answer as before, the read models rebuilt
+    equal, count reports keyed before it still replay, and that intervention can be made."""
+    command.upgrade(alembic_config(own_database), "0005")
+    old = open_service(own_database, tmp_path, check_schema=False)
+    try:
+        assert old.admin.ids == LEGACY_IDS
+        run_demo(old, participants_per_year=15, console=Console(file=io.StringIO()))
+        with TestClient(create_app(old, catch_up_at_start=False)) as client:
+            attacker = make_tenant(client, old, "forb-a", ("team-a",))
+            squat = LEGACY_IDS.intervention(ASSOCIATION_ID, "ny-insats")
+            assert attacker.enroll(id=str(squat), pseudonym="squatter-1").status_code == 201
+        old.projector.catch_up()
+        answer = old.queries.statistics_unchecked(ASSOCIATION_ID, YEAR)
+        projected = snapshot(old)
+    finally:
+        old.close()
+    engine = make_engine(own_database)
+    try:
+        before = contents(engine)
+        upgrade_to_head(own_database)
+        assert contents(engine) == at_head(before, engine)
+        first_namespace = aggregate_ids(engine).namespace
+        command.downgrade(alembic_config(own_database), "0005")
+        assert contents(engine) == before
+        upgrade_to_head(own_database)
+        assert contents(engine) == at_head(before, engine)
+        assert aggregate_ids(engine).namespace != first_namespace  # made anew, at random
+        events_stored = len(before[EVENTS_TABLE])
+    finally:
+        engine.dispose()
+
+    service = open_service(own_database, tmp_path)
+    try:
+        assert service.queries.statistics_unchecked(ASSOCIATION_ID, YEAR) == answer
+        rebuild_read_models(service)
+        assert snapshot(service) == projected
+        # The demo again: its enrollments, interventions and keyed count reports all replay.
+        run_demo(service, participants_per_year=15, console=Console(file=io.StringIO()))
+        assert len(contents(service.engine)[EVENTS_TABLE]) == events_stored
+        with TestClient(create_app(service, catch_up_at_start=False)) as client:
+            root = system_key(service)
+            admin = client.post(
+                f"/api/v1/associations/{ASSOCIATION_ID}/api-keys",
+                json={"name": "admin", "role": "association_admin"},
+                headers=bearer(root),
+            ).json()["key"]
+            registered = client.post(
+                f"/api/v1/associations/{ASSOCIATION_ID}/interventions",
+                json={
+                    "id": "ny-insats",
+                    "name": "Ny",
+                    "kind": "individual",
+                    "starts_on": "2020-01-01",
+                },
+                headers=bearer(admin),
+            )
+            assert registered.status_code == 201, registered.text
+    finally:
+        service.close()
+
+
+def test_a_database_without_its_namespace_row_is_refused(own_database: str, tmp_path: Path) -> None:
+    """A new namespace would leave every association unreachable: never made anew."""
+    upgrade_to_head(own_database)
+    engine = make_engine(own_database)
+    with engine.begin() as connection:
+        connection.execute(delete(installation))
+    engine.dispose()
+    with pytest.raises(MissingNamespaceError, match="säkerhetskopia"):
+        open_service(own_database, tmp_path)
 
 
 def test_the_statistics_read_uses_the_index_made_for_it(container: Container) -> None:

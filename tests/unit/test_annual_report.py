@@ -18,7 +18,7 @@ from service.reporting.model import (
     Value,
 )
 from service.reporting.report import build_annual_report
-from service.statistics.answer import build_statistics_answer
+from service.statistics.answer import AnswerInputs, build_statistics_answer
 from tests.fixtures_answers import (
     ASSOCIATION_NAME,
     GENERATED_AS_OF,
@@ -418,10 +418,5 @@ def real_answer(year: int) -> dict[str, Any]:
         for i in range(6)
     ]
     return build_statistics_answer(
-        association_id="a",
-        period=Period.year(year),
-        as_of=None,
-        rules=ReportingRules(),
-        interventions=[team],
-        facts=people,
+        AnswerInputs("a", Period.year(year), ReportingRules(), [team], people)
     )

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
 from service.domain.facts import EnrollmentFacts, FinanceRecord, ReportingRules
-from service.statistics.answer import _scopes, statistics_tree
+from service.statistics.answer import AnswerInputs, _scopes, statistics_tree
 from service.statistics.disclosure import measure_roots
 from service.statistics.leaf_layout import MeasuredLeaves
 from service.statistics.measure_values import MeasuresPlan
@@ -27,11 +27,11 @@ FINANCES = [FinanceRecord("alfa", 2023, 100_000, 90_000)]
 def flat_and_tree(
     facts: list[EnrollmentFacts], rules: ReportingRules, **changes: Any
 ) -> tuple[Any, Any]:
-    given_inputs = inputs(facts, rules) | {"finances": FINANCES, "only_intervention": None}
-    given_inputs |= changes
-    scopes = _scopes(*given_inputs.values())
+    only = changes.pop("only_intervention", None)
+    given = AnswerInputs(**(inputs(facts, rules) | {"finances": FINANCES} | changes))
+    scopes = _scopes(given, only)
     flat, _ = measured_answer(scopes.facts_of, scopes.context)
-    tree = MeasuredLeaves.of(measure_roots(statistics_tree(**given_inputs)))
+    tree = MeasuredLeaves.of(measure_roots(statistics_tree(given, only)))
     return flat, tree
 
 

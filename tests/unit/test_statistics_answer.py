@@ -15,7 +15,7 @@ from service.domain.facts import (
     Period,
     ReportingRules,
 )
-from service.statistics.answer import build_statistics_answer
+from service.statistics.answer import AnswerInputs, build_statistics_answer
 from tests.unit.test_statistics import enrollment
 
 YEAR = Period.year(2023)
@@ -49,15 +49,9 @@ def member(team: str, number: int, **changes: Any) -> EnrollmentFacts:
 
 
 def answer(facts: list[EnrollmentFacts], rules: ReportingRules = OPEN, **kw: Any) -> dict[str, Any]:
-    return build_statistics_answer(
-        association_id="forbund",
-        period=YEAR,
-        as_of=None,
-        rules=rules,
-        interventions=TEAMS,
-        facts=facts,
-        **kw,
-    )
+    only = kw.pop("only_intervention", None)
+    inputs = AnswerInputs("forbund", YEAR, rules, TEAMS, facts, **kw)
+    return build_statistics_answer(inputs, only)
 
 
 def count_cells(tree: Any) -> list[dict[str, Any]]:
@@ -75,12 +69,7 @@ class TestHeader:
     def test_names_the_association_the_period_and_the_settings(self) -> None:
         as_of = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)
         result = build_statistics_answer(
-            association_id="forbund",
-            period=YEAR,
-            as_of=as_of,
-            rules=ReportingRules(),
-            interventions=TEAMS,
-            facts=[],
+            AnswerInputs("forbund", YEAR, ReportingRules(), TEAMS, [], as_of=as_of)
         )
         assert result["association"] == "forbund"
         assert result["period"] == {"from": "2023-01-01", "to": "2023-12-31"}

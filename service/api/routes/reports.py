@@ -6,7 +6,6 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic_core import to_json
 
 from service.api.answers import CREATED, created_or_replayed, write_status
 from service.api.deps import AssociationId, ContainerDep, IdempotencyKeyDep, PrincipalDep
@@ -101,10 +100,10 @@ def statistics(
     counts) are described in docs/statistics.md; docs/integration.md shows how to call it.
     """
     period = period_of(year, from_, to)
-    answer = container.queries.statistics(
+    answer = container.queries.statistics_json(
         principal, aid, period, intervention=intervention, as_of=as_of
     )
-    return Response(to_json(answer), media_type="application/json")
+    return Response(answer, media_type="application/json")
 
 
 _FILE = {"schema": {"type": "string", "format": "binary"}}
