@@ -61,12 +61,11 @@ def test_the_statistics_answer_model_fits_a_real_answer() -> None:
 
     from service.api.schemas.statistics import StatisticsAnswer
     from service.domain.facts import InterventionInfo, Period, ReportingRules
-    from service.statistics.answer import build_statistics_answer
+    from service.statistics.answer import AnswerInputs, build_statistics_answer
 
+    team = InterventionInfo("team", "Team", "individual", date(2020, 1, 1))
     answer = build_statistics_answer(
-        association_id="a", period=Period.year(2024), as_of=None, rules=ReportingRules(),
-        interventions=[InterventionInfo("team", "Team", "individual", date(2020, 1, 1))],
-        facts=[],
-    )  # fmt: skip
+        AnswerInputs("a", Period.year(2024), ReportingRules(), [team], [])
+    )
     assert set(answer) == {f.alias or n for n, f in StatisticsAnswer.model_fields.items()}
     StatisticsAnswer.model_validate(answer)
