@@ -95,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     for (name, state), measured in times.items():
         p95 = sorted(measured)[int(0.95 * (len(measured) - 1))]
         print(
-            f"| {name} | {state} | {statistics.median(measured) * ms:.0f} ms | "
-            f"{p95 * ms:.0f} ms |"
+            f"| {name} | {state} | {statistics.median(measured) * ms:.0f} ms | {p95 * ms:.0f} ms |"
         )
     return 0
 

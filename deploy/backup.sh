@@ -19,7 +19,7 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: UPPFOLJNING_DATABASE_URL=... $0 TARGET_FILE" >&2
+    echo "användning: UPPFOLJNING_DATABASE_URL=... $0 MÅLFIL" >&2
     exit 2
 }
 
@@ -29,7 +29,7 @@ url=${UPPFOLJNING_DATABASE_URL:-sqlite:///var/uppfoljning.db}
 python=${PYTHON:-python3}
 
 if [ -e "$target" ]; then
-    echo "backup: $target already exists; choose a new file name" >&2
+    echo "backup: $target finns redan; välj ett nytt filnamn" >&2
     exit 1
 fi
 
@@ -51,11 +51,11 @@ from pathlib import Path
 url, target = sys.argv[1:]
 path = url.split(":///", 1)[1].split("?", 1)[0] if ":///" in url else ""
 if not path or path == ":memory:" or not Path(path).is_file():
-    sys.exit(f"backup: no SQLite database file at {path!r} (from {url})")
+    sys.exit(f"backup: ingen SQLite-databasfil vid {path!r} (från {url})")
 owner = os.stat(path).st_uid
 if os.geteuid() == 0 and owner != 0:
     # root could leave root-owned -wal/-shm files behind that the service cannot open
-    sys.exit(f"backup: run this as the owner of {path} (uid {owner}), e.g. with sudo -u")
+    sys.exit(f"backup: kör som ägaren till {path} (uid {owner}), t.ex. med sudo -u")
 source = sqlite3.connect(path, timeout=30)
 copy = sqlite3.connect(target)
 try:
@@ -66,22 +66,22 @@ finally:
     copy.close()
     source.close()
 if result != "ok":
-    sys.exit(f"backup: the copy fails integrity_check: {result}")
+    sys.exit(f"backup: kopian klarar inte integrity_check: {result}")
 PY
         ;;
     postgresql:* | postgresql+* | postgres:*)
         command -v pg_dump >/dev/null || {
-            echo "backup: pg_dump is not installed (Debian: apt-get install postgresql-client)" >&2
+            echo "backup: pg_dump är inte installerat (Debian: apt-get install postgresql-client)" >&2
             exit 1
         }
         pg_exec "$url" pg_dump --format=custom --file="$partial"
         ;;
     *)
-        echo "backup: unsupported database URL scheme: ${url%%:*}" >&2
+        echo "backup: databas-URL:en har ett schema som inte stöds: ${url%%:*}" >&2
         exit 2
         ;;
 esac
 
 mv "$partial" "$target"
 trap - EXIT
-echo "backup: wrote $target ($(wc -c <"$target") bytes)" >&2
+echo "backup: skrev $target ($(wc -c <"$target") byte)" >&2

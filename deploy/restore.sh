@@ -21,7 +21,7 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: UPPFOLJNING_DATABASE_URL=... $0 BACKUP_FILE" >&2
+    echo "användning: UPPFOLJNING_DATABASE_URL=... $0 SÄKERHETSKOPIA" >&2
     exit 2
 }
 
@@ -31,7 +31,7 @@ url=${UPPFOLJNING_DATABASE_URL:-sqlite:///var/uppfoljning.db}
 python=${PYTHON:-python3}
 
 if [ ! -f "$backup" ]; then
-    echo "restore: no backup file $backup" >&2
+    echo "restore: säkerhetskopian $backup finns inte" >&2
     exit 1
 fi
 
@@ -52,23 +52,23 @@ from urllib.parse import quote
 url, backup = sys.argv[1:]
 path = url.split(":///", 1)[1].split("?", 1)[0] if ":///" in url else ""
 if not path or path == ":memory:":
-    sys.exit(f"restore: {url} names no database file")
+    sys.exit(f"restore: {url} anger ingen databasfil")
 target = Path(path)
 for existing in (target, Path(f"{path}-wal"), Path(f"{path}-shm")):
     if existing.exists():
-        sys.exit(f"restore: {existing} exists; move the old database away first")
+        sys.exit(f"restore: {existing} finns redan; flytta undan den gamla databasen först")
 source = sqlite3.connect(f"file:{quote(str(Path(backup).resolve()))}?mode=ro", uri=True)
 try:
     result = source.execute("PRAGMA integrity_check").fetchone()[0]
 except sqlite3.DatabaseError as error:
-    sys.exit(f"restore: {backup} is not an SQLite database: {error}")
+    sys.exit(f"restore: {backup} är ingen SQLite-databas: {error}")
 if result != "ok":
-    sys.exit(f"restore: {backup} fails integrity_check: {result}")
+    sys.exit(f"restore: {backup} klarar inte integrity_check: {result}")
 target.parent.mkdir(parents=True, exist_ok=True)
 owner = target.parent.stat().st_uid
 if os.geteuid() == 0 and owner != 0:
     # a root-owned database would be unusable by the service
-    sys.exit(f"restore: run this as the owner of {target.parent} (uid {owner}), e.g. with sudo -u")
+    sys.exit(f"restore: kör som ägaren till {target.parent} (uid {owner}), t.ex. med sudo -u")
 partial = Path(f"{path}.partial.{os.getpid()}")
 copy = sqlite3.connect(partial)
 try:
@@ -86,19 +86,19 @@ PY
         ;;
     postgresql:* | postgresql+* | postgres:*)
         command -v pg_restore >/dev/null || {
-            echo "restore: pg_restore is not installed (Debian: apt-get install postgresql-client)" >&2
+            echo "restore: pg_restore är inte installerat (Debian: apt-get install postgresql-client)" >&2
             exit 1
         }
         if ! pg_exec "$url" pg_restore --no-owner --no-privileges --single-transaction \
             --exit-on-error "$backup"; then
-            echo "restore: pg_restore failed and nothing was restored; the database must be new and empty" >&2
+            echo "restore: pg_restore misslyckades och inget återställdes; databasen måste vara ny och tom" >&2
             exit 1
         fi
         ;;
     *)
-        echo "restore: unsupported database URL scheme: ${url%%:*}" >&2
+        echo "restore: databas-URL:en har ett schema som inte stöds: ${url%%:*}" >&2
         exit 2
         ;;
 esac
 
-echo "restore: restored $backup" >&2
+echo "restore: återställde $backup" >&2

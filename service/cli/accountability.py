@@ -14,7 +14,7 @@ import typer
 if TYPE_CHECKING:
     from service.bootstrap import Container
 
-audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+audit_app = typer.Typer(help="Granskningsloggen.", no_args_is_help=True)
 
 
 _opener: list[Callable[[], Container]] = []  # commands.open_container, given by register()
@@ -29,14 +29,18 @@ def record(container: Container, command: str, association: str | None, status: 
     container.audit.record_command(command, association_id=association, status=status)
 
 
-@audit_app.command("export")
+@audit_app.command(
+    "export", help="Skriv ut granskningsloggen som JSON-rader på standard ut, äldst först."
+)
 def audit_export(
-    association: Annotated[str | None, typer.Option(help="one association's entries")] = None,
+    association: Annotated[str | None, typer.Option(help="bara ett förbunds poster")] = None,
     from_: Annotated[
-        datetime | None, typer.Option("--from", help="first day (UTC)", formats=["%Y-%m-%d"])
+        datetime | None,
+        typer.Option("--from", help="första dagen (UTC), ÅÅÅÅ-MM-DD", formats=["%Y-%m-%d"]),
     ] = None,
     to: Annotated[
-        datetime | None, typer.Option(help="last day (UTC), included", formats=["%Y-%m-%d"])
+        datetime | None,
+        typer.Option(help="sista dagen (UTC), medräknad, ÅÅÅÅ-MM-DD", formats=["%Y-%m-%d"]),
     ] = None,
 ) -> None:
     """Print the audit log as JSON lines on stdout, oldest first."""
@@ -157,5 +161,8 @@ def register(app: typer.Typer, open_container: Callable[[], Container]) -> None:
     """Add the commands to `python -m service`, opening the service with `open_container`."""
     _opener[:] = [open_container]
     app.add_typer(audit_app, name="audit")
-    app.command()(erase)
-    app.command()(gallra)
+    app.command(help="Radera alla händelser i en persons inskrivningar i ett förbund.")(erase)
+    app.command(
+        help="Gallra händelsedata äldre än varje förbunds retention_years_after_exit "
+        "(publicerade årssvar sparas)."
+    )(gallra)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from service.cli.swedish_help import use_swedish
 from service.config import Settings
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def log_to_stderr(settings: Settings) -> None:
     redact_database_errors_in_logs()
 
 
+use_swedish()
 app = typer.Typer(
     help="Uppföljning: uppföljning av samordningsförbundens insatser.",
     no_args_is_help=True,
@@ -66,7 +68,7 @@ def main() -> None:
         raise
 
 
-@app.command()
+@app.command(help="Uppgradera databasen i UPPFOLJNING_DATABASE_URL till senaste schemaversion.")
 def migrate() -> None:
     """Apply the database migrations (Alembic) to UPPFOLJNING_DATABASE_URL."""
     from service.adapters.migrations import upgrade_to_head
@@ -79,13 +81,18 @@ def migrate() -> None:
     typer.echo("Databasen är migrerad till senaste version.", err=True)
 
 
-@app.command()
+@app.command(
+    help="Starta tjänsten: API:t i processer som tar emot anrop och en process som håller "
+    "läsmodellerna i fas. Startar inte mot en databas som inte är migrerad."
+)
 def serve(
-    host: str = "127.0.0.1",
-    port: int = 8000,
+    host: Annotated[str, typer.Option(help="adressen att lyssna på")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="porten att lyssna på")] = 8000,
     workers: Annotated[
         int | None,
-        typer.Option(min=1, max=64, help="request worker processes (default UPPFOLJNING_WORKERS)"),
+        typer.Option(
+            min=1, max=64, help="antal processer som tar emot anrop (standard UPPFOLJNING_WORKERS)"
+        ),
     ] = None,
 ) -> None:
     """Serve the API: request workers and a projection process; refuses an unmigrated database."""
@@ -110,11 +117,13 @@ def _check_the_app_builds(container: Container) -> None:
     create_app(container).build_middleware_stack()
 
 
-@app.command("serve-worker", hidden=True)
+@app.command(
+    "serve-worker", hidden=True, help="En av serve:s processer; stannar när standard in tar slut."
+)
 def serve_worker(
-    fd: Annotated[int, typer.Option(help="the listening socket `serve` passes")],
+    fd: Annotated[int, typer.Option(help="den lyssnande socket som serve lämnar över")],
     ready_fd: Annotated[
-        int | None, typer.Option(help="a pipe to write one byte to once serving")
+        int | None, typer.Option(help="ett rör att skriva en byte till när processen är redo")
     ] = None,
 ) -> None:
     """One request worker of `serve`; stops when its standard input ends."""
@@ -129,10 +138,12 @@ def serve_worker(
     run_worker(app, fd, container.settings.log_level, ready_fd)
 
 
-@app.command()
+@app.command(
+    help="Håll läsmodellerna i fas med händelselagret tills processen stoppas (SIGTERM, Ctrl-C)."
+)
 def project(
     until_stdin_closes: Annotated[
-        bool, typer.Option(help="also stop when standard input ends (as `serve` runs it)")
+        bool, typer.Option(help="stanna också när standard in tar slut (så kör serve den)")
     ] = False,
 ) -> None:
     """Keep the read models caught up with the event store until stopped (SIGTERM, Ctrl-C)."""
@@ -152,10 +163,14 @@ def project(
     follow(container.projector, container.settings.projection_poll_seconds, stopping, pause)
 
 
-@app.command("create-key")
+@app.command("create-key", help="Skriv ut en ny systemnyckel, en enda gång, ensam på standard ut.")
 def create_key(
-    role: Annotated[str, typer.Option()] = "system_admin",
-    name: Annotated[str, typer.Option()] = "operator",
+    role: Annotated[
+        str, typer.Option(help="nyckelns roll; här bara system_admin, övriga via API:t")
+    ] = "system_admin",
+    name: Annotated[str, typer.Option(help="nyckelns namn, t.ex. vem som använder den")] = (
+        "operator"
+    ),
 ) -> None:
     """Print a new system key, once, alone on stdout."""
     from service.adapters import keys
@@ -181,7 +196,11 @@ def create_key(
     sys.stdout.write(key + "\n")
 
 
-@app.command("list-keys")
+@app.command(
+    "list-keys",
+    help="Lista alla API-nycklar (id, förbund, namn, roll, insatser, när skapad och "
+    "återkallad). Nycklarnas hemligheter sparas aldrig.",
+)
 def list_keys() -> None:
     """List every API key (id, owner, role, state); secrets are never stored."""
     from rich.console import Console
@@ -211,7 +230,10 @@ def list_keys() -> None:
     Console(stderr=True).print(f"{len(rows)} nycklar.")
 
 
-@app.command("revoke-key")
+@app.command(
+    "revoke-key",
+    help="Återkalla en API-nyckel direkt (en systemnyckel när --association utelämnas).",
+)
 def revoke_key(
     key_id: Annotated[str, typer.Argument(help="nyckelns id (delen efter upf_)")],
     association: Annotated[
@@ -234,7 +256,10 @@ def revoke_key(
     typer.echo(f"Nyckel {key_id} är återkallad.", err=True)
 
 
-@app.command("dump-openapi")
+@app.command(
+    "dump-openapi",
+    help="Skriv ut OpenAPI-dokumentet (incheckat som openapi/openapi.json) på standard ut.",
+)
 def dump_openapi() -> None:
     """Print the OpenAPI document (committed as openapi/openapi.json)."""
     from service.api.app import openapi_document
@@ -242,7 +267,10 @@ def dump_openapi() -> None:
     sys.stdout.write(json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n")
 
 
-@app.command()
+@app.command(
+    help="Bygg om alla läsmodeller från händelselagret och kontrollera att de blir "
+    "desamma som de levande."
+)
 def rebuild() -> None:
     """Rebuild every read model from the event store and verify it equals the live one."""
     from service.cli.rebuild import run_rebuild
@@ -250,10 +278,15 @@ def rebuild() -> None:
     raise typer.Exit(run_rebuild())
 
 
-@app.command()
+@app.command(
+    help="Räkna fram pseudonymer lokalt ur personnummer (som argument, eller ett per rad "
+    "på standard in). Personnumren lämnar aldrig datorn."
+)
 def pseudonymise(
     key_file: Annotated[Path, typer.Option(help="huvudmannens nyckelfil")],
-    number: Annotated[str | None, typer.Argument()] = None,
+    number: Annotated[
+        str | None, typer.Argument(help="personnumret; utelämna för att läsa standard in")
+    ] = None,
 ) -> None:
     """Compute pseudonyms locally from personnummer (argument or one per line on stdin)."""
     from service.cli.client import load_key, pseudonym_for
@@ -274,7 +307,11 @@ def pseudonymise(
         raise typer.Exit(1)
 
 
-@app.command("new-key-file")
+@app.command(
+    "new-key-file",
+    help="Skapa en huvudmans nyckelfil för pseudonymisering hos klienten (skriver aldrig "
+    "över en befintlig fil).",
+)
 def new_key_file(path: Annotated[Path, typer.Argument(help="filen som ska skapas")]) -> None:
     """Create a huvudman key file for client-side pseudonymisation (never overwrites)."""
     from service.cli.client import new_key_file as write_key_file
@@ -287,21 +324,25 @@ def new_key_file(path: Annotated[Path, typer.Argument(help="filen som ska skapas
     typer.echo(f"Skapade {path} (läsbar endast för dig). Förvara den som en hemlighet.", err=True)
 
 
-@app.command()
+@app.command(help="Skriv årsredovisningsexporten för ett förbund och ett år till en fil.")
 def export(
-    association: Annotated[str, typer.Option(help="The association's id")],
-    year: Annotated[int, typer.Option(help="The calendar year of the report")],
-    format: Annotated[str, typer.Option(help="xlsx, docx, csv, json or html")] = "xlsx",
-    out: Annotated[Path | None, typer.Option(help="File to write (default: by name)")] = None,
+    association: Annotated[str, typer.Option(help="förbundets id")],
+    year: Annotated[int, typer.Option(help="redovisningsåret")],
+    format: Annotated[str, typer.Option(help="xlsx, docx, csv, json eller html")] = "xlsx",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="filen som skrivs (standard: uppfoljning-FÖRBUND-ÅR.FORMAT)"),
+    ] = None,
     as_of: Annotated[
-        datetime | None, typer.Option(help="Only events recorded up to this instant (ISO 8601)")
+        datetime | None,
+        typer.Option(help="bara händelser registrerade till och med denna tidpunkt (ISO 8601)"),
     ] = None,
 ) -> None:
     """Write the annual export of an association and year to a file."""
     from rich.console import Console
 
+    from service.cli.messages import command_error
     from service.domain.errors import DomainError
-    from service.reporting.years import FutureYearError
 
     console = Console(stderr=True)
     container = open_container()
@@ -313,11 +354,8 @@ def export(
                     content, _, extension = container.annual_exports.export(
                         association, year, format, as_of
                     )
-            except FutureYearError as error:
-                console.print(f"Fel: {error.swedish}")
-                raise typer.Exit(1) from None
             except DomainError as error:
-                console.print(f"Fel: {error}")
+                console.print(f"Fel: {command_error(error, association)}", markup=False)
                 raise typer.Exit(1) from None
     finally:
         container.close()
@@ -326,7 +364,11 @@ def export(
     console.print(f"Klart: skrev {target} ({len(content):,} byte).".replace(",", " "))
 
 
-@app.command("import")
+@app.command(
+    "import",
+    help="Läs in historik från en fil, händelse för händelse, med samma regler som "
+    "batch-anropet. Kan köras om: redan inlästa händelser läses inte in igen.",
+)
 def import_events(
     association: Annotated[str, typer.Option(help="förbundets id")],
     file: Annotated[Path, typer.Argument(help='batch-JSON ({"events": [...]}) eller JSON Lines')],
@@ -335,6 +377,7 @@ def import_events(
     from rich.console import Console
 
     from service.cli.import_events import run_import
+    from service.cli.messages import command_error, unreadable_file
     from service.domain.errors import DomainError
 
     console = Console(stderr=True)
@@ -344,16 +387,16 @@ def import_events(
             try:
                 statuses, refused = run_import(container, association, file, console)
             except DomainError as error:
-                console.print(f"Fel: {error}")
+                console.print(f"Fel: {command_error(error, association)}", markup=False)
                 raise typer.Exit(1) from None
             ran.status = int(bool(refused))
     except (OSError, ValueError) as error:
-        console.print(f"Kan inte läsa {file}: {error}")
+        console.print(f"Fel: kan inte läsa {file}: {unreadable_file(error)}", markup=False)
         raise typer.Exit(1) from None
     finally:
         container.close()
     for outcome in refused:
-        console.print(f"Rad {outcome.line} ({outcome.id}): {outcome.status} {outcome.detail}")
+        console.print(outcome.swedish, highlight=False, markup=False, soft_wrap=True)
     created, replayed = statuses.get(201, 0), statuses.get(200, 0)
     console.print(
         f"Klart: {created} nya händelser, {replayed} redan inlästa, {len(refused)} avvisade."
@@ -362,7 +405,7 @@ def import_events(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(help="Läs in ett realistiskt exempelförbund och skriv ut dess årstabell.")
 def demo() -> None:
     """Load a realistic example förbund and print its annual table."""
     from service.cli.demo import run_demo

@@ -38,6 +38,7 @@ from service.domain.codes import Role
 from service.domain.errors import ConflictError
 from service.domain.facts import Period
 from service.domain.principal import Principal
+from service.reporting.model import MISSING_TEXT, SUPPRESSED_TEXT, ZERO_TEXT
 
 DEMO_KEY_ID = "demo"
 DAYS_PER_MONTH = 30.4375
@@ -219,8 +220,8 @@ def annual_table(answer: dict[str, Any], year: int) -> Table:
     """The year's key figures per individual insats and in total, in Swedish.
 
     One column per insats and one for the förbund, one row per measure, so the table fits
-    an ordinary terminal. Hidden values show as in the annual export, ".." (SCB's marker);
-    "–" is a share or mean with nothing to compute it over.
+    an ordinary terminal. Values show with the annual export's signs (SCB's): ".." hidden,
+    "–" zero, "." a share or mean with nothing to compute it over.
     """
     min_cell = answer["settings"]["min_cell_size"]
     hidden = {pointer: "hidden" for pointer in answer["suppressed"]}
@@ -242,7 +243,7 @@ def annual_table(answer: dict[str, Any], year: int) -> Table:
             f"Andelar av avslut exkl. tidiga avhopp (inom {window} "
             "mån. från inskrivning). Mål: arbete, studier, arbetssökande, arbetslivsinriktad "
             f"rehabilitering. .. = visas inte (färre än {min_cell} personer; röjandekontroll, "
-            "där varje antal har ett litet fast slumptillägg)."
+            "där varje antal har ett litet fast slumptillägg); – = noll; . = uppgift saknas."
         ),
         box=box.SIMPLE_HEAD,
         caption_justify="left",
@@ -275,13 +276,13 @@ class _Cells:
 
     def missing(self, *path: str) -> str:
         rule = self.hidden.get("/".join((self.at, *path)))
-        if rule is None:
-            return "–"
-        return ".."
+        return MISSING_TEXT if rule is None else SUPPRESSED_TEXT
 
     def count(self, name: str, sex: str = "total") -> str:
         value = self.value(name, sex)
-        return self.missing(name, sex) if value is None else str(value)
+        if value is None:
+            return self.missing(name, sex)
+        return ZERO_TEXT if value == 0 else str(value)
 
     def by_sex(self, name: str) -> str:
         return f"{self.count(name)} ({self.count(name, 'female')}/{self.count(name, 'male')})"

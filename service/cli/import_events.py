@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from service.api.batch_events import apply_in_chunks
 from service.api.schemas.enrollments import BatchEvent
 from service.bootstrap import Container
+from service.cli.messages import UnreadableLineError, item_refusal
 from service.domain.codes import Role
 from service.domain.principal import Principal
 
@@ -29,7 +30,8 @@ IMPORTER = "cli-import"
 
 
 def read_events(path: Path) -> list[Any]:
-    """The events of a batch body file or a JSON Lines file."""
+    """The events of a batch body file or a JSON Lines file; UnreadableLineError names
+    the first line that is not JSON."""
     text = path.read_text(encoding="utf-8-sig")
     try:
         body = json.loads(text)
@@ -37,7 +39,14 @@ def read_events(path: Path) -> list[Any]:
         body = None
     if isinstance(body, dict) and isinstance(body.get("events"), list):
         return list(body["events"])
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    events = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise UnreadableLineError(number, error) from None
+    return events
 
 
 def importer_for(container: Container, association_id: str) -> Principal:
@@ -52,12 +61,20 @@ def importer_for(container: Container, association_id: str) -> Principal:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one event of the file: its line (1-based), id, status and why."""
+    """What became of one event of the file: its line (1-based), id, status and why
+    (the API's English detail; `swedish` says it to staff)."""
 
     line: int
     id: str
     status: int
     detail: str
+    fields: tuple[str, ...] = ()
+
+    @property
+    def swedish(self) -> str:
+        """The refusal as the command prints it."""
+        where = f"Rad {self.line}" + (f" (händelse {self.id})" if self.id else "")
+        return f"{where}: avvisad ({self.status}). {item_refusal(self.status, self.detail, self.fields)}"
 
 
 def run_import(
@@ -72,9 +89,12 @@ def run_import(
         try:
             valid.append((line, BatchEvent.model_validate(event)))
         except ValidationError as error:
-            fields = ", ".join(".".join(map(str, e["loc"])) or "event" for e in error.errors())
+            fields = tuple(
+                dict.fromkeys(".".join(map(str, e["loc"])) or "händelsen" for e in error.errors())
+            )
             given = event.get("id") if isinstance(event, dict) else None
-            outcomes[line] = Outcome(line, str(given or ""), 422, f"invalid event: {fields}")
+            detail = f"invalid event: {', '.join(fields)}"
+            outcomes[line] = Outcome(line, str(given or ""), 422, detail, fields)
     progress = Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=console, transient=True,

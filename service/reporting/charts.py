@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from service.domain.codes import AGE_BANDS, UNKNOWN_SUPPORT, Support
 from service.reporting import text
-from service.reporting.answer import MeasureSource
+from service.reporting.answer import MeasureSource, days_to_months
 from service.reporting.breakdowns import distribution_cell
 from service.reporting.model import ChartKind, ChartSpec, Series, Unit
-from service.reporting.tables import ReportContext
+from service.reporting.tables import ReportContext, Scope
 
 CHART_NOTE = "Värden som döljs av röjandekontrollen ritas inte; de märks .."
 
@@ -89,4 +91,34 @@ def _age_chart(ctx: ReportContext, total: MeasureSource, section: str) -> ChartS
         series=series,
         value_label="Antal aktiva under året",
         note=CHART_NOTE,
+    )
+
+
+def throughput_chart(ctx: ReportContext, scopes: Sequence[Scope], section: str) -> ChartSpec | None:
+    """Genomströmningstid mot mål per insats by kön, beside the Översikt table of times:
+    where a reader compares insatser. None with fewer than two insatser (the total says it)."""
+    interventions = [scope for scope in scopes if not scope.is_total]
+    if len(interventions) < 2:
+        return None
+    series = tuple(
+        Series(
+            label,
+            tuple(
+                scope.current.value(
+                    "throughput_days_to_goal", "mean", sex, unit=Unit.MONTHS, convert=days_to_months
+                )
+                for scope in interventions
+            ),
+        )
+        for sex, label in (("female", "Kvinnor"), ("male", "Män"), ("total", "Totalt"))
+    )
+    return ChartSpec(
+        key="throughput-by-intervention",
+        kind=ChartKind.GROUPED_BARS,
+        title=f"{ctx.association_name} {ctx.year}: genomströmningstid mot mål per insats",
+        section=section,
+        categories=tuple(scope.name for scope in interventions),
+        series=series,
+        value_label="Månader, medelvärde",
+        note=f"{text.THROUGHPUT_NOTE} {CHART_NOTE}",
     )

@@ -30,7 +30,7 @@ class Status(StrEnum):
     SHOWN = "shown"
     SMALL_COUNT = "suppressed_small_count"  # no longer made: every hidden value is SUPPRESSED
     SUPPRESSED = "suppressed"  # hidden by disclosure control: ".."
-    MISSING = "missing"  # no data (e.g. a share of zero exits): "–"
+    MISSING = "missing"  # nothing to compute on (a share of zero exits, a year before data): "."
     BLANK = "blank"  # the cell does not apply
 
 
@@ -50,8 +50,11 @@ class ChartKind(StrEnum):
     PYRAMID = "pyramid"
 
 
-SUPPRESSED_TEXT = ".."  # SCB's teckenförklaring: a value not shown
-MISSING_TEXT = "–"
+# SCB's teckenförklaring (docs/decisions.md §24): ".." a value not shown, "–" zero (exactly
+# nobody), "." uppgift saknas; a value that only rounds to zero prints 0.
+SUPPRESSED_TEXT = ".."
+ZERO_TEXT = "–"
+MISSING_TEXT = "."
 MINUS = "\u2212"
 NBSP = "\u00a0"
 DECIMALS = {Unit.COUNT: 0, Unit.SHARE: 0, Unit.POINTS: 0, Unit.MONTHS: 1, Unit.YEARS: 1}
@@ -96,8 +99,13 @@ class Value:
         rounded = round_half_up(self.number, decimals)
         return int(rounded) if decimals == 0 else rounded
 
+    @property
+    def zero(self) -> bool:
+        """True for a shown value that is exactly zero (not one that rounds to zero)."""
+        return self.shown and self.number == 0
+
     def text(self, *, plain: bool = False) -> str:
-        """Swedish text: '42 %', '25,2', '1 234 kr', '..', '–'; plain for CSV."""
+        """Swedish text: '42 %', '25,2', '1 234 kr', '..', '–', '.'; plain for CSV."""
         if self.status is Status.BLANK:
             return ""
         if self.status in (Status.SMALL_COUNT, Status.SUPPRESSED):
@@ -105,6 +113,8 @@ class Value:
         number = self.display_number()
         if number is None:
             return MISSING_TEXT
+        if self.zero:
+            return ZERO_TEXT
         return _format_number(number, self.unit, self.signed, plain)
 
 

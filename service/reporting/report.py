@@ -17,7 +17,7 @@ from service.reporting.answer import (
     MeasureSource,
     change,
 )
-from service.reporting.charts import outcome_chart, report_charts
+from service.reporting.charts import outcome_chart, report_charts, throughput_chart
 from service.reporting.model import (
     AnnualReport,
     Column,
@@ -27,7 +27,7 @@ from service.reporting.model import (
     Table,
     Value,
 )
-from service.reporting.overview import overview_tables
+from service.reporting.overview import OVERVIEW_SECTION, overview_tables
 from service.reporting.tables import (
     NoteBook,
     ReportContext,
@@ -110,7 +110,8 @@ def build_annual_report(
         + tuple(
             outcome_chart(ctx, scope.current, scope.section, (scope.key, scope.name))
             for scope in scopes[1:]
-        ),
+        )
+        + tuple(c for c in (throughput_chart(ctx, scopes, OVERVIEW_SECTION),) if c),
         generated_as_of=generated_as_of or current.get("as_of"),
         stamp=ctx.as_of,
         preliminary=preliminary,
@@ -143,6 +144,7 @@ def _introduction(ctx: ReportContext) -> tuple[str, ...]:
         *status,
         "Varje tabell har egna fotnoter med definitioner och kan klistras in för sig. "
         + text.disclosure_note(ctx.settings),
+        text.FULL_LEGEND,
     )
 
 

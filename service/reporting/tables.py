@@ -104,9 +104,15 @@ class NoteBook:
         )
         general.append(text.SEX_NOTE if sexes else None)
         hidden = any(v.status in (Status.SUPPRESSED, Status.SMALL_COUNT) for v in values)
-        general.append(text.disclosure_note(ctx.settings, hidden=hidden))
-        missing = any(v.status is Status.MISSING for v in values)
-        general.append(text.MISSING_NOTE if missing else None)
+        signs = text.legend(
+            zero=any(v.zero for v in values),
+            missing=any(v.status is Status.MISSING for v in values),
+        )
+        # One paragraph with the disclosure rule (which explains ".."): a line fewer, so a
+        # long table's notes still fit on its page.
+        general.append(
+            " ".join(filter(None, (text.disclosure_note(ctx.settings, hidden=hidden), signs)))
+        )
         general.append(text.source_note(ctx.association_name, ctx.as_of))
         return tuple(notes) + tuple(Footnote("", g) for g in general if g)
 

@@ -145,10 +145,24 @@ SEX_NOTE = "Kön avser juridiskt kön. Totalt är summan av kvinnor och män."
 SEVERAL_SUPPORTS_NOTE = (
     "En person kan ha flera försörjningar samtidigt, så andelarna kan summera till mer än 100 %."
 )
-MISSING_NOTE = (
-    "– = uppgift saknas, t.ex. en andel eller ett medelvärde när det inte finns något att "
-    "räkna på (skilj från .., ett värde som inte visas)."
+# SCB's teckenförklaring, the signs this export uses (docs/decisions.md §24).
+ZERO_SIGN = "– noll (ingen person)"
+HIDDEN_SIGN = ".. uppgift visas inte (röjandekontroll)"
+MISSING_SIGN = (
+    ". uppgift saknas (inget att räkna på, t.ex. en andel när ingen har avslutats, "
+    "eller ett år före förbundets första uppgifter)"
 )
+FULL_LEGEND = (
+    f"Teckenförklaring (som SCB:s): {ZERO_SIGN}; 0 mindre än hälften av den minsta enhet "
+    f"som visas (t.ex. en andel under 0,5 %); {HIDDEN_SIGN}; {MISSING_SIGN}."
+)
+
+
+def legend(*, zero: bool = True, missing: bool = True) -> str | None:
+    """'Teckenförklaring: …' for the signs a table shows besides "..", which the disclosure
+    note beside it explains; None when it shows neither."""
+    signs = [sign for sign, used in ((ZERO_SIGN, zero), (MISSING_SIGN, missing)) if used]
+    return f"Teckenförklaring: {'; '.join(signs)}." if signs else None
 
 
 def change_note(year: int, previous_year: int, *, shares: bool = True) -> str:
@@ -225,7 +239,7 @@ def year_notes(
     if not previous:
         notes.append(
             f"Förbundet har inga uppgifter för {previous_year}: jämförelseåret och förändringen "
-            "visas som – (uppgift saknas)."
+            "visas som . (uppgift saknas)."
         )
     return tuple(notes)
 

@@ -8,7 +8,14 @@ from typing import Any
 
 from service.reporting.answer import AnswerView, ReportSettings
 from service.reporting.charts import CHART_NOTE, report_charts
-from service.reporting.model import ChartKind, ChartSpec, Series
+from service.reporting.model import (
+    MISSING_TEXT,
+    SUPPRESSED_TEXT,
+    ZERO_TEXT,
+    ChartKind,
+    ChartSpec,
+    Series,
+)
 from service.reporting.tables import ReportContext
 
 # (Swedish name, path in a measures object, unit) — the headline rows of the export's
@@ -29,13 +36,16 @@ FIGURE_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Genomströmningstid, median (dagar)", ("throughput_days", "median"), "days"),
 )
 SEXES = ("total", "female", "male")
-HIDDEN = ".."
+HIDDEN = SUPPRESSED_TEXT
 
 
 def shown(value: Any, unit: str) -> str:
-    """A published value as the page shows it (Swedish decimal comma)."""
+    """A published value as the page shows it (Swedish decimal comma), with the export's
+    signs: "–" exactly zero, "." nothing to compute on (docs/decisions.md §24)."""
     if value is None:
-        return "–"
+        return MISSING_TEXT
+    if value == 0:
+        return ZERO_TEXT
     if unit == "share":
         return f"{value * 100:.0f} %" if isinstance(value, int | float) else str(value)
     if isinstance(value, float):

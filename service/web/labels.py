@@ -114,11 +114,20 @@ _REFUSALS: tuple[tuple[str, str], ...] = (
 )
 
 
+def rule_sentence(detail: str) -> str | None:
+    """The Swedish sentence for a rule's English detail, or None for a rule not listed
+    (also read by the command line's import, service/cli/messages.py)."""
+    for pattern, swedish in _REFUSALS:
+        if re.search(pattern, detail):
+            return swedish
+    return None
+
+
 def refusal(error: DomainError) -> str:
     """The Swedish sentence for a refusal."""
-    for pattern, swedish in _REFUSALS:
-        if re.search(pattern, error.detail):
-            return swedish
+    sentence = rule_sentence(error.detail)
+    if sentence is not None:
+        return sentence
     if isinstance(error, InvalidValueError):
         return "Värdet godtas inte."
     if isinstance(error, ForbiddenError):

@@ -136,6 +136,7 @@ def test_a_restored_backup_answers_the_same_statistics(
     with fresh_database(database_url, tmp_path) as restored_url:
         restored = run_script("restore.sh", restored_url, backup)
         assert restored.returncode == 0, restored.stderr
+        assert "restore: återställde" in restored.stderr
 
         settings = Settings(database_url=restored_url, secrets_file=tmp_path / "secrets.json")
         again = bootstrap(settings, today=lambda: TODAY)  # checks the schema revision too
@@ -170,7 +171,9 @@ def test_restore_refuses_a_database_that_is_not_empty(
     refused = run_script("restore.sh", database_url, backup)  # the live database
 
     assert refused.returncode != 0
-    assert refused.stderr.strip()
+    # Said to the operator in Swedish (issue 19), whichever database refused.
+    said = "finns redan" if database_url.startswith("sqlite") else "inget återställdes"
+    assert "restore: " in refused.stderr and said in refused.stderr, refused.stderr
     assert event_count(container) == before + 1, "the live database is untouched"
 
 
@@ -182,5 +185,5 @@ def test_backup_refuses_to_overwrite_a_file(database_url: str, tmp_path: Path) -
     refused = run_script("backup.sh", database_url, existing)
 
     assert refused.returncode != 0
-    assert "already exists" in refused.stderr
+    assert "backup: " in refused.stderr and "finns redan" in refused.stderr
     assert existing.read_bytes() == b"an older backup"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -43,7 +44,12 @@ def test_an_import_applies_every_good_event_and_can_be_rerun(
     first = run_import(env, path)
     assert first.returncode == 1, first.stderr  # some events were refused
     assert f"Klart: {len(events)} nya händelser, 0 redan inlästa, 2 avvisade." in first.stderr
-    assert f"Rad {len(events) + 1} " in first.stderr and "education" in first.stderr
+    # Said in Swedish (issue 19): the line, the event, the field and its allowed codes.
+    bad, empty = (line_of(first.stderr, n) for n in (len(events) + 1, len(events) + 2))
+    assert f"(händelse {bad_code['id']}): avvisad (422)" in bad
+    assert "education (tillåtna: " in bad and "compulsory" in bad, bad
+    assert "avvisad (422). Ogiltiga uppgifter. Fält: " in empty and "enrollment_id" in empty
+    assert not ENGLISH.search(first.stderr), first.stderr
     # Imported exactly as the batch endpoint would: the Tabell 9 figures.
     avesta = tenant.statistics(year=2021)["interventions"][0]["measures"]
     assert avesta["active"] == {"total": 58, "female": 33, "male": 25}
@@ -53,9 +59,37 @@ def test_an_import_applies_every_good_event_and_can_be_rerun(
     assert tenant.statistics(year=2021)["interventions"][0]["measures"] == avesta
 
 
+def line_of(stderr: str, number: int) -> str:
+    """The message about line `number` of the file (one line each, never wrapped)."""
+    return next(line for line in stderr.splitlines() if re.match(rf"Rad {number}\b", line))
+
+
+# Words of the API's English details, which the import says in Swedish.
+ENGLISH = re.compile(r"invalid|Input should|not found|is not|already|Field required", re.I)
+
+
 def test_an_unknown_association_is_a_clear_error(container: Container, tmp_path: Path) -> None:
     path = tmp_path / "tom.json"
     path.write_text('{"events": []}')
     done = run_import(service_env(container.settings.database_url, tmp_path), path)
     assert done.returncode == 1
-    assert "Fel:" in done.stderr and "Traceback" not in done.stderr
+    assert "Fel: Förbundet sodra-dalarna finns inte." in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_file_that_cannot_be_read_is_named_in_swedish(
+    client: TestClient, container: Container, tmp_path: Path
+) -> None:
+    make_tenant(client, container, "sodra-dalarna", (AVESTA,))
+    env = service_env(container.settings.database_url, tmp_path)
+    broken = tmp_path / "trasig.jsonl"
+    broken.write_text('{"type": "enrolled"}\n{"type": \n')
+
+    not_json = run_import(env, broken)
+    absent = run_import(env, tmp_path / "finns-inte.jsonl")
+
+    assert not_json.returncode == absent.returncode == 1
+    assert "rad 2 är inte JSON" in " ".join(not_json.stderr.split()), not_json.stderr
+    assert "filen finns inte." in " ".join(absent.stderr.split()), absent.stderr
+    for done in (not_json, absent):
+        assert "Fel: kan inte läsa" in done.stderr and not ENGLISH.search(done.stderr)

@@ -110,8 +110,26 @@ class TestStructure:
         assert keys[:3] == ["outcome-by-sex", "support-before-after", "age-pyramid"]
         assert all(ASSOCIATION_NAME in c.title and str(YEAR) in c.title for c in report.charts[:3])
         scopes = [t.section for t in report.tables if t.key.endswith(".results")][1:]
-        assert [c.section for c in report.charts[3:]] == scopes
-        assert all(k.startswith("outcome-by-sex.") for k in keys[3:])
+        assert [c.section for c in report.charts[3:-1]] == scopes
+        assert all(k.startswith("outcome-by-sex.") for k in keys[3:-1])
+
+    def test_genomstromningstid_per_insats_is_charted_in_the_overview(self, report):
+        chart = report.charts[-1]
+        assert (chart.key, chart.section) == ("throughput-by-intervention", "Översikt")
+        times = table(report, "overview.time")
+        # The chart's bars are the Översikt table's figures: insatser by kvinnor, män, totalt.
+        by_name = {r.label: r.values[:3] for r in times.rows}
+        assert chart.categories == ("Samverkansteam Avesta", "Samverkansteam Kraften Hedemora")
+        for index, name in enumerate(chart.categories):
+            female, male, total = (s.values[index] for s in chart.series)
+            assert (total, female, male) == by_name[name]
+
+    def test_no_throughput_chart_for_a_single_insats(self):
+        now, before = answers()
+        for answer in (now, before):
+            answer["interventions"] = answer["interventions"][:1]
+        keys = [c.key for c in build(now, before).charts]
+        assert "throughput-by-intervention" not in keys
 
     def test_a_chart_axis_names_no_base_its_measures_do_not_share(self, report):
         outcome = report.charts[0]
@@ -317,16 +335,18 @@ class TestFootnotes:
         values = row(table(changed, f"{AVESTA}.results"), "varav tidiga avhopp").values
         assert values[0].text() == ".."
 
-    def test_a_value_without_data_is_a_plain_dash_explained_in_a_note(self):
+    def test_a_value_without_data_is_a_dot_explained_in_the_legend(self):
         now, before = answers()
         before["interventions"] = before["interventions"][1:]  # Avesta is new this year
         found = table(build(now, before), f"{AVESTA}.results")
         previous = row(found, "Aktiva under året").values[3]
-        assert previous.status is Status.MISSING and previous.text() == "–"
-        assert any(n.text.startswith("– = uppgift saknas") for n in found.footnotes)
+        assert previous.status is Status.MISSING and previous.text() == "."
+        legend = [n.text for n in found.footnotes if "Teckenförklaring:" in n.text]
+        assert len(legend) == 1 and ". uppgift saknas" in legend[0]
 
-    def test_no_missing_note_where_nothing_is_missing(self, report):
-        assert not any(n.text.startswith("– =") for n in table(report, "overview").footnotes)
+    def test_no_missing_sign_in_the_legend_where_nothing_is_missing(self, report):
+        notes = " ".join(n.text for n in table(report, "overview").footnotes)
+        assert ". uppgift saknas" not in notes
 
 
 class TestValueText:
@@ -340,8 +360,9 @@ class TestValueText:
             (Value(41897, Unit.SEK), "41897 kr", "41\u00a0897\u00a0kr"),
             (Value(None, status=Status.SUPPRESSED, threshold=5), "..", ".."),
             (Value(None, Unit.SHARE, Status.SUPPRESSED), "..", ".."),
-            (Value(None, Unit.MONTHS, Status.MISSING), "–", "–"),
-            (Value(0), "0", "0"),
+            (Value(None, Unit.MONTHS, Status.MISSING), ".", "."),
+            (Value(0), "–", "–"),  # SCB: exactly zero
+            (Value(0.004, Unit.SHARE), "0 %", "0\u00a0%"),  # rounds to zero
         ],
     )
     def test_swedish_text(self, value, plain, rich):

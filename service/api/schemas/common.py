@@ -57,15 +57,25 @@ class Strict(BaseModel):
 class Problem(BaseModel):
     """An RFC 9457 problem document."""
 
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    errors: list[dict[str, Any]] | None = None
+    type: str = Field(
+        default="about:blank",
+        description="A URI naming the kind of problem; `about:blank` (the status says it all)",
+    )
+    title: str = Field(description="The HTTP status's phrase, e.g. `Unprocessable Entity`")
+    status: int = Field(description="The HTTP status code, as in the response")
+    detail: str = Field(
+        description="What went wrong, for a person to read (English); never echoes a submitted value"
+    )
+    errors: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="For 422: one object per invalid field, `{field, message, allowed?}`; `field` is a dotted path (e.g. `data.education`), `allowed` lists the valid codes where there is a code list",
+    )
 
 
 class WriteResult(BaseModel):
     """The id and new version of what was written."""
 
-    id: str
-    version: int
+    id: str = Field(description="The enrollment's id (UUID)")
+    version: int = Field(
+        description="The enrollment's version after this write (1 = enrolled); send it as `If-Match` to guard the next write"
+    )

@@ -20,8 +20,6 @@ from service.api.schemas.common import (
 )
 from service.domain.codes import Education, ExitReason, Organisation, Sex, Support
 
-Months = Field(default=None, ge=0, le=1200)
-
 
 class EnrollmentCreate(Strict):
     """Inskrivning: a pseudonym (or, where allowed, a personnummer) and coarse attributes.
@@ -47,39 +45,100 @@ class EnrollmentCreate(Strict):
         }
     )
 
-    id: UUID | None = None
-    pseudonym: Text | None = Field(default=None, min_length=8, max_length=128)
-    personal_identity_number: PlainText | None = Field(default=None, max_length=20)
-    enrolled_on: IsoDate
-    sex: Sex | None = None
-    birth_year: StrictInt | None = Field(default=None, ge=1900, le=2100)
-    education: Education
-    municipality: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
-    support: list[Support] = Field(default_factory=list, max_length=8)
-    months_on_public_support: StrictInt | None = Months
-    months_without_work_or_studies: StrictInt | None = Months
+    id: UUID | None = Field(
+        default=None,
+        description="The enrollment's id (UUID) chosen by the client, so a retry cannot enroll twice; absent: the service makes one",
+    )
+    pseudonym: Text | None = Field(
+        description="The participant's pseudonym made with the huvudman's key (docs/integration.md §2); 8–128 characters, never a personnummer",
+        default=None,
+        min_length=8,
+        max_length=128,
+    )
+    personal_identity_number: PlainText | None = Field(
+        description="A personnummer, only where the association accepts them (`accept_personal_identity_numbers`); pseudonymised at once and never stored. Send this or `pseudonym`, never both",
+        default=None,
+        max_length=20,
+    )
+    enrolled_on: IsoDate = Field(
+        description="Inskrivningsdatum (YYYY-MM-DD); not in the future, within the intervention's dates"
+    )
+    sex: Sex | None = Field(
+        default=None, description="Juridiskt kön; derived from a personnummer when one is sent"
+    )
+    birth_year: StrictInt | None = Field(
+        description="Year of birth; age at enrollment must be 15–67; derived from a personnummer when one is sent",
+        default=None,
+        ge=1900,
+        le=2100,
+    )
+    education: Education = Field(
+        description="Highest completed education (coarsened SUN level); `unknown` when not known"
+    )
+    municipality: str | None = Field(
+        description="Kommun of residence as SCB's 4-digit kommunkod, e.g. `2080` (Falun)",
+        default=None,
+        pattern=r"^[0-9]{4}$",
+    )
+    support: list[Support] = Field(
+        description="Försörjning at enrollment: any of the codes (`none` alone); empty = unknown",
+        default_factory=list,
+        max_length=8,
+    )
+    months_on_public_support: StrictInt | None = Field(
+        description="Tid med offentlig försörjning före start, in whole months (0–1200); absent = not known",
+        default=None,
+        ge=0,
+        le=1200,
+    )
+    months_without_work_or_studies: StrictInt | None = Field(
+        description="Tid utan arbete eller studier före start, in whole months (0–1200); absent = not known",
+        default=None,
+        ge=0,
+        le=1200,
+    )
 
 
 class SupportChange(Strict):
     """Försörjningsändring."""
 
-    changed_on: IsoDate
-    support: list[Support] = Field(max_length=8)
+    changed_on: IsoDate = Field(
+        description="The date the försörjning changed (YYYY-MM-DD); after enrollment, not after the exit, not in the future"
+    )
+    support: list[Support] = Field(
+        description="Försörjning from that date: any of the codes (`none` alone); empty = unknown",
+        max_length=8,
+    )
 
 
 class ExitCreate(Strict):
     """Avslut."""
 
-    exited_on: IsoDate
-    reason: ExitReason
-    support_at_exit: list[Support] | None = Field(default=None, max_length=8)
-    progressed: StrictBool | None = None
+    exited_on: IsoDate = Field(
+        description="Avslutsdatum (YYYY-MM-DD); not before enrollment, not in the future"
+    )
+    reason: ExitReason = Field(
+        description="Avslutsorsak; the association's `goal_reasons` decide which count as mot mål"
+    )
+    support_at_exit: list[Support] | None = Field(
+        description="Försörjning at exit (codes as at enrollment); absent = not known",
+        default=None,
+        max_length=8,
+    )
+    progressed: StrictBool | None = Field(
+        default=None,
+        description="Stegförflyttning: whether the participant moved closer to self-support; absent = not assessed",
+    )
 
 
 class Reason(Strict):
     """Why an exit is retracted or an enrollment voided."""
 
-    why: Text = Field(min_length=1, max_length=500)
+    why: Text = Field(
+        description="Why, in free text (1–500 characters, never a personnummer); kept in the event history",
+        min_length=1,
+        max_length=500,
+    )
 
 
 class Correction(Strict):
@@ -89,98 +148,162 @@ class Correction(Strict):
     year together, as at inskrivning.
     """
 
-    pseudonym: Text | None = Field(default=None, min_length=8, max_length=128)
-    personal_identity_number: PlainText | None = Field(default=None, max_length=20)
-    enrolled_on: IsoDate | None = None
-    sex: Sex | None = None
-    birth_year: StrictInt | None = Field(default=None, ge=1900, le=2100)
-    education: Education | None = None
-    municipality: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
-    support: list[Support] | None = Field(default=None, max_length=8)
-    months_on_public_support: StrictInt | None = Months
-    months_without_work_or_studies: StrictInt | None = Months
-    exited_on: IsoDate | None = None
-    reason: ExitReason | None = None
-    support_at_exit: list[Support] | None = Field(default=None, max_length=8)
-    progressed: StrictBool | None = None
+    pseudonym: Text | None = Field(
+        description="The corrected pseudonym (as at enrollment)",
+        default=None,
+        min_length=8,
+        max_length=128,
+    )
+    personal_identity_number: PlainText | None = Field(
+        description="A corrected personnummer (where accepted): corrects pseudonym, sex and birth year together; never stored",
+        default=None,
+        max_length=20,
+    )
+    enrolled_on: IsoDate | None = Field(
+        default=None, description="The corrected inskrivningsdatum (YYYY-MM-DD)"
+    )
+    sex: Sex | None = Field(default=None, description="The corrected juridiskt kön")
+    birth_year: StrictInt | None = Field(
+        description="The corrected year of birth (age at enrollment 15–67)",
+        default=None,
+        ge=1900,
+        le=2100,
+    )
+    education: Education | None = Field(default=None, description="The corrected education level")
+    municipality: str | None = Field(
+        description="The corrected kommunkod (4 digits)", default=None, pattern=r"^[0-9]{4}$"
+    )
+    support: list[Support] | None = Field(
+        description="The corrected försörjning at enrollment", default=None, max_length=8
+    )
+    months_on_public_support: StrictInt | None = Field(
+        description="The corrected months on public support before start (0–1200)",
+        default=None,
+        ge=0,
+        le=1200,
+    )
+    months_without_work_or_studies: StrictInt | None = Field(
+        description="The corrected months without work or studies before start (0–1200)",
+        default=None,
+        ge=0,
+        le=1200,
+    )
+    exited_on: IsoDate | None = Field(
+        default=None, description="The corrected avslutsdatum (only for an exited enrollment)"
+    )
+    reason: ExitReason | None = Field(
+        default=None, description="The corrected avslutsorsak (only for an exited enrollment)"
+    )
+    support_at_exit: list[Support] | None = Field(
+        description="The corrected försörjning at exit", default=None, max_length=8
+    )
+    progressed: StrictBool | None = Field(
+        default=None, description="The corrected stegförflyttning"
+    )
 
 
 class EnrollmentSummary(BaseModel):
     """One enrollment in a coach's list (pseudonymous)."""
 
-    id: str
-    version: int
-    pseudonym: str
-    enrolled_on: date
-    sex: str
-    birth_year: int
-    education: str
-    municipality: str | None
-    support_at_enrollment: list[str]
-    current_support: list[str]
-    exited_on: date | None
-    exit_reason: str | None
-    progressed: bool | None
+    id: str = Field(description="The enrollment's id (UUID)")
+    version: int = Field(description="The enrollment's current version (number of its events)")
+    pseudonym: str = Field(description="The participant's pseudonym")
+    enrolled_on: date = Field(description="Inskrivningsdatum")
+    sex: str = Field(description="Juridiskt kön: `female` or `male`")
+    birth_year: int = Field(description="Year of birth")
+    education: str = Field(description="Education level code")
+    municipality: str | None = Field(description="Kommunkod (4 digits), or null when not given")
+    support_at_enrollment: list[str] = Field(
+        description="Försörjning codes at enrollment (empty = unknown)"
+    )
+    current_support: list[str] = Field(
+        description="Försörjning codes now, after any support changes"
+    )
+    exited_on: date | None = Field(description="Avslutsdatum, or null while the enrollment is open")
+    exit_reason: str | None = Field(description="Avslutsorsak code, or null while open")
+    progressed: bool | None = Field(
+        description="Stegförflyttning at exit, or null when open or not assessed"
+    )
 
 
 class EventPublic(BaseModel):
     """One event of an enrollment's history."""
 
-    version: int
-    type: str
-    recorded_at: datetime
-    recorded_by: str
-    data: dict[str, Any]
+    version: int = Field(description="The enrollment's version this event made (1 = enrolled)")
+    type: str = Field(
+        description="The event: `Enrolled`, `SupportChanged`, `Exited`, `ExitRetracted`, `Corrected` or `Voided`"
+    )
+    recorded_at: datetime = Field(description="When the service recorded it (UTC, with offset)")
+    recorded_by: str = Field(
+        description="The id of the API key that wrote it (`cli-import` for an import)"
+    )
+    data: dict[str, Any] = Field(
+        description="The event's fields as written (pseudonymous; a personnummer is never stored)"
+    )
 
 
 class EnrollmentDetail(BaseModel):
     """An enrollment's state, version and full history."""
 
-    id: str
-    association_id: str
-    intervention_id: str
-    version: int
-    voided: bool
-    state: EnrollmentSummary
-    events: list[EventPublic]
+    id: str = Field(description="The enrollment's id (UUID)")
+    association_id: str = Field(description="The association it belongs to")
+    intervention_id: str = Field(description="The intervention (insats) it belongs to")
+    version: int = Field(description="The current version; send it as `If-Match` to guard a write")
+    voided: bool = Field(
+        description="True when the enrollment was voided (makulerad) and no longer counts"
+    )
+    state: EnrollmentSummary = Field(description="The enrollment as it stands after all its events")
+    events: list[EventPublic] = Field(description="Its full history, oldest first")
 
 
 class AnonymousParticipants(Strict):
     """Counts of unregistered participants over a period."""
 
-    intervention_id: Slug
-    from_: IsoDate = Field(alias="from")
-    to: IsoDate
-    female: Count
-    male: Count
-    unspecified: Count
+    intervention_id: Slug = Field(description="The individual intervention they took part in")
+    from_: IsoDate = Field(description="First day of the period (YYYY-MM-DD)", alias="from")
+    to: IsoDate = Field(
+        description="Last day of the period (YYYY-MM-DD), included; the report counts in the year it ends"
+    )
+    female: Count = Field(description="Number of women (0–1,000,000)")
+    male: Count = Field(description="Number of men (0–1,000,000)")
+    unspecified: Count = Field(
+        description="Number of participants whose kön is not given (0–1,000,000); counted in the total only"
+    )
 
 
 class ActivityParticipants(Strict):
     """Participants by organisation."""
 
-    af: Count = 0
-    fk: Count = 0
-    region: Count = 0
-    kommun: Count = 0
-    other: Count = 0
+    af: Count = Field(default=0, description="Participants from Arbetsförmedlingen")
+    fk: Count = Field(default=0, description="Participants from Försäkringskassan")
+    region: Count = Field(
+        default=0, description="Participants from the region (hälso- och sjukvård)"
+    )
+    kommun: Count = Field(default=0, description="Participants from the kommuner")
+    other: Count = Field(default=0, description="Participants from other organisations")
 
 
 class ActivityCreate(Strict):
     """A structural activity."""
 
-    intervention_id: Slug
-    held_on: IsoDate
-    title: Text = Field(min_length=1, max_length=300)
-    participants: ActivityParticipants
-    female: Count | None = None
-    male: Count | None = None
+    intervention_id: Slug = Field(
+        description="The structural intervention (strukturövergripande insats) it belongs to"
+    )
+    held_on: IsoDate = Field(description="The day it was held (YYYY-MM-DD)")
+    title: Text = Field(
+        description="What it was, e.g. `Utbildning i SIP` (1–300 characters)",
+        min_length=1,
+        max_length=300,
+    )
+    participants: ActivityParticipants = Field(description="Participants by organisation")
+    female: Count | None = Field(default=None, description="Of the participants, women (optional)")
+    male: Count | None = Field(default=None, description="Of the participants, men (optional)")
 
 
 class Created(BaseModel):
     """The id of a count report."""
 
-    id: str
+    id: str = Field(description="The id of the count report")
 
 
 EventType = Literal[
@@ -191,11 +314,20 @@ EventType = Literal[
 class BatchEvent(Strict):
     """One event of a batch; `data` is the body of the single endpoint."""
 
-    id: UUID
-    type: EventType
-    enrollment_id: UUID
-    intervention_id: Slug | None = None
-    data: dict[str, Any]
+    id: UUID = Field(
+        description="The event's own id (UUID): a retried event with the same id is answered, not applied again"
+    )
+    type: EventType = Field(
+        description="The event type; `data` is the body of its single endpoint (`enrolled`: EnrollmentCreate, `support_changed`: SupportChange, `exited`: ExitCreate, `exit_retracted` and `voided`: Reason, `corrected`: Correction)"
+    )
+    enrollment_id: UUID = Field(
+        description="The enrollment the event belongs to (for `enrolled`, the new enrollment's id)"
+    )
+    intervention_id: Slug | None = Field(
+        default=None,
+        description="The intervention; required for `enrolled`, optional (but checked) for the others",
+    )
+    data: dict[str, Any] = Field(description="The event's body, as its single endpoint takes it")
 
 
 class Batch(Strict):
@@ -207,23 +339,30 @@ class Batch(Strict):
     """
 
     events: list[Annotated[dict[str, Any], WithJsonSchema(BatchEvent.model_json_schema())]] = Field(
-        max_length=10_000
+        max_length=10_000, description="The events (1–10,000), applied in the order given"
     )
 
 
 class BatchItemResult(BaseModel):
     """The outcome of one batch item."""
 
-    id: UUID
-    status: int
-    detail: str | None = None
-    version: int | None = None
+    id: UUID = Field(description="The event's id, as sent")
+    status: int = Field(
+        description="The HTTP status its single endpoint would answer: 201 written, 200 already applied, or the error's status (401, 403, 404, 409, 412, 422, 500)"
+    )
+    detail: str | None = Field(
+        default=None, description="Why it was refused (English), for an error status"
+    )
+    version: int | None = Field(
+        default=None,
+        description="The enrollment's version after the event, when written or replayed",
+    )
 
 
 class BatchResult(BaseModel):
     """Per-item outcomes, in the order given."""
 
-    results: list[BatchItemResult]
+    results: list[BatchItemResult] = Field(description="One result per event, in the order sent")
 
 
 ORGANISATIONS = [o.value for o in Organisation]

@@ -113,7 +113,8 @@ def _grouped_bars(axes: Axes, spec: ChartSpec) -> None:
         colour = _colour(series.name, index)
         bars = axes.bar(positions, heights, width * 0.92, label=series.name, color=colour)
         axes.bar_label(bars, labels=[_label(v) for v in series.values], padding=2, fontsize=8)
-    axes.set_xticks(range(len(spec.categories)), spec.categories)
+    # Long insats names wrap under their bars instead of running into each other.
+    axes.set_xticks(range(len(spec.categories)), [textwrap.fill(c, 20) for c in spec.categories])
     is_share = any(v.unit is Unit.SHARE for s in spec.series for v in s.values)
     if is_share:
         axes.set_ylim(0, 110)

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from service.reporting.model import AnnualReport, RowStyle, Table, Unit, Value
+from service.reporting.model import ZERO_TEXT, AnnualReport, RowStyle, Table, Unit, Value
 from service.reporting.render.charts import render_chart
 from service.reporting.render.layout import header_spans, sheet_names, stable_package
 from service.reporting.render.spreadsheet_text import only_text_cells
@@ -59,11 +59,11 @@ def render_xlsx(report: AnnualReport) -> bytes:
 
 
 def number_format(value: Value) -> str:
-    """Excel number format of a value; changes get an explicit sign."""
+    """Excel number format of a value; changes get an explicit sign. An exact zero shows
+    as SCB's "–" and stays the number 0 (sums and formulas still see it)."""
     base = FORMATS[value.unit]
-    if not value.signed:
-        return base
-    return f"+{base};-{base};{base}"
+    sign = "+" if value.signed else ""
+    return f'{sign}{base};-{base};"{ZERO_TEXT}"'
 
 
 def _write_about(sheet: Worksheet, report: AnnualReport, names: list[str]) -> None:

@@ -1,0 +1,78 @@
+"""Typer's own words in the command line's help and errors, in Swedish.
+
+The commands' and options' help texts are Swedish where they are written (commands.py,
+accountability.py); the words Typer adds around them ("Usage", "Options", "[required]",
+the help option's own help) are English constants of the library. They are set here, once,
+before the first command runs, so that staff read one language. Typer vendors its own
+Click (typer._click) since 0.20; each patch is skipped if the name it changes is gone, and
+tests/integration/test_cli_language.py fails if the help turns English again.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+HELP_OPTION_HELP = "Visa den här hjälpen och avsluta."
+USAGE = "Användning: "
+
+_RICH_TEXTS = {
+    "ARGUMENTS_PANEL_TITLE": "Argument",
+    "OPTIONS_PANEL_TITLE": "Flaggor",
+    "COMMANDS_PANEL_TITLE": "Kommandon",
+    "ERRORS_PANEL_TITLE": "Fel",
+    "ABORTED_TEXT": "Avbrutet.",
+    "DEFAULT_STRING": "[standard: {}]",
+    "ENVVAR_STRING": "[miljövariabel: {}]",
+    "REQUIRED_LONG_STRING": "[obligatorisk]",
+    "DEPRECATED_STRING": "(utgått) ",
+    "RICH_HELP": "Se [blue]'{command_path} {help_option}'[/] för hjälp.",
+}
+
+
+def use_swedish() -> None:
+    """Set Typer's help and error words to Swedish (idempotent)."""
+    from typer import rich_utils
+
+    for name, swedish in _RICH_TEXTS.items():
+        if hasattr(rich_utils, name):
+            setattr(rich_utils, name, swedish)
+    _swedish_help_option()
+    _swedish_usage_prefix()
+
+
+def _swedish_help_option() -> None:
+    command_class = getattr(_module("typer._click.core"), "Command", None)
+    original = getattr(command_class, "get_help_option", None)
+    if original is None or getattr(original, "swedish", False):
+        return
+
+    def get_help_option(self: Any, ctx: Any) -> Any:
+        option = original(self, ctx)
+        if option is not None:
+            option.help = HELP_OPTION_HELP
+        return option
+
+    get_help_option.swedish = True  # type: ignore[attr-defined]
+    command_class.get_help_option = get_help_option  # type: ignore[union-attr]
+
+
+def _swedish_usage_prefix() -> None:
+    formatter = getattr(_module("typer._click.formatting"), "HelpFormatter", None)
+    original = getattr(formatter, "write_usage", None)
+    if original is None or getattr(original, "swedish", False):
+        return
+
+    def write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
+        original(self, prog, args, USAGE if prefix is None else prefix)
+
+    write_usage.swedish = True  # type: ignore[attr-defined]
+    formatter.write_usage = write_usage  # type: ignore[union-attr]
+
+
+def _module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
