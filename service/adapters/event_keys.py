@@ -23,9 +23,14 @@ def claim(session: Session, association_id: str, key: str, enrollment_id: str) -
         select(t.c.enrollment_id).where(t.c.association_id == association_id, t.c.key == key)
     ).scalar()
     if holder != enrollment_id:
-        raise IdempotencyConflictError(
-            f"idempotency key {key!r} was used before, on another enrollment"
-        )
+        raise used_before(key)
+
+
+def used_before(key: str) -> IdempotencyConflictError:
+    """The error of a key that names an event of another enrollment."""
+    return IdempotencyConflictError(
+        f"idempotency key {key!r} was used before, on another enrollment"
+    )
 
 
 def taken(session: Session, association_id: str, keys: Collection[str]) -> set[str]:

@@ -29,12 +29,17 @@ def claim(
     if holder == enrollment_id:
         return
     if holder is not None:
-        raise DuplicateOpenEnrollmentError(
-            f"the pseudonym already has an open enrollment ({holder}) in {intervention_id!r}"
-        )
+        raise held_by(holder, intervention_id)
     # The enrollment is registered under another pseudonym: a plain insert fails as it
     # always did, and the caller answers with a conflict.
     session.execute(insert(t).values(**key, enrollment_id=enrollment_id))
+
+
+def held_by(holder: str, intervention_id: str) -> DuplicateOpenEnrollmentError:
+    """The error of a claim on a pseudonym that `holder` has open in the intervention."""
+    return DuplicateOpenEnrollmentError(
+        f"the pseudonym already has an open enrollment ({holder}) in {intervention_id!r}"
+    )
 
 
 def release(session: Session, enrollment_id: str) -> None:
