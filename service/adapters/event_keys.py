@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -31,17 +29,6 @@ def used_before(key: str) -> IdempotencyConflictError:
     return IdempotencyConflictError(
         f"idempotency key {key!r} was used before, on another enrollment"
     )
-
-
-def taken(session: Session, association_id: str, keys: Collection[str]) -> set[str]:
-    """Those keys that are registered already."""
-    if not keys:
-        return set()
-    t = event_keys
-    rows = session.execute(
-        select(t.c.key).where(t.c.association_id == association_id, t.c.key.in_(sorted(keys)))
-    )
-    return {row.key for row in rows}
 
 
 def claim_new(session: Session, rows: list[dict[str, str]]) -> None:

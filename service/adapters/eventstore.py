@@ -172,12 +172,6 @@ def record_events(session: Session, store: EventStore, domain_events: Iterable[A
         session.execute(insert(events), rows)
 
 
-def failed_inserts_are_quiet(session: Session) -> bool:
-    """False on PostgreSQL, where psycopg logs a warning ("pipeline aborted") for each
-    failed executemany: writers that expect conflicts look before they insert there."""
-    return session.get_bind().dialect.name != "postgresql"
-
-
 def lock_event_table(session: Session) -> None:
     """On PostgreSQL, the recorder's table lock, held to the end of the transaction: event
     ids then commit in the order they were given, so the projector, which reads after the
