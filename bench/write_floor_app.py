@@ -138,7 +138,7 @@ def create_floor_app(url: str) -> FastAPI:
     container = bootstrap()
     router = APIRouter()
 
-    @router.post("/floor/{aid}/{iid}/enrollments", status_code=201)
+    @router.post("/api/floor/{aid}/{iid}/enrollments", status_code=201)
     def enroll(
         aid: str,
         iid: str,
