@@ -21,7 +21,7 @@ import psycopg
 
 from bench import inprocess
 from bench.common import Row, live_server, median, workdir
-from tests.factories import enrollment_body
+from tests.factories import EXIT_BODY, enrollment_body
 from tests.server_process import HttpTenant, bearer, provision
 
 _COUNTER = itertools.count()
@@ -135,6 +135,63 @@ def batch_rate(tenant: HttpTenant, requests: int, size: int) -> tuple[float, flo
             assert statuses == {201}, statuses
     per_request = median(times)
     return size / per_request, per_request
+
+
+def history_events(tenant: HttpTenant, persons: int) -> list[dict[str, Any]]:
+    """A history file's events for `persons` people: each one's inskrivning, a support
+    change and an avslut, interleaved (one person's enrollment, the previous person's
+    support change, the one before's exit), so a request holds events of enrollments it
+    creates and of enrollments an earlier request created."""
+    ids = [str(uuid.uuid4()) for _ in range(persons)]
+
+    def event(kind: str, eid: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {"id": str(uuid.uuid4()), "type": kind, "enrollment_id": eid, "data": data}
+
+    made: list[dict[str, Any]] = []
+    for n in range(persons + 2):
+        if n < persons:
+            made.append(
+                {**event("enrolled", ids[n], _body()),
+                 "intervention_id": tenant.interventions[n % len(tenant.interventions)]}
+            )  # fmt: skip
+        if 0 <= n - 1 < persons:
+            change = {"changed_on": "2024-03-01", "support": ["sickness_benefit"]}
+            made.append(event("support_changed", ids[n - 1], change))
+        if 0 <= n - 2 < persons:
+            made.append(event("exited", ids[n - 2], EXIT_BODY))
+    return made
+
+
+def posted_rate(tenant: HttpTenant, events: list[dict[str, Any]], size: int) -> float:
+    """Events per second of `events` posted in requests of `size`, every one accepted."""
+    with httpx.Client(timeout=600, headers=bearer(tenant.coach_key)) as client:
+        start = time.perf_counter()
+        for first in range(0, len(events), size):
+            payload = {"events": events[first : first + size]}
+            response = client.post(f"{tenant.base}/events:batch", json=payload)
+            assert response.status_code == 200, response.text
+            statuses = {r["status"] for r in response.json()["results"]}
+            assert statuses == {201}, statuses
+        return len(events) / (time.perf_counter() - start)
+
+
+def mixed_history_rows(kind: str, quick: bool) -> list[Row]:
+    """Issue 21: a history import (each person enrolled, a support change and an exit,
+    interleaved) against pure `enrolled` batches, on one server, in alternating rounds."""
+    rounds, persons, size = (1, 200, 200) if quick else (3, 3000, 1000)
+    mixed, pure = [], []
+    with workdir() as folder, live_server(kind, folder) as server:
+        tenant = provision(server.url, server.env, "bench-historik")
+        posted_rate(tenant, batch_events(tenant, 50), 50)  # warm up
+        for _ in range(rounds):
+            pure.append(posted_rate(tenant, batch_events(tenant, 3 * persons), size))
+            mixed.append(posted_rate(tenant, history_events(tenant, persons), size))
+    m, p = median(mixed), median(pure)
+    return [
+        Row("21", f"history import, {size} mixed events/request", kind, m, "ev/s", p,
+            f"{size} enrolled/request", "≥ 0.7× and ≥ 10 000 ev/s", m >= 0.7 * p and m >= 10_000,
+            "enrolled + support change + exit per person, interleaved")
+    ]  # fmt: skip
 
 
 # --- the raw baseline ------------------------------------------------------------------

@@ -68,13 +68,17 @@ def run_batch(
     """What the route does for one request (validation of the body included): with
     `chunked`, as it runs (chunks of savepointed items, one commit each); without, one
     commit per item, as it ran before `one_transaction` — the A/B baseline."""
-    from service.api.batch_events import apply_item
-    from service.api.routes.batch import import_batch
+    from service.api.batch_events import apply_in_chunks, apply_item
+    from service.api.routes.batch import parse_item
     from service.api.schemas.enrollments import Batch, BatchEvent, BatchResult
 
     body = Batch.model_validate({"events": items})
     if chunked:
-        return import_batch(aid, body, coach, container)
+        # What `import_batch` does, without its revocation check: the bench's principal
+        # has no key row (the check would answer 401 for every event).
+        parsed = [parse_item(n, raw) for n, raw in enumerate(body.events)]
+        chunks = apply_in_chunks(container, coach, aid, parsed)
+        return BatchResult(results=[r for chunk in chunks for r in chunk])
     events = [BatchEvent.model_validate(e) for e in body.events]
     return BatchResult(results=[apply_item(container, coach, aid, e) for e in events])
 

@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind in kinds:
         if "http" not in args.skip:
             rows += http_writes.run(kind, args.quick)
+            rows += http_writes.mixed_history_rows(kind, args.quick)
             rounds, count = (1, 40) if args.quick else (3, 400)
             rows += write_floor.rows(kind, write_floor.measure(kind, rounds, count))
             print(f"[{kind}] issue 3 done after {time.perf_counter() - started:.0f} s",

@@ -59,7 +59,7 @@ def measure(kind: str, rounds: int, count: int) -> Ratios:
         process, floor_url = _floor_server(server.env["UPPFOLJNING_DATABASE_URL"], server.env)
         floor = replace(tenant, url=floor_url)  # the same keys and database
         floor_route = (
-            f"{floor_url}/floor/{tenant.association_id}/{tenant.interventions[0]}/enrollments"
+            f"{floor_url}/api/floor/{tenant.association_id}/{tenant.interventions[0]}/enrollments"
         )
         sides = [(tenant, None, ratios.service), (floor, floor_route, ratios.floor)]
         try:

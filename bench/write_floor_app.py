@@ -139,7 +139,7 @@ def create_floor_app(url: str) -> FastAPI:
     floor = Floor(url, container.admin.ids)
     router = APIRouter()
 
-    @router.post("/floor/{aid}/{iid}/enrollments", status_code=201)
+    @router.post("/api/floor/{aid}/{iid}/enrollments", status_code=201)
     def enroll(
         aid: str,
         iid: str,

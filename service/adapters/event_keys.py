@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -23,20 +21,14 @@ def claim(session: Session, association_id: str, key: str, enrollment_id: str) -
         select(t.c.enrollment_id).where(t.c.association_id == association_id, t.c.key == key)
     ).scalar()
     if holder != enrollment_id:
-        raise IdempotencyConflictError(
-            f"idempotency key {key!r} was used before, on another enrollment"
-        )
+        raise used_before(key)
 
 
-def taken(session: Session, association_id: str, keys: Collection[str]) -> set[str]:
-    """Those keys that are registered already."""
-    if not keys:
-        return set()
-    t = event_keys
-    rows = session.execute(
-        select(t.c.key).where(t.c.association_id == association_id, t.c.key.in_(sorted(keys)))
+def used_before(key: str) -> IdempotencyConflictError:
+    """The error of a key that names an event of another enrollment."""
+    return IdempotencyConflictError(
+        f"idempotency key {key!r} was used before, on another enrollment"
     )
-    return {row.key for row in rows}
 
 
 def claim_new(session: Session, rows: list[dict[str, str]]) -> None:

@@ -23,6 +23,8 @@ from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.adapters.audit_log import current_pending, write_pending
+from service.adapters.event_decoding import EventDecoder
+from service.adapters.in_list import one_of
 from service.adapters.stored_events import event_rows
 from service.adapters.tables import EVENTS_TABLE, events
 from service.domain.errors import WriteConflictError
@@ -151,6 +153,25 @@ def existing_ids(session: Session, originator_ids: Collection[UUID]) -> set[UUID
     return {UUID(str(value)) for value in found}
 
 
+def events_of(
+    session: Session, decoder: EventDecoder, originator_ids: Collection[UUID]
+) -> dict[UUID, list[Any]]:
+    """The stored events of these aggregates, each one's in version order, in one query
+    (an aggregate without events is left out)."""
+    found: dict[UUID, list[Any]] = {}
+    if not originator_ids:
+        return found
+    rows = session.execute(
+        select(events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state)
+        .where(one_of(session, events.c.originator_id, originator_ids))
+        .order_by(events.c.originator_id, events.c.originator_version)
+    )
+    for row in rows:
+        event = decoder.to_domain_event(*row)
+        found.setdefault(event.originator_id, []).append(event)
+    return found
+
+
 def record_events(session: Session, store: EventStore, domain_events: Iterable[Any]) -> None:
     """Record new events (an aggregate's `collect_events()`) with one executemany insert.
 
@@ -163,12 +184,6 @@ def record_events(session: Session, store: EventStore, domain_events: Iterable[A
     rows = event_rows(store.mapper, domain_events)
     if rows:
         session.execute(insert(events), rows)
-
-
-def failed_inserts_are_quiet(session: Session) -> bool:
-    """False on PostgreSQL, where psycopg logs a warning ("pipeline aborted") for each
-    failed executemany: writers that expect conflicts look before they insert there."""
-    return session.get_bind().dialect.name != "postgresql"
 
 
 def lock_event_table(session: Session) -> None:

@@ -1,11 +1,11 @@
 """Applying batch events (`POST .../events:batch`, `python -m service import`): in
-committed chunks, each event in its own savepoint, as its single endpoint would."""
+committed chunks, each event answered as its single endpoint would answer it."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from itertools import groupby
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -25,17 +25,15 @@ from service.api.schemas.enrollments import (
     SupportChange,
 )
 from service.application.access import require_enrollment
+from service.application.chunk_commands import chunk_commands
 from service.application.enrollments import EnrollRequest
 from service.domain.errors import DomainError, InvalidValueError, NotFoundError
 from service.gc_pause import cyclic_gc_paused
 
 logger = logging.getLogger("uppfoljning.api")
 
-# Events committed together (each in its own savepoint); see apply_in_chunks.
+# Events answered, written and committed together; see apply_in_chunks.
 CHUNK_SIZE = 1000
-# At most this many events of a chunk that are applied one by one (they cost more than a
-# bulk-written enrolled event), so the write lock is held about as long as before.
-CHUNK_SINGLES = 200
 
 _SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "support_changed": (SupportChange, "change_support"),
@@ -65,9 +63,10 @@ def apply_in_chunks(
 ) -> Iterator[list[BatchItemResult]]:
     """The results of each committed chunk of events, in order.
 
-    One commit per chunk, each item in its own savepoint: as atomic per item as one
-    transaction each, at a fraction of the commits, and the write lock is never held for a
-    whole 10,000-event request. A chunk is yielded once it is committed. Before each chunk
+    One commit per chunk: each item is answered as if written alone (a refused item writes
+    nothing, the others are written), at a fraction of the commits and statements, and the
+    write lock is never held for a whole 10,000-event request. A chunk is yielded once it
+    is committed. Before each chunk
     `still_allowed` (if given) is asked whether the key is still valid; once it is not, the
     rest answer 401 unwritten (service/api/batch_revocation.py).
     """
@@ -95,105 +94,111 @@ def _revoked(item: Item) -> BatchItemResult:
 
 
 def _chunks(events: Sequence[Item]) -> Iterator[Sequence[Item]]:
-    """Up to CHUNK_SIZE events, of which at most CHUNK_SINGLES are not `enrolled`."""
-    start = singles = 0
-    for end, event in enumerate(events, start=1):
-        singles += not _is_enrolled(event)
-        if end - start == CHUNK_SIZE or singles == CHUNK_SINGLES:
-            yield events[start:end]
-            start, singles = end, 0
-    if start < len(events):
-        yield events[start:]
+    for start in range(0, len(events), CHUNK_SIZE):
+        yield events[start : start + CHUNK_SIZE]
 
 
-def _is_enrolled(item: Item) -> bool:
-    return getattr(item, "type", None) == "enrolled"  # a malformed item's result has none
+@dataclass(frozen=True)
+class _Enroll:
+    """An `enrolled` item, read as its single endpoint reads it."""
+
+    item: BatchEvent
+    request: EnrollRequest
+
+
+@dataclass(frozen=True)
+class _Change:
+    """Any other item: its command (an `EnrollmentCommands` method) and body."""
+
+    item: BatchEvent
+    command: str
+    body: dict[str, Any]
 
 
 def _apply_chunk(
     container: Any, principal: Any, aid: str, chunk: Sequence[Item]
 ) -> list[BatchItemResult]:
-    """Each run of consecutive `enrolled` items is written in bulk where that is safe
-    (`EnrollmentCommands.enroll_many`); every other item, and each enrolled item the bulk
-    write leaves, is applied alone afterwards, in order."""
-    results: list[BatchItemResult | None] = [
-        item if isinstance(item, BatchItemResult) else None for item in chunk
-    ]
-    start = 0
-    for enrolled, items in groupby(chunk, key=_is_enrolled):
-        run = range(start, start + len(list(items)))
-        start = run.stop
-        if enrolled:
-            for position, result in _enrolled_in_bulk(container, principal, aid, chunk, run):
-                results[position] = result
-        for position in run:
-            item = chunk[position]
-            if results[position] is None and isinstance(item, BatchEvent):
-                results[position] = apply_item(container, principal, aid, item)
-    return [r for r in results if r is not None]
-
-
-def _enrolled_in_bulk(
-    container: Any, principal: Any, aid: str, chunk: Sequence[Item], run: range
-) -> Iterator[tuple[int, BatchItemResult]]:
-    """(position, result) of each enrolled item of the run that was written in bulk."""
-    requests: list[EnrollRequest] = []
-    positions: list[int] = []
-    for position in run:
-        item = chunk[position]
-        assert isinstance(item, BatchEvent)  # the run holds enrolled events only
-        try:
-            intervention_id, data = _enrolled_data(item)
-        except (ValidationError, InvalidValueError):
-            continue  # answered alone, with its 422
-        requests.append(EnrollRequest(intervention_id, data, item.enrollment_id, str(item.id)))
-        positions.append(position)
+    """The chunk's items answered and written together (`chunk_commands`). Should that
+    fail — a bug: nothing of it was kept, its savepoint is rolled back — each item is
+    applied alone instead, and only an item that fails there too answers 500."""
     try:
-        written = container.enrollments.enroll_many(principal, aid, requests)
+        return _together(container.enrollments, principal, aid, chunk)
     except Exception:
-        # A bug in the bulk write must not cost the other items: nothing of it was kept
-        # (its savepoint is rolled back), so every item is applied alone instead, and only
-        # an item that fails there too answers 500.
-        logger.exception("the bulk write of %d enrolled items failed", len(requests))
-        return
-    for position, result in zip(positions, written, strict=True):
-        if result is not None:
-            yield (
-                position,
-                BatchItemResult(id=chunk[position].id, status=201, version=result.version),
-            )
+        logger.exception("the bulk write of a chunk of %d events failed", len(chunk))
+    return [
+        item if isinstance(item, BatchItemResult) else apply_item(container, principal, aid, item)
+        for item in chunk
+    ]
+
+
+def _together(
+    commands: Any, principal: Any, aid: str, chunk: Sequence[Item]
+) -> list[BatchItemResult]:
+    read = [item if isinstance(item, BatchItemResult) else _read(item) for item in chunk]
+    events = [item for item in chunk if isinstance(item, BatchEvent)]
+    with chunk_commands(commands) as together:
+        together.preload(
+            aid,
+            [r.request for r in read if isinstance(r, _Enroll)],
+            {item.enrollment_id for item in events},
+            [str(item.id) for item in events],
+        )
+        return [r if isinstance(r, BatchItemResult) else _answer(together, principal, aid, r)
+                for r in read]  # fmt: skip
 
 
 def apply_item(container: Any, principal: Any, aid: str, item: BatchEvent) -> BatchItemResult:
     """One batch event applied as its single endpoint would; its result, never an error."""
     try:
-        result = _dispatch(container, principal, aid, item)
-    except ValidationError as error:
-        return invalid_item(item.id, error)
-    except DomainError as error:
-        return BatchItemResult(id=item.id, status=status_of(error), detail=error.detail)
+        read = _read(item)
+        if isinstance(read, BatchItemResult):
+            return read
+        return _answer(container.enrollments, principal, aid, read)
     except Exception:
         # The item's savepoint is rolled back; the other items go on (§8). Logged like any
         # 500: the traceback, never the item's data.
         logger.exception("batch item %s failed", item.id)
         return BatchItemResult(id=item.id, status=500, detail="internal error")
-    return BatchItemResult(id=item.id, status=write_status(result.created), version=result.version)
 
 
-def _dispatch(container: Any, principal: Any, aid: str, item: BatchEvent) -> Any:
-    commands = container.enrollments
-    if item.type == "enrolled":
-        intervention_id, data = _enrolled_data(item)
+def _read(item: BatchEvent) -> _Enroll | _Change | BatchItemResult:
+    """The item's command and body, or its 422."""
+    try:
+        if item.type == "enrolled":
+            intervention_id, data = _enrolled_data(item)
+            request = EnrollRequest(intervention_id, data, item.enrollment_id, str(item.id))
+            return _Enroll(item, request)
+        schema, command = _SCHEMAS[item.type]
+        return _Change(item, command, command_body(schema.model_validate(item.data)))
+    except ValidationError as error:
+        return invalid_item(item.id, error)
+    except DomainError as error:
+        return BatchItemResult(id=item.id, status=status_of(error), detail=error.detail)
+
+
+def _answer(commands: Any, principal: Any, aid: str, read: _Enroll | _Change) -> BatchItemResult:
+    """The item applied by `commands`; its result (an unexpected error is raised)."""
+    try:
+        result = _dispatch(commands, principal, aid, read)
+    except DomainError as error:
+        return BatchItemResult(id=read.item.id, status=status_of(error), detail=error.detail)
+    return BatchItemResult(
+        id=read.item.id, status=write_status(result.created), version=result.version
+    )
+
+
+def _dispatch(commands: Any, principal: Any, aid: str, read: _Enroll | _Change) -> Any:
+    if isinstance(read, _Enroll):
+        request = read.request
         return commands.enroll(
             principal,
             aid,
-            intervention_id,
-            data,
-            enrollment_id=item.enrollment_id,
-            client_event_id=str(item.id),
+            request.intervention_id,
+            request.body,
+            enrollment_id=request.enrollment_id,
+            client_event_id=request.client_event_id,
         )
-    schema, command = _SCHEMAS[item.type]
-    body = command_body(schema.model_validate(item.data))
+    item = read.item
     enrollment = commands.load(item.enrollment_id)
     if enrollment.facts.association_id != aid:  # as an id that does not exist (issue 17)
         raise NotFoundError(f"enrollment {item.enrollment_id} was not found")
@@ -203,8 +208,8 @@ def _dispatch(container: Any, principal: Any, aid: str, item: BatchEvent) -> Any
         # Told only to a key that may write the enrollment.
         require_enrollment(principal, enrollment.facts, write=True)
         raise InvalidValueError("intervention_id", "the enrollment belongs to another intervention")
-    return getattr(commands, command)(
-        principal, item.enrollment_id, body, idempotency_key=str(item.id)
+    return getattr(commands, read.command)(
+        principal, item.enrollment_id, read.body, idempotency_key=str(item.id)
     )
 
 

@@ -20,11 +20,8 @@ from eventsourcing.application import AggregateNotFoundError
 from service.adapters import event_keys, open_enrollments
 from service.adapters.eventstore import (
     EventStore,
-    existing_ids,
-    failed_inserts_are_quiet,
     lock_event_table,
     record_events,
-    savepoint,
     unit_of_work,
 )
 from service.application.access import require_enrollment, require_intervention
@@ -44,9 +41,6 @@ from service.domain.intervention import Intervention
 from service.domain.principal import Principal
 from service.domain.pseudonym import FIELD as PIN_FIELD
 from service.domain.pseudonym import pseudonymise
-
-# A bulk-written request: its position in the run, its event, (intervention, pseudonym).
-_Candidate = tuple[int, "Enrollment.Enrolled", tuple[str, str]]
 
 # True while the commands of this context run inside `EnrollmentCommands.one_transaction`.
 _IN_BATCH: ContextVar[bool] = ContextVar("enrollment_batch", default=False)
@@ -121,129 +115,6 @@ class EnrollmentCommands:
                     return replay
             raise
         return WriteResult(str(enrolled.originator_id), enrolled.originator_version, True)
-
-    def enroll_many(
-        self, principal: Principal, association_id: str, requests: Sequence[EnrollRequest]
-    ) -> list[WriteResult | None]:
-        """Inskrivningar of a batch import, written together where that is safe.
-
-        A request is written here when it is valid, its id is new, its pseudonym has no
-        open enrollment in its intervention, and no earlier request of `requests` has its
-        id or its pseudonym and intervention. The others answer None: the caller applies
-        them after these, in order, with `enroll` — which gives each the answer it would
-        get alone (an error, a replay, a conflict), since nothing written here touches
-        them. Runs inside `one_transaction`. The run is written optimistically, one
-        statement per table; only when that fails are ids in use and held pseudonyms
-        looked up (on PostgreSQL, always first: see `failed_inserts_are_quiet`).
-        """
-        assert _IN_BATCH.get(), "enroll_many runs inside one_transaction"
-        results: list[WriteResult | None] = [None] * len(requests)
-        candidates: list[_Candidate] = []
-        with unit_of_work(self.store) as session:
-            # Each attempt in a savepoint, reads included: whatever fails in one leaves
-            # the chunk's transaction usable for the one-by-one path.
-            try:
-                with savepoint(session):
-                    candidates = self._candidates(principal, association_id, requests)
-                    if not failed_inserts_are_quiet(session):
-                        candidates = self._free(session, association_id, candidates)
-                    written = self._insert_new(session, candidates)
-            except WriteConflictError:
-                # Optimism failed: some id is in use or some pseudonym held (a replayed
-                # import, a conflict). Written are then those that are free.
-                try:
-                    with savepoint(session):
-                        free = self._free(session, association_id, candidates)
-                        written = self._insert_new(session, free)
-                except WriteConflictError:
-                    return results  # a concurrent writer came first: one by one instead
-        for index, enrolled, _ in written:
-            results[index] = WriteResult(
-                str(enrolled.originator_id), enrolled.originator_version, True
-            )
-        return results
-
-    def _candidates(
-        self, principal: Principal, association_id: str, requests: Sequence[EnrollRequest]
-    ) -> list[_Candidate]:
-        """The valid requests, as (position, event, (intervention, pseudonym)), that no
-        earlier request of the run shares an id or a pseudonym and intervention with."""
-        today = self.today()
-        reached: dict[str, Intervention | DomainError] = {}
-        candidates: list[_Candidate] = []
-        seen_ids: set[UUID] = set()
-        seen_keys: set[tuple[str, str]] = set()
-        seen_event_keys: set[str] = set()
-        for index, request in enumerate(requests):
-            iid = request.intervention_id
-            if iid not in reached:
-                reached[iid] = self._reachable(principal, association_id, iid)
-            try:
-                intervention = reached[iid]
-                if isinstance(intervention, DomainError):
-                    raise intervention
-                fields, request_hash = self._creation(principal, association_id, request)
-                enrolled = self._enrolled(
-                    principal, association_id, request, fields, request_hash, intervention, today
-                )
-            except DomainError:
-                # Answered by `enroll`, with the same error — as long as no later request
-                # of the run takes its id first (its error would turn into "id in use").
-                seen_ids.add(request.enrollment_id)
-                continue
-            key = (iid, enrolled.fields["pseudonym"])
-            event_key = request.client_event_id
-            if (
-                request.enrollment_id not in seen_ids
-                and key not in seen_keys
-                and event_key not in seen_event_keys
-            ):
-                candidates.append((index, enrolled, key))
-            seen_ids.add(request.enrollment_id)
-            seen_keys.add(key)
-            if event_key is not None:
-                seen_event_keys.add(event_key)
-        return candidates
-
-    def _free(
-        self, session: Any, association_id: str, candidates: list[_Candidate]
-    ) -> list[_Candidate]:
-        """The candidates whose id and client event id are new and whose pseudonym is free
-        in its intervention."""
-        in_use = existing_ids(session, [e.originator_id for _, e, _ in candidates])
-        held = open_enrollments.taken(session, association_id, [k for _, _, k in candidates])
-        used_keys = event_keys.taken(
-            session,
-            association_id,
-            [e.client_event_id for _, e, _ in candidates if e.client_event_id],
-        )
-        return [
-            c
-            for c in candidates
-            if c[1].originator_id not in in_use
-            and c[2] not in held
-            and c[1].client_event_id not in used_keys
-        ]
-
-    def _insert_new(self, session: Any, candidates: list[_Candidate]) -> list[_Candidate]:
-        """Claim and record the candidates: one statement per table (IntegrityError when an
-        id is in use or a pseudonym held)."""
-        if candidates:
-            lock_event_table(session)  # before the claims: every writer locks in this order
-            open_enrollments.claim_new(session, [_claim_of(e) for _, e, _ in candidates])
-            event_keys.claim_new(session, [k for _, e, _ in candidates if (k := _key_of(e))])
-            record_events(session, self.store, [e for _, e, _ in candidates])
-        return candidates
-
-    def _reachable(
-        self, principal: Principal, association_id: str, intervention_id: str
-    ) -> Intervention | DomainError:
-        """The intervention when the key may enroll in it; else the error that says why."""
-        try:
-            require_intervention(principal, association_id, intervention_id, write=True)
-            return self.intervention(association_id, intervention_id)
-        except DomainError as error:
-            return error
 
     def _creation(
         self, principal: Principal, association_id: str, request: EnrollRequest
@@ -379,13 +250,18 @@ class EnrollmentCommands:
 
     def load(self, enrollment_id: UUID) -> Enrollment:
         """The enrollment aggregate, or NotFoundError."""
-        try:
-            enrollment: object = self.store.repository.get(enrollment_id)
-        except AggregateNotFoundError:
-            raise NotFoundError(f"enrollment {enrollment_id} was not found") from None
+        enrollment = self._stored(enrollment_id)
         if not isinstance(enrollment, Enrollment):
             raise NotFoundError(f"enrollment {enrollment_id} was not found")
         return enrollment
+
+    def _stored(self, aggregate_id: UUID) -> object | None:
+        """The aggregate with this id as stored (of whatever kind), or None."""
+        try:
+            aggregate: object = self.store.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate
 
     def _modify(
         self,
@@ -443,17 +319,28 @@ class EnrollmentCommands:
         key: dict[str, str] | None = None,
     ) -> None:
         try:
-            with unit_of_work(self.store) as session:
-                if _IN_BATCH.get():
-                    with session.begin_nested():
-                        self._write(session, domain_events, claim, release, key)
-                else:
-                    self._write(session, domain_events, claim, release, key)
+            self._record(domain_events, claim, release, key)
         except WriteConflictError:
             raise ConflictError(
                 "the enrollment was changed at the same time by another request; "
                 "reload it and try again"
             ) from None
+
+    def _record(
+        self,
+        domain_events: Sequence[Any],
+        claim: dict[str, str] | None,
+        release: str | None,
+        key: dict[str, str] | None,
+    ) -> None:
+        """Write the events and the register changes, in their own transaction (a savepoint
+        inside `one_transaction`); WriteConflictError when a row is taken."""
+        with unit_of_work(self.store) as session:
+            if _IN_BATCH.get():
+                with session.begin_nested():
+                    self._write(session, domain_events, claim, release, key)
+            else:
+                self._write(session, domain_events, claim, release, key)
 
     def _write(
         self,
@@ -478,9 +365,8 @@ class EnrollmentCommands:
         self, enrollment_id: UUID, association_id: str, intervention_id: str, request_hash: str
     ) -> WriteResult | None:
         """The first answer when this creation was made before; None when the id is free."""
-        try:
-            existing: object = self.store.repository.get(enrollment_id)
-        except AggregateNotFoundError:
+        existing = self._stored(enrollment_id)
+        if existing is None:
             return None
         in_use = IdempotencyConflictError(f"the id {enrollment_id} is already in use")
         # Another intervention's or association's enrollment (or any other aggregate) with

@@ -1,4 +1,4 @@
-"""A batch is committed in chunks: by size, and sooner when many items go one by one."""
+"""A batch is committed in chunks of CHUNK_SIZE events, whatever their types."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ def sizes(types: list[str]) -> list[int]:
     return [len(chunk) for chunk in batch._chunks(events)]
 
 
-def test_a_chunk_ends_at_its_size_or_at_its_share_of_items_applied_alone() -> None:
+def test_a_chunk_ends_at_its_size() -> None:
     assert sizes(["enrolled"] * 2500) == [1000, 1000, 500]
-    assert sizes(["voided"] * 450) == [200, 200, 50]
-    assert sizes((["enrolled"] * 300 + ["exited"] * 150) * 2) == [800, 100]
+    assert sizes(["voided"] * 450) == [450]
+    assert sizes((["enrolled"] * 300 + ["exited"] * 300) * 2) == [1000, 200]
     assert sizes([]) == []
 
 
@@ -39,7 +39,6 @@ def test_a_batch_over_several_chunks_answers_as_its_items_one_by_one(
 ) -> None:
     """Chunk borders cut runs of enrolled items and sequences of one enrollment's events."""
     monkeypatch.setattr(batch, "CHUNK_SIZE", 5)
-    monkeypatch.setattr(batch, "CHUNK_SINGLES", 2)
     chunked, alone = uuid.uuid4(), uuid.uuid4()
     coach = Principal("coach", "coach", tenant.association_id, frozenset({"team-a", "team-b"}))
     for _ in range(2):
