@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from service.adapters.eventstore import read_session
 from service.adapters.keys import authenticate
@@ -38,12 +39,13 @@ def authenticate_key(container: Container, token: str) -> Principal | None:
         return authenticate(session, token)
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The key's principal, or 401."""
+    """The key's principal, or 401. Async: a sync dependency costs a hop to the thread pool
+    on every request, and the answer is usually in the request's state already."""
     if credentials is None:
         raise UnauthenticatedError("send an API key as 'Authorization: Bearer <key>'")
     # The rate limiter has already looked the key up when it is on (api/rate_limit.py).
@@ -51,7 +53,7 @@ def get_principal(
     if PRINCIPAL_STATE in state:
         principal = state[PRINCIPAL_STATE]
     else:
-        principal = authenticate_key(container, credentials.credentials)
+        principal = await run_in_threadpool(authenticate_key, container, credentials.credentials)
     if principal is None:
         raise UnauthenticatedError("the API key is unknown or revoked")
     request.scope.setdefault("state", {})[PRINCIPAL_STATE] = principal  # for api/audit.py
@@ -64,7 +66,7 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 _IF_MATCH = r'^\s*(\*|(W/)?("[0-9]{1,18}"|[0-9]{1,18}))\s*$'
 
 
-def get_if_match(
+async def get_if_match(
     # A plain string (not nullable) in the schema: an absent header is the empty default.
     if_match: Annotated[
         str,
