@@ -40,6 +40,7 @@ def use_swedish() -> None:
             setattr(rich_utils, name, swedish)
     _swedish_help_option()
     _swedish_usage_prefix()
+    _swedish_usage_errors()
 
 
 def _swedish_help_option() -> None:
@@ -69,6 +70,39 @@ def _swedish_usage_prefix() -> None:
 
     write_usage.swedish = True  # type: ignore[attr-defined]
     formatter.write_usage = write_usage  # type: ignore[union-attr]
+
+
+# Click writes its usage errors as literal English f-strings; the two staff meet most (a
+# forgotten or misspelt flag) are worded here from the exception's own fields.
+_PARAMETER_KINDS = {"option": "Flaggan", "argument": "Argumentet"}
+
+
+def _swedish_usage_errors() -> None:
+    exceptions = _module("typer._click.exceptions")
+    missing = getattr(exceptions, "MissingParameter", None)
+    unknown = getattr(exceptions, "NoSuchOption", None)
+    join_hints = getattr(exceptions, "_join_param_hints", None)
+    if missing is None or unknown is None or join_hints is None:
+        return
+    if getattr(missing.format_message, "swedish", False):
+        return
+
+    def missing_message(self: Any) -> str:
+        hint = self.param_hint
+        if hint is None and self.param is not None:
+            hint = self.param.get_error_hint()
+        kind = self.param_type or (self.param.param_type_name if self.param else "")
+        return f"{_PARAMETER_KINDS.get(kind, 'Parametern')} {join_hints(hint)} saknas."
+
+    def unknown_message(self: Any) -> str:
+        guesses = sorted(self.possibilities or ())
+        guess = f" Menade du {' eller '.join(guesses)}?" if guesses else ""
+        return f"Okänd flagga: {self.option_name}.{guess}"
+
+    missing_message.swedish = True  # type: ignore[attr-defined]
+    unknown_message.swedish = True  # type: ignore[attr-defined]
+    missing.format_message = missing_message
+    unknown.format_message = unknown_message
 
 
 def _module(name: str) -> ModuleType | None:

@@ -59,3 +59,20 @@ def test_typers_own_words_are_swedish_too() -> None:
         assert all(word in shown for word in SWEDISH_CHROME), shown
         assert not any(word in shown for word in ENGLISH_CHROME), shown
     assert "[obligatorisk]" in run_help("export") and "[standard: xlsx]" in run_help("export")
+
+
+def run_refused(*command: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "service", *command],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "120"},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    return done.stderr
+
+
+def test_a_forgotten_or_misspelt_flag_is_refused_in_swedish() -> None:
+    forgotten = run_refused("export")
+    assert "Flaggan '--association' saknas." in forgotten and "Missing" not in forgotten
+    misspelt = run_refused("export", "--assocation", "x")
+    assert "Okänd flagga: --assocation. Menade du --association?" in misspelt, misspelt
+    assert "No such option" not in misspelt
