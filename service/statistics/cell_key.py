@@ -57,21 +57,23 @@ def _table(bound: int) -> tuple[int, ...]:
 _TABLES = {bound: _table(bound) for bound in range(0, 51)}
 
 
-# Record keys already computed in this process, by (enrollment id, pseudonym): an answer
-# asks for each enrollment's key several times, and the next answer for most of them again.
-_RECORD_KEYS: dict[tuple[str, str], int] = {}
+# Record keys already computed in this process: enrollment id → (pseudonym, key). An
+# answer asks for each enrollment's key several times, and the next answer for most of
+# them again; a corrected pseudonym is another key, computed afresh.
+_RECORD_KEYS: dict[str, tuple[str, int]] = {}
 _RECORD_KEYS_KEPT = 1 << 17  # ≈ 40 MB at most (it holds the ids); emptied when full
 
 
 def record_key(fact: EnrollmentFacts) -> int:
     """An enrollment's fixed, unguessable record key."""
-    seed = (fact.enrollment_id, fact.pseudonym)
-    key = _RECORD_KEYS.get(seed)
-    if key is None:
-        if len(_RECORD_KEYS) >= _RECORD_KEYS_KEPT:
-            _RECORD_KEYS.clear()
-        hashed = blake2b(f"{seed[0]}\x00{seed[1]}".encode(), digest_size=4).digest()
-        key = _RECORD_KEYS[seed] = int.from_bytes(hashed, "big")
+    kept = _RECORD_KEYS.get(fact.enrollment_id)
+    if kept is not None and kept[0] == fact.pseudonym:
+        return kept[1]
+    seed = f"{fact.enrollment_id}\x00{fact.pseudonym}".encode()
+    key = int.from_bytes(blake2b(seed, digest_size=4).digest(), "big")
+    if len(_RECORD_KEYS) >= _RECORD_KEYS_KEPT:
+        _RECORD_KEYS.clear()
+    _RECORD_KEYS[fact.enrollment_id] = (fact.pseudonym, key)
     return key
 
 
