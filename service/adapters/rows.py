@@ -94,5 +94,5 @@ def kept_facts(rows: Iterable[Sequence[Any]]) -> list[EnrollmentFacts]:
             kept.clear()
         decoded = rows_to_facts([keys[n] for n in missing])
         for n, fact in zip(missing, decoded, strict=True):
-            found[n] = kept[keys[n]] = fact
+            found[n] = kept.setdefault(keys[n], fact)
     return found  # type: ignore[return-value]
