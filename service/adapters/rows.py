@@ -79,7 +79,7 @@ def rows_to_facts(rows: Iterable[Sequence[Any]]) -> list[EnrollmentFacts]:
 # row is another key): the next answer for a year decodes mostly the rows the last did,
 # and gets the same (immutable) objects back, which statistics can recognise cheaply.
 _FACTS_OF_ROW: dict[tuple[Any, ...], EnrollmentFacts] = {}
-_FACTS_KEPT = 1 << 16  # ≈ 50 MB at most; emptied when full
+_FACTS_KEPT = 1 << 15  # a large year (26,522) fits; emptied when full
 
 
 def kept_facts(rows: Iterable[Sequence[Any]]) -> list[EnrollmentFacts]:

@@ -61,7 +61,7 @@ _TABLES = {bound: _table(bound) for bound in range(0, 51)}
 # answer asks for each enrollment's key several times, and the next answer for most of
 # them again; a corrected pseudonym is another key, computed afresh.
 _RECORD_KEYS: dict[str, tuple[str, int]] = {}
-_RECORD_KEYS_KEPT = 1 << 17  # ≈ 40 MB at most (it holds the ids); emptied when full
+_RECORD_KEYS_KEPT = 1 << 16  # ≈ 6 MB at most; emptied when full
 
 
 def record_key(fact: EnrollmentFacts) -> int:

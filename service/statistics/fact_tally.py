@@ -123,8 +123,8 @@ def contribution(
 # Contributions found in this process, by the ids of the facts and of the Contributor;
 # an entry holds both, so neither id can be reused while it is kept.
 _KEPT: dict[tuple[int, int], tuple[EnrollmentFacts, Contributor, Contribution]] = {}
-_KEPT_MAX = 1 << 16  # ≈ 30 MB at most; emptied when full
-_TALLIES_KEPT = 256  # per Contributor
+_KEPT_MAX = 1 << 15  # as many as rows.kept_facts keeps; emptied when full
+_TALLIES_KEPT = 64  # per Contributor
 
 
 class Contributor:
