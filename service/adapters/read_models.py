@@ -9,7 +9,7 @@ from sqlalchemy import Table, and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from service.adapters.rows import FACT_FIELDS, naive_utc, rows_to_facts
+from service.adapters.rows import FACT_FIELDS, kept_facts, naive_utc
 from service.adapters.tables import (
     activities,
     anonymous_reports,
@@ -106,7 +106,7 @@ def enrollment_facts(
         t.c.enrolled_on <= period.end,
         or_(t.c.exited_on.is_(None), t.c.exited_on >= period.start),
     )
-    return rows_to_facts(session.execute(query).all())
+    return kept_facts(session.execute(query).all())
 
 
 def anonymous_reports_in(

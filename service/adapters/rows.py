@@ -73,3 +73,26 @@ def rows_to_facts(rows: Iterable[Sequence[Any]]) -> list[EnrollmentFacts]:
             values[n] = codes
         found.append(EnrollmentFacts(*values))
     return found
+
+
+# Facts already decoded in this process, by their row (every value of it, so a changed
+# row is another key): the next answer for a year decodes mostly the rows the last did,
+# and gets the same (immutable) objects back, which statistics can recognise cheaply.
+_FACTS_OF_ROW: dict[tuple[Any, ...], EnrollmentFacts] = {}
+_FACTS_KEPT = 1 << 15  # a large year (26,522) fits; emptied when full
+
+
+def kept_facts(rows: Iterable[Sequence[Any]]) -> list[EnrollmentFacts]:
+    """rows_to_facts, each row decoded once per process (safe with threads: at worst a
+    row is decoded twice)."""
+    keys = [tuple(row) for row in rows]
+    kept = _FACTS_OF_ROW
+    found = [kept.get(key) for key in keys]
+    missing = [n for n, fact in enumerate(found) if fact is None]
+    if missing:
+        if len(kept) + len(missing) > _FACTS_KEPT:
+            kept.clear()
+        decoded = rows_to_facts([keys[n] for n in missing])
+        for n, fact in zip(missing, decoded, strict=True):
+            found[n] = kept.setdefault(keys[n], fact)
+    return found  # type: ignore[return-value]

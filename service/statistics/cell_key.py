@@ -57,10 +57,24 @@ def _table(bound: int) -> tuple[int, ...]:
 _TABLES = {bound: _table(bound) for bound in range(0, 51)}
 
 
+# Record keys already computed in this process: enrollment id → (pseudonym, key). An
+# answer asks for each enrollment's key several times, and the next answer for most of
+# them again; a corrected pseudonym is another key, computed afresh.
+_RECORD_KEYS: dict[str, tuple[str, int]] = {}
+_RECORD_KEYS_KEPT = 1 << 16  # ≈ 6 MB at most; emptied when full
+
+
 def record_key(fact: EnrollmentFacts) -> int:
     """An enrollment's fixed, unguessable record key."""
+    kept = _RECORD_KEYS.get(fact.enrollment_id)
+    if kept is not None and kept[0] == fact.pseudonym:
+        return kept[1]
     seed = f"{fact.enrollment_id}\x00{fact.pseudonym}".encode()
-    return int.from_bytes(blake2b(seed, digest_size=4).digest(), "big")
+    key = int.from_bytes(blake2b(seed, digest_size=4).digest(), "big")
+    if len(_RECORD_KEYS) >= _RECORD_KEYS_KEPT:
+        _RECORD_KEYS.clear()
+    _RECORD_KEYS[fact.enrollment_id] = (fact.pseudonym, key)
+    return key
 
 
 def text_key(text: str) -> int:

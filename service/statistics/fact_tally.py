@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from typing import NamedTuple
 
 from service.domain.codes import WORK_OR_STUDIES, Sex, age_band
@@ -42,8 +41,8 @@ class Contribution(NamedTuple):
     """One enrollment's part of the measures: the cells it counts in, and its values."""
 
     column: str | None  # "female" or "male" (None: counted in the total column only)
-    cells: list[int]
-    values: list[tuple[CellKey, int]]
+    cells: tuple[int, ...]
+    values: tuple[tuple[CellKey, int], ...]
     key: int = 0  # the record key (cell_key): what this person adds to each cell's key
 
 
@@ -118,7 +117,51 @@ def contribution(
             band = band or age_band(fact.age_at_enrollment)
             _completed(fact, rules, numbers, band, support, cells, values)
     column = fact.sex if fact.sex in (FEMALE, MALE) else None
-    return Contribution(column, cells, values, record_key(fact))
+    return Contribution(column, tuple(cells), tuple(values), record_key(fact))
+
+
+# Contributions found in this process, by the ids of the facts and of the Contributor;
+# an entry holds both, so neither id can be reused while it is kept.
+_KEPT: dict[tuple[int, int], tuple[EnrollmentFacts, Contributor, Contribution]] = {}
+_KEPT_MAX = 1 << 15  # as many as rows.kept_facts keeps; emptied when full
+_TALLIES_KEPT = 64  # per Contributor
+
+
+class Contributor:
+    """`contribution` for one period, rules and cell numbers, kept per process by the
+    facts' identity: the read models give an unchanged row's facts back as the same
+    (immutable) object, so an answer after a write finds again the parts of all but the
+    changed enrollments. Equal by identity: one per plan (measured_answer keeps them)."""
+
+    def __init__(self, period: Period, rules: ReportingRules, index: CellIndex) -> None:
+        self.period, self.rules, self.numbers = period, rules, CellNumbers(index)
+        # Tallies by the ids of their facts, in order; an entry holds its facts, so
+        # equal ids are the same (immutable) facts.
+        self.tallies: dict[tuple[int, ...], tuple[tuple[EnrollmentFacts, ...], Tally]] = {}
+
+    def tally(self, facts: Sequence[EnrollmentFacts]) -> Tally:
+        """The tally of the facts' contributions, kept while the same facts are asked
+        again: after a write, the scopes it did not touch."""
+        ids = tuple(map(id, facts))
+        entry = self.tallies.get(ids)
+        if entry is not None:
+            return entry[1]
+        found = tally(list(map(self, facts)))
+        if len(self.tallies) >= _TALLIES_KEPT:
+            self.tallies.clear()
+        self.tallies[ids] = (tuple(facts), found)
+        return found
+
+    def __call__(self, fact: EnrollmentFacts) -> Contribution:
+        key = (id(fact), id(self))
+        entry = _KEPT.get(key)
+        if entry is not None and entry[0] is fact and entry[1] is self:
+            return entry[2]
+        found = contribution(fact, self.period, self.rules, self.numbers)
+        if len(_KEPT) >= _KEPT_MAX:
+            _KEPT.clear()
+        _KEPT[key] = (fact, self, found)
+        return found
 
 
 def _completed(
@@ -188,18 +231,24 @@ class Tally:
 
 
 def tally(contributions: Sequence[Contribution]) -> Tally:
-    """The counts and values of the enrollments of one scope, in one pass over them."""
-    cells_by_sex: dict[str | None, list[list[int]]] = {FEMALE: [], MALE: [], None: []}
+    """The counts and values of the enrollments of one scope, in one pass over them.
+
+    Enrollments with the same cells and column are grouped first (their number and the
+    sum of their record keys), so each distinct set of cells is walked once: the sums
+    are the same, and a year has far fewer distinct sets than enrollments."""
+    groups: dict[str | None, dict[tuple[int, ...], list[int]]] = {FEMALE: {}, MALE: {}, None: {}}
     values: dict[CellKey, dict[str, list[int]]] = defaultdict(
         lambda: {TOTAL: [], FEMALE: [], MALE: []}
     )
-    keys: dict[str | None, Counter[int]] = {FEMALE: Counter(), MALE: Counter(), None: Counter()}
     value_keys: dict[CellKey, dict[str, int]] = defaultdict(lambda: {TOTAL: 0, FEMALE: 0, MALE: 0})
     for column, cells, given, record in contributions:
-        cells_by_sex[column].append(cells)
-        cell_keys = keys[column]
-        for cell in cells:
-            cell_keys[cell] += record
+        of_column = groups[column]
+        group = of_column.get(cells)
+        if group is None:
+            of_column[cells] = [1, record]
+        else:
+            group[0] += 1
+            group[1] += record
         for key, value in given:
             columns = values[key]
             columns[TOTAL].append(value)
@@ -207,5 +256,36 @@ def tally(contributions: Sequence[Contribution]) -> Tally:
             if column is not None:
                 columns[column].append(value)
                 value_keys[key][column] += record
-    counts = {column: Counter(chain.from_iterable(lists)) for column, lists in cells_by_sex.items()}
-    return Tally(counts, values, keys, value_keys)
+    counts: dict[str | None, Counter[int]] = {}
+    keys: dict[str | None, Counter[int]] = {}
+    for column, of_column in groups.items():
+        counted: Counter[int] = Counter()
+        summed: Counter[int] = Counter()
+        counts[column], keys[column] = counted, summed
+        for cells, (number, records) in of_column.items():
+            for cell in cells:
+                counted[cell] += number
+                summed[cell] += records
+    return Tally(counts, dict(values), keys, dict(value_keys))
+
+
+def merged(tallies: Sequence[Tally]) -> Tally:
+    """The tally of the scopes' enrollments together, in their order: what `tally` gives
+    for their contributions one scope after the other (sums are sums; the value lists
+    are concatenated in the same order)."""
+    counts: dict[str | None, Counter[int]] = {FEMALE: Counter(), MALE: Counter(), None: Counter()}
+    keys: dict[str | None, Counter[int]] = {FEMALE: Counter(), MALE: Counter(), None: Counter()}
+    values: dict[CellKey, dict[str, list[int]]] = defaultdict(
+        lambda: {TOTAL: [], FEMALE: [], MALE: []}
+    )
+    value_keys: dict[CellKey, dict[str, int]] = defaultdict(lambda: {TOTAL: 0, FEMALE: 0, MALE: 0})
+    for part in tallies:
+        for column in counts:
+            counts[column].update(part.counts[column])
+            keys[column].update(part.keys[column])
+        for key, columns in part.values.items():
+            into, sums = values[key], value_keys[key]
+            for column, listed in columns.items():
+                into[column] += listed
+                sums[column] += part.value_keys[key][column]
+    return Tally(counts, dict(values), keys, dict(value_keys))

@@ -20,7 +20,7 @@ from service.domain.facts import EnrollmentFacts, Period, ReportingRules
 from service.statistics import definitions as st
 from service.statistics.cell_key import max_noise
 from service.statistics.disclosure import TOTAL_ROOT
-from service.statistics.fact_tally import CellNumbers, Contribution, contribution, tally
+from service.statistics.fact_tally import Contributor, Tally, merged
 from service.statistics.leaf_layout import Layout, MeasuredLeaves
 from service.statistics.measure_values import MeasuresPlan, leaf_values
 from service.statistics.measures_format import Pointer
@@ -35,27 +35,26 @@ def measured_answer(
     with the untallied measures (which hold more than leaves) as computed."""
     period, rules = context.period, context.rules
     noise = max_noise(rules.min_cell_size)
-    for_total, for_intervention = _plans(period, rules, tuple(context.municipalities))
+    for_total, for_intervention, contributor = _plans(period, rules, tuple(context.municipalities))
     plans = {True: for_total, False: for_intervention}
-    numbers = CellNumbers(for_total.index)
-    parts = {
-        iid: [contribution(f, period, rules, numbers) for f in facts]
-        for iid, facts in facts_of.items()
-    }
     layouts: list[Layout] = []
     values: list[Any] = []
     bases: list[int] = []
     skeletons: list[dict[str, Any]] = []
-    scopes: list[tuple[list[str], Sequence[EnrollmentFacts], list[Contribution], bool]] = [
-        ([iid], facts_of[iid], parts[iid], False) for iid in facts_of
+    tallies = [contributor.tally(facts) for facts in facts_of.values()]
+    active_of = [st.active(facts, period) for facts in facts_of.values()]
+    # The total's enrollments are the interventions' one after the other: so are its
+    # tally (merged) and its active enrollments.
+    scopes: list[tuple[list[str], list[EnrollmentFacts], Tally, bool]] = [
+        ([iid], active, counted, False)
+        for iid, active, counted in zip(facts_of, active_of, tallies, strict=True)
     ]
-    everyone = [f for facts in facts_of.values() for f in facts]
-    scopes.append((list(facts_of), everyone, [c for p in parts.values() for c in p], True))
-    for ids, facts, contributions, total in scopes:
+    everyone = [f for active in active_of for f in active]
+    scopes.append((list(facts_of), everyone, merged(tallies), True))
+    for ids, active, counted, total in scopes:
         plan = plans[total]
-        active = st.active(facts, period)
         trees = untallied_measures(active, ids, context, total=total, max_noise=noise)
-        scope_values, scope_bases = leaf_values(plan, tally(contributions), trees, noise)
+        scope_values, scope_bases = leaf_values(plan, counted, trees, noise)
         values += scope_values
         bases += scope_bases
         layouts.append(plan.layout)
@@ -68,11 +67,12 @@ def measured_answer(
 @lru_cache(maxsize=32)
 def _plans(
     period: Period, rules: ReportingRules, municipalities: tuple[str, ...]
-) -> tuple[MeasuresPlan, MeasuresPlan]:
+) -> tuple[MeasuresPlan, MeasuresPlan, Contributor]:
     """The plans of the total and of an intervention, from the trees of scopes without
     enrollments; the total's has every cell an intervention's has (and unique participants),
     so its cell index serves both."""
     context = Context(period, rules, municipalities, (), (), (), frozenset())
     for_total = MeasuresPlan.of(measures_for((), context, (), total=True))
     template = measures_for((), context, (), total=False)
-    return for_total, MeasuresPlan.of(template, for_total.index)
+    plan = MeasuresPlan.of(template, for_total.index)
+    return for_total, plan, Contributor(period, rules, for_total.index)

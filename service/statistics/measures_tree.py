@@ -164,7 +164,7 @@ def untallied_measures(
     costs = st.recorded_costs(c.finances, ids & c.individual, c.period)
     # Only participants of interventions with a recorded cost share it: an intervention
     # without one would otherwise pull the total's cost per participant down.
-    paid_for = [f for f in active if f.intervention_id in costs]
+    paid_for = [f for f in active if f.intervention_id in costs] if costs else []
     cost = sum(costs.values()) if costs else None
     paying = len(paid_for)
     anonymous_counts = st.anonymous_participants(anonymous, c.period)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from service.adapters.enrollment_rows import evolved_values
-from service.adapters.rows import facts_to_values
+from service.adapters.rows import FACT_FIELDS, facts_to_values, kept_facts, rows_to_facts
 from service.domain.enrollment import Enrollment
 from service.domain.facts import EnrollmentFacts
 
@@ -116,3 +117,24 @@ def test_other_events_go_through_evolve(before: EnrollmentFacts, cls: type) -> N
     event = _event(cls, why="registered in error")
     expected = facts_to_values(event.evolve(before))
     assert evolved_values(event, facts_to_values(before)) == expected
+
+
+ROW = tuple(
+    facts_to_values(
+        EnrollmentFacts(
+            "e-1", "forbund", "alfa", "person-1", "female", 1990, "upper_secondary", "2080",
+            date(2023, 3, 1), frozenset({"social_assistance"}), 12, None,
+            frozenset({"social_assistance"}), date(2023, 9, 1), "studies",
+        )
+    )
+)  # fmt: skip
+
+
+def test_a_row_is_decoded_once_and_a_changed_row_afresh() -> None:
+    facts = rows_to_facts([ROW])[0]
+    first, again = kept_facts([ROW, tuple(ROW)])
+    assert first == facts and again is first  # the same (immutable) object back
+    changed = list(ROW)
+    changed[FACT_FIELDS.index("exit_reason")] = "work"
+    (other,) = kept_facts([changed])
+    assert other is not first and other.exit_reason == "work"

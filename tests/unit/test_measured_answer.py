@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from hashlib import blake2b
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as hs
 
 from service.domain.facts import EnrollmentFacts, FinanceRecord, ReportingRules
 from service.statistics.answer import AnswerInputs, _scopes, statistics_tree
+from service.statistics.cell_key import record_key
 from service.statistics.disclosure import measure_roots
 from service.statistics.leaf_layout import MeasuredLeaves
 from service.statistics.measure_values import MeasuresPlan
@@ -95,3 +97,29 @@ def test_a_scope_of_one_enrollment_in_one_intervention() -> None:
     flat, tree = flat_and_tree([fact], ReportingRules(min_cell_size=0))
     assert_same_leaves(flat, tree)
     assert len(flat.roots) == len(INTERVENTIONS) + 1
+
+
+def test_parts_kept_between_answers_follow_a_changed_enrollment() -> None:
+    """An answer after a change reuses the kept parts of the unchanged enrollments (the
+    same objects) and computes the changed one afresh: still the tree's leaves."""
+    rules = ReportingRules(min_cell_size=0)
+    facts = [
+        enrollment(number=n, association_id="forbund", intervention_id=iid)
+        for n, iid in enumerate(["alfa", "alfa", "beta", "gamma"] * 3)
+    ]
+    assert_same_leaves(*flat_and_tree(facts, rules))
+    exited = replace(facts[0], exited_on=date(2023, 6, 1), exit_reason="studies")
+    assert_same_leaves(*flat_and_tree([exited, *facts[1:]], rules))
+    assert_same_leaves(*flat_and_tree(facts[1:], rules))
+
+
+def test_a_kept_record_key_follows_a_corrected_pseudonym() -> None:
+    fact = enrollment(number=7)
+    corrected = replace(fact, pseudonym="another-person")
+
+    def hashed(f: EnrollmentFacts) -> int:
+        seed = f"{f.enrollment_id}\x00{f.pseudonym}".encode()
+        return int.from_bytes(blake2b(seed, digest_size=4).digest(), "big")
+
+    assert record_key(fact) == record_key(fact) == hashed(fact)
+    assert record_key(corrected) == hashed(corrected) != hashed(fact)
