@@ -12,6 +12,7 @@ import json
 import re
 
 from service.domain.errors import DomainError, NotFoundError, UnknownCodeError
+from service.domain.personnummer_guard import MESSAGE as IDENTITY_NUMBER_REFUSED
 from service.reporting.years import FutureYearError
 from service.web.labels import refusal, rule_sentence
 
@@ -69,7 +70,10 @@ def item_refusal(status: int, detail: str, fields: tuple[str, ...] = ()) -> str:
     code = _UNKNOWN_CODE.search(detail)
     if code:  # the domain's code lists: "'x' is not a valid code for F; allowed: a, b"
         return f"Okänd kod. Fält: {code['field']} (tillåtna: {code['allowed']})."
-    sentence = rule_sentence(detail) or _BY_STATUS.get(status, f"Avvisad (status {status}).")
+    if IDENTITY_NUMBER_REFUSED in detail:  # the guard's own Swedish words (never the value)
+        sentence = f"Ett fält {IDENTITY_NUMBER_REFUSED}."
+    else:
+        sentence = rule_sentence(detail) or _BY_STATUS.get(status, f"Avvisad (status {status}).")
     named = fields or (invalid_fields(detail) if status == 422 else ())
     return f"{sentence} Fält: {', '.join(named)}." if named else sentence
 

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session
 
+from service.adapters import bulk_insert
 from service.adapters.tables import EVENTS_TABLE, audit_log, events
 from service.bootstrap import Container
 from tests.conftest import POSTGRES_URL, Tenant, bearer
@@ -27,7 +28,7 @@ from tests.factories import EXIT_BODY, batch_enrolled, batch_event, coach_enroll
 from tests.server_process import ROOT, dedicated_database, run_cli, service_env
 
 ENROLL = "POST /api/v1/associations/{aid}/interventions/{iid}/enrollments"
-_WRITE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+_WRITE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY)\s+\"?(\w+)", re.IGNORECASE)
 
 
 @dataclass
@@ -43,6 +44,17 @@ class Commits:
         if found:
             self.open.setdefault(id(conn), set()).add(found.group(1).lower())
 
+    def copied(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Also see the bulk path's COPY on PostgreSQL: it goes to the driver's own cursor,
+        past SQLAlchemy's statement events."""
+        copy = bulk_insert._copy
+
+        def seen_copy(connection: Any, plan: Any, values: Any) -> None:
+            self.statement(connection, None, plan.sql)
+            copy(connection, plan, values)
+
+        monkeypatch.setattr(bulk_insert, "_copy", seen_copy)
+
     def before_commit(self, session: Session) -> None:
         tables = self.open.get(id(session.connection()), set())
         if self.fail_when is not None and self.fail_when(tables):
@@ -56,8 +68,9 @@ class Commits:
 
 
 @pytest.fixture
-def commits(container: Container) -> Iterator[Commits]:
+def commits(container: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[Commits]:
     seen = Commits()
+    seen.copied(monkeypatch)
     engine: Engine = container.engine
     hooks = (("before_cursor_execute", seen.statement), ("commit", seen.commit),
              ("rollback", seen.rollback))  # fmt: skip
@@ -251,7 +264,7 @@ def test_a_write_killed_right_after_its_commit_has_its_entry(kind: str, tmp_path
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_cli_command_that_writes_commits_its_entry_with_its_data(
-    kind: str, tmp_path: Path
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """create-key, revoke-key, import, erase and gallra, run in this process: the
     transaction that carries the command's entry also wrote the command's data."""
@@ -273,6 +286,7 @@ def test_each_cli_command_that_writes_commits_its_entry_with_its_data(
         item = batch_enrolled(str(uuid.uuid4()), "imported-" + "a" * 40)
         events_file.write_text(json.dumps(item) + "\n")
         seen = Commits()
+        seen.copied(monkeypatch)
         hooks = (("before_cursor_execute", seen.statement), ("commit", seen.commit),
                  ("rollback", seen.rollback))  # fmt: skip
         for name, hook in hooks:
