@@ -69,3 +69,17 @@ def batch_enrolled(
 def batch_event(kind: str, enrollment_id: str, **data: Any) -> dict[str, Any]:
     """A batch item of another kind (`exited`, `voided` ...) with a fresh id."""
     return {"id": str(uuid.uuid4()), "type": kind, "enrollment_id": enrollment_id, "data": data}
+
+
+# The red team's spellings (and a samordningsnummer), as they were sent.
+RED_TEAM_SPELLINGS = [
+    "PNR:198112189876",
+    "pnr 19811218-9876",
+    "19811218-9876 Anna Andersson",
+    "19811218\u20139876",
+    "19811218_9876",
+    "1981-12-18-9876",
+    "\uff11\uff19\uff18\uff11\uff11\uff12\uff11\uff18\uff19\uff18\uff17\uff16",
+    "1981\u200b1218\u200f9876",
+    "701063-2391",
+]

@@ -10,6 +10,11 @@ from fastapi.testclient import TestClient
 
 from service.bootstrap import Container
 from tests.conftest import Tenant, bearer, make_tenant
+from tests.factories import batch_enrolled
+
+# The batch items of these tests: enrolled in 2023 (the factory fills the rest).
+ENROLLED_2023 = {"enrolled_on": "2023-03-01", "birth_year": 1990, "education": "upper_secondary"}
+
 
 # --- finding 10: Cache-Control: no-store on every authenticated answer ---------------
 
@@ -168,20 +173,7 @@ def test_a_key_revoked_during_a_batch_writes_no_further_chunk(
     monkeypatch.setattr(batch, "CHUNK_SIZE", 3)
     monkeypatch.setattr(batch, "_chunks", revoked_after_the_first_chunk)
     items = [
-        {
-            "id": str(uuid.uuid4()),
-            "type": "enrolled",
-            "enrollment_id": str(uuid.uuid4()),
-            "intervention_id": "team-a",
-            "data": {
-                "pseudonym": f"pseudonym-{n:04d}",
-                "enrolled_on": "2023-03-01",
-                "sex": "female",
-                "birth_year": 1990,
-                "education": "upper_secondary",
-            },
-        }
-        for n in range(8)
+        batch_enrolled(str(uuid.uuid4()), f"pseudonym-{n:04d}", **ENROLLED_2023) for n in range(8)
     ]
     response = tenant.post(f"{tenant.base}/events:batch", {"events": items}, coach["key"])
     assert response.status_code == 200, response.text
@@ -229,20 +221,9 @@ def test_a_code_that_is_no_kommun_is_refused(
 
 def test_a_batch_of_made_up_kommuner_writes_none_of_them(tenant: Tenant) -> None:
     items = [
-        {
-            "id": str(uuid.uuid4()),
-            "type": "enrolled",
-            "enrollment_id": str(uuid.uuid4()),
-            "intervention_id": "team-a",
-            "data": {
-                "pseudonym": f"pseudonym-{n:04d}",
-                "enrolled_on": "2023-03-01",
-                "sex": "female",
-                "birth_year": 1990,
-                "education": "upper_secondary",
-                "municipality": f"{9000 + n:04d}",
-            },
-        }
+        batch_enrolled(
+            str(uuid.uuid4()), f"pseudonym-{n:04d}", **ENROLLED_2023, municipality=f"{9000 + n:04d}"
+        )
         for n in range(50)
     ]
     results = tenant.post(f"{tenant.base}/events:batch", {"events": items}).json()["results"]

@@ -19,21 +19,10 @@ from service.bootstrap import Container
 from tests.conftest import Tenant, bearer
 from tests.e2e.test_enrollments_api import event_count
 from tests.e2e.test_personal_identity_numbers import allow_numbers
+from tests.factories import RED_TEAM_SPELLINGS
 from tests.integration.test_cli_import import run_import
 from tests.server_process import service_env
 
-# The red team's spellings (and a samordningsnummer), as they were sent.
-SPELLINGS = [
-    "PNR:198112189876",
-    "pnr 19811218-9876",
-    "19811218-9876 Anna Andersson",
-    "19811218\u20139876",
-    "19811218_9876",
-    "1981-12-18-9876",
-    "\uff11\uff19\uff18\uff11\uff11\uff12\uff11\uff18\uff19\uff18\uff17\uff16",
-    "1981\u200b1218\u200f9876",
-    "701063-2391",
-]
 DIGITS = ["198112189876", "8112189876", "9876", "197010632391", "7010632391", "2391"]
 
 
@@ -53,7 +42,7 @@ def _enrolled(tenant: Tenant) -> str:
     return str(response.json()["id"])
 
 
-@pytest.mark.parametrize("spelling", SPELLINGS)
+@pytest.mark.parametrize("spelling", RED_TEAM_SPELLINGS)
 def test_a_pseudonym_holding_a_number_is_refused(
     tenant: Tenant, container: Container, spelling: str
 ) -> None:
@@ -62,7 +51,7 @@ def test_a_pseudonym_holding_a_number_is_refused(
     assert event_count(container) == before
 
 
-@pytest.mark.parametrize("spelling", SPELLINGS[:3])
+@pytest.mark.parametrize("spelling", RED_TEAM_SPELLINGS[:3])
 def test_every_free_text_and_id_of_a_body_is_guarded(
     tenant: Tenant, container: Container, spelling: str
 ) -> None:
