@@ -325,6 +325,8 @@ def test_the_admin_reads_the_audit_log_paged_and_filtered(
     sign_in(browser, tenant.admin_key)
     page = browser.get("/admin/logg")
     assert page.status_code == 200 and "GET /api/v1/associations/{aid}/statistics" in page.text
+    assert "<title>Logg – Uppföljning</title>" in page.text  # no markup in the title
+    assert page.text.count('id="protokoll-rubrik"') == 1
     analyst = tenant.analyst_key.split("_")[1]  # upf_<key id>_<secret>
     only = browser.get(
         "/admin/logg",
