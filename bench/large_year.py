@@ -64,13 +64,7 @@ def build(container: Any, in_year: int = 1000, before: int = 1000) -> None:
                 enrollment = national._enrollment(
                     rng, AID, iid, n + start.year * 10**5, start, days
                 )
-                for event in enrollment.collect_events():
-                    stored = mapper.to_stored_event(event)
-                    chunk.append(
-                        {"originator_id": stored.originator_id,
-                         "originator_version": stored.originator_version,
-                         "topic": stored.topic, "state": stored.state}
-                    )  # fmt: skip
+                chunk += (national.stored_row(mapper, e) for e in enrollment.collect_events())
         with container.engine.begin() as conn:
             conn.execute(insert(events), chunk)
         chunk.clear()

@@ -60,6 +60,14 @@ def build_associations(container: Any, associations: int, interventions: int) ->
     return ids
 
 
+def stored_row(mapper: Any, event: Any) -> dict[str, Any]:
+    """A domain event as a row of the events table (the mapper's stored form)."""
+    stored = mapper.to_stored_event(event)
+    return {"originator_id": stored.originator_id,
+            "originator_version": stored.originator_version,
+            "topic": stored.topic, "state": stored.state}  # fmt: skip
+
+
 def _enrollment(
     rng: random.Random, aid: str, iid: str, n: int, start: date = START, days: int = DAYS
 ) -> Enrollment:
@@ -114,13 +122,10 @@ def load_enrollments(
         for i in range(interventions):
             iid = f"insats-{i:02d}"
             for n in range(per_intervention):
-                for event in _enrollment(rng, aid, iid, n).collect_events():
-                    stored = mapper.to_stored_event(event)
-                    chunk.append(
-                        {"originator_id": stored.originator_id,
-                         "originator_version": stored.originator_version,
-                         "topic": stored.topic, "state": stored.state}
-                    )  # fmt: skip
+                chunk += (
+                    stored_row(mapper, event)
+                    for event in _enrollment(rng, aid, iid, n).collect_events()
+                )
             if len(chunk) >= 5000:
                 total += len(chunk)
                 flush()
