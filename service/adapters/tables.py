@@ -41,6 +41,9 @@ events = Table(
     Column("topic", Text(), nullable=False),
     Column("state", LargeBinary(), nullable=False),
     Index("stored_aggregate_event_index", "originator_id", "originator_version", unique=True),
+    # SQLite would otherwise reuse the id of a deleted newest event (gallring, erasure),
+    # which the projection has passed already (migration 0008).
+    sqlite_autoincrement=True,
 )
 
 api_keys = Table(

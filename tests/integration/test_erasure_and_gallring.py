@@ -143,3 +143,22 @@ def test_gallring_removes_what_has_passed_the_retention_and_keeps_the_exports(
     with read_session(container.store) as session:
         actions = set(session.execute(select(audit_log.c.action)).scalars())
     assert "PATCH /api/v1/associations/{aid}" in actions
+
+
+def test_events_after_erasing_the_newest_ones_are_projected(
+    tenant: Tenant, container: Container
+) -> None:
+    """SQLite once gave the next event the id of the erased newest one, which the
+    projection had passed: that event was never projected, and the enrollment's next event
+    stopped the projection (migration 0008)."""
+    enroll(tenant, ERASED, "2025-02-01", None)  # the newest events of the store
+    container.removal.carry_out(
+        container.removal.plan_erasure(tenant.association_id, ERASED),
+        kind="erasure", operator="tester",
+    )  # fmt: skip
+    after = enroll(tenant, KEPT, "2025-03-01", None)
+    assert tenant.statistics(year=2025)["total"]["measures"]["active"]["total"] == 1
+    voided = tenant.post(f"/api/v1/enrollments/{after}/voiding", {"why": "fel person"})
+    assert voided.status_code == 201, voided.text
+    assert tenant.statistics(year=2025)["total"]["measures"]["active"]["total"] == 0
+    assert container.projector.lag() == 0

@@ -4,6 +4,7 @@ back, losing nothing, and the statistics read uses the index made for it."""
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -281,3 +282,26 @@ def test_the_statistics_read_uses_the_index_made_for_it(container: Container) ->
             details = " ".join(str(row[0]) for row in plan)
         connection.rollback()
     assert "ix_enrollment_versions_in_period" in details, details
+
+
+def test_0008_never_gives_an_event_an_id_the_projection_has_passed(
+    own_database: str, tmp_path: Path
+) -> None:
+    """At 0007 on SQLite the newest events were deleted (an erasure) after they were
+    projected; from 0008 on, a new event's id is above every id the projection passed."""
+    command.upgrade(alembic_config(own_database), "0007")
+    engine = make_engine(own_database)
+    events = metadata.tables[EVENTS_TABLE]
+    tracking = metadata.tables["projection_tracking"]
+    row = {"originator_version": 1, "topic": "t", "state": b"{}"}
+    with engine.begin() as connection:
+        for _ in range(3):
+            connection.execute(events.insert().values(originator_id=uuid.uuid4(), **row))
+        connection.execute(tracking.update().values(position=3))
+        connection.execute(delete(events).where(events.c.id >= 2))  # the two newest
+    upgrade_to_head(own_database)
+    with engine.begin() as connection:
+        connection.execute(events.insert().values(originator_id=uuid.uuid4(), **row))
+        ids = connection.execute(select(events.c.id).order_by(events.c.id)).scalars().all()
+    engine.dispose()
+    assert ids == [1, 4]
