@@ -9,6 +9,7 @@ from sqlalchemy import Table, and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from service.adapters import period_facts
 from service.adapters.rows import FACT_FIELDS, kept_facts, naive_utc
 from service.adapters.tables import (
     activities,
@@ -97,7 +98,8 @@ def finance_records(rows: list[dict[str, Any]]) -> list[FinanceRecord]:
 def enrollment_facts(
     session: Session, association_id: str, period: Period, as_of: datetime | None = None
 ) -> list[EnrollmentFacts]:
-    """Non-voided enrollments active at some point of the period."""
+    """Non-voided enrollments active at some point of the period (current ones kept per
+    process and brought up to date from the rows written since: period_facts)."""
     t = enrollment_versions
     query = select(*(t.c[name] for name in FACT_FIELDS)).where(
         t.c.association_id == association_id,
@@ -106,7 +108,13 @@ def enrollment_facts(
         t.c.enrolled_on <= period.end,
         or_(t.c.exited_on.is_(None), t.c.exited_on >= period.start),
     )
-    return kept_facts(session.execute(query).all())
+
+    def read_all() -> list[EnrollmentFacts]:
+        return kept_facts(session.execute(query).all())
+
+    if as_of is not None:
+        return read_all()
+    return period_facts.current_facts(session, association_id, period, read_all)
 
 
 def anonymous_reports_in(

@@ -119,6 +119,8 @@ statistics_versions = Table(
     metadata,
     Column("association_id", String(64), primary_key=True),
     Column("token", String(32), nullable=False),
+    # Renewed when the association's read-model rows are removed (decisions.md §28).
+    Column("epoch", String(32), nullable=True),
 )
 
 

@@ -106,7 +106,7 @@ class Removal:
             with unit_of_work(self.store) as session:
                 removal.hold_writers_and_projector(session)
                 counts = removal.remove_aggregate(session, aggregate_id)
-                statistics_versions.renew(session, [report.association_id])
+                statistics_versions.renew(session, [report.association_id], rows_removed=True)
             report.events += counts["events"]
             report.read_model_rows += counts["read_model_rows"]
         with unit_of_work(self.store) as session:

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from sqlalchemy import delete, func, select
 
+from service.adapters import statistics_versions
 from service.adapters.eventstore import read_session, unit_of_work
 from service.adapters.projection import reset_position
 from service.adapters.tables import READ_MODEL_TABLES, events
@@ -30,6 +31,7 @@ def rebuild_read_models(container: Container, on_batch: Any = None) -> int:
     with unit_of_work(container.store) as session:
         for table in READ_MODEL_TABLES:
             session.execute(delete(table))
+        statistics_versions.renew_all(session)  # facts kept by servers are read afresh
         reset_position(session)
     return container.projector.catch_up(on_batch)
 
