@@ -57,27 +57,36 @@ class Identities:
 
 
 def identities(measured: MeasuredLeaves, rules: ReportingRules) -> Identities:
-    """Every identity among the counts of an answer, numbered."""
+    """Every identity among the counts of an answer, numbered (shared: read only)."""
+    return _identities(measured.layouts, measured.offsets, measured.roots, rules)
+
+
+# A pure function of the answer's shape (layouts compare by identity, and the cache holds
+# them), the same for every answer of a period and its insatser: 5 ms of a cold answer of
+# a 20-insats förbund.
+@lru_cache(maxsize=32)
+def _identities(
+    layouts: tuple[Layout, ...],
+    offsets: tuple[int, ...],
+    roots: tuple[Pointer, ...],
+    rules: ReportingRules,
+) -> Identities:
     sums: list[tuple[int, tuple[int, ...]]] = []
     orders: list[tuple[int, int]] = []
     counts: list[int] = []
-    for layout, offset in zip(measured.layouts, measured.offsets, strict=True):
+    for layout, offset in zip(layouts, offsets, strict=True):
         within = _within(layout, rules)
         sums += [(t + offset, tuple(x + offset for x in terms)) for t, terms in within[0]]
         orders += [(a + offset, b + offset) for a, b in within[1]]
         counts += [n + offset for n, kind in enumerate(layout.kinds) if kind is Count]
-    total_scope = measured.roots.index(TOTAL_ROOT)
-    total_layout = measured.layouts[total_scope]
-    others = [s for s in range(len(measured.layouts)) if s != total_scope]
+    total_scope = roots.index(TOTAL_ROOT)
+    total_layout = layouts[total_scope]
+    others = [s for s in range(len(layouts)) if s != total_scope]
     for n, at in enumerate(total_layout.pointers):
         if total_layout.kinds[n] is not Count or at[0] in NOT_SUMMED:
             continue
-        terms = tuple(
-            measured.layouts[s].number[at] + measured.offsets[s]
-            for s in others
-            if at in measured.layouts[s].number
-        )
-        sums.append((n + measured.offsets[total_scope], terms))
+        terms = tuple(layouts[s].number[at] + offsets[s] for s in others if at in layouts[s].number)
+        sums.append((n + offsets[total_scope], terms))
     member_of: dict[int, list[int]] = {}
     for number, (total, terms) in enumerate(sums):
         for leaf in (total, *terms):
