@@ -37,6 +37,9 @@ from service.domain.facts import EnrollmentFacts, Period
 # costs less than looking through them.
 CATCH_UP_LIMIT = 5000
 _KEPT_PERIODS = 16  # an association's trend page asks for each of its years
+# And at most this many facts in all (≈ 0.5 KB each beyond what rows.kept_facts holds):
+# two years of the 26,522-enrollment benchmark förbund, or many years of a usual one.
+_KEPT_FACTS = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +83,10 @@ def current_facts(
     with _lock:
         _kept[key] = _Kept(epoch, newest, facts)
         _kept.move_to_end(key)
-        while len(_kept) > _KEPT_PERIODS:
-            _kept.popitem(last=False)
+        while len(_kept) > 1 and (
+            len(_kept) > _KEPT_PERIODS or sum(len(k.facts) for k in _kept.values()) > _KEPT_FACTS
+        ):
+            _kept.popitem(last=False)  # the least recently read
     return list(facts.values())
 
 

@@ -196,3 +196,15 @@ def test_many_rows_written_since_mean_a_full_read(
     assert förbund.facts(year) == förbund.facts(year, _FUTURE)
     assert len(förbund.facts(year)) == 3
     assert bool(looked_through) == (limit > 0)
+
+
+def test_the_kept_facts_are_bounded(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(period_facts, "_KEPT_FACTS", 2)
+    period_facts.forget()
+    förbund = Förbund(container)
+    for day in (date(2023, 2, 1), date(2023, 3, 1), date(2024, 3, 1)):
+        förbund.apply(("enroll", day, "team-a"))
+    assert len(förbund.facts(PERIODS[0])) == 2  # kept: two facts
+    assert len(förbund.facts(PERIODS[1])) == 3  # over the bound alone: kept, the other goes
+    assert list(period_facts._kept) == [(förbund.aid, PERIODS[1])]
+    assert förbund.facts(PERIODS[0]) == förbund.facts(PERIODS[0], _FUTURE)
