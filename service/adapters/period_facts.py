@@ -37,7 +37,7 @@ from service.domain.facts import EnrollmentFacts, Period
 # costs less than looking through them.
 CATCH_UP_LIMIT = 5000
 _KEPT_PERIODS = 16  # an association's trend page asks for each of its years
-# And at most this many facts in all (≈ 0.5 KB each beyond what rows.kept_facts holds):
+# And at most this many facts in all (mostly the objects rows.kept_facts holds anyway):
 # two years of the 26,522-enrollment benchmark förbund, or many years of a usual one.
 _KEPT_FACTS = 1 << 16
 
