@@ -31,7 +31,7 @@ from service.adapters.audit_log import (
 )
 from service.api.middleware import send_problem
 from service.domain.principal import Principal
-from service.request_state import PRINCIPAL_STATE
+from service.request_state import FORM_INTERVENTION_STATE, PRINCIPAL_STATE
 
 log = logging.getLogger(__name__)
 UNAUDITED_PATHS = frozenset({"/health", "/ready"})
@@ -104,7 +104,8 @@ def entry_for(scope: Scope, status: int, prefix: str) -> AuditEntry | None:
     """The request's entry: None for an unauthenticated request or an unaudited path.
     The route's template is as the OpenAPI document has it, with the routers' prefix
     (FastAPI ≥ 0.16x keeps an included route's own path, without it, in the scope)."""
-    principal = (scope.get("state") or {}).get(PRINCIPAL_STATE)
+    state = scope.get("state") or {}
+    principal = state.get(PRINCIPAL_STATE)
     route = scope.get("route")
     if not isinstance(principal, Principal) or route is None:
         return None
@@ -132,7 +133,9 @@ def entry_for(scope: Scope, status: int, prefix: str) -> AuditEntry | None:
         role=principal.role,
         association_id=slug_or_none(params.get("aid")) or principal.association_id,
         action=f"{scope['method']} {template}",
-        intervention_id=slug_or_none(params.get("iid")) or slug_or_none(first("intervention")),
+        intervention_id=slug_or_none(params.get("iid"))
+        or slug_or_none(first("intervention"))
+        or slug_or_none(state.get(FORM_INTERVENTION_STATE)),
         period_from=start,
         period_to=end,
         status=status,

@@ -22,6 +22,7 @@ from service.web.pages import (
     Codes,
     Text,
     audited,
+    audited_intervention,
     home_of,
     page,
     parse_date,
@@ -157,6 +158,7 @@ def close_intervention(
 ) -> Response:
     """Close an intervention (InterventionClosed), as AdminCommands.close_intervention."""
     viewer = _admin_form(request, csrf)
+    audited_intervention(request, intervention)
     errors: dict[str, str] = {}
     values = {"intervention": intervention, "closed_on": closed_on}
     if not intervention:
@@ -347,6 +349,7 @@ def record_finances(
 ) -> Response:
     """Set a year's budget and cost, as PUT .../interventions/{iid}/finances/{year}."""
     viewer = _admin_form(request, csrf)
+    audited_intervention(request, intervention)
     values = {"intervention": intervention, "year": year, "budget_sek": budget_sek,
               "cost_sek": cost_sek}  # fmt: skip
     errors: dict[str, str] = {}

@@ -17,7 +17,7 @@ from service.domain.errors import DomainError
 from service.domain.personnummer_guard import MESSAGE as IDENTITY_MESSAGE
 from service.domain.personnummer_guard import contains_identity_number
 from service.domain.principal import Principal
-from service.request_state import PRINCIPAL_STATE
+from service.request_state import FORM_INTERVENTION_STATE, PRINCIPAL_STATE
 from service.web import labels
 from service.web.session import Viewer, check_csrf, require_viewer
 
@@ -81,6 +81,11 @@ def audited(request: Request, who: Viewer | Principal) -> None:
     (api/audit.py) records this one too, by its route, key, period and status."""
     principal = who.principal if isinstance(who, Viewer) else who
     request.scope.setdefault("state", {})[PRINCIPAL_STATE] = principal
+
+
+def audited_intervention(request: Request, intervention: str) -> None:
+    """Name in the request's audit entry the insats a form chose in its body."""
+    request.scope.setdefault("state", {})[FORM_INTERVENTION_STATE] = intervention
 
 
 def signed_in(request: Request, csrf: str | None = None) -> Viewer:
