@@ -11,6 +11,7 @@ tests/integration/test_cli_language.py fails if the help turns English again.
 from __future__ import annotations
 
 import importlib
+import re
 from types import ModuleType
 from typing import Any
 
@@ -73,7 +74,8 @@ def _swedish_usage_prefix() -> None:
 
 
 # Click writes its usage errors as literal English f-strings; the two staff meet most (a
-# forgotten or misspelt flag) are worded here from the exception's own fields.
+# forgotten or misspelt flag) are worded here from the exception's own fields, the others
+# from their English wording (swedish_usage_message).
 _PARAMETER_KINDS = {"option": "Flaggan", "argument": "Argumentet"}
 
 
@@ -103,6 +105,60 @@ def _swedish_usage_errors() -> None:
     unknown_message.swedish = True  # type: ignore[attr-defined]
     missing.format_message = missing_message
     unknown.format_message = unknown_message
+    for name in ("ClickException", "BadParameter"):  # the base, and the one that overrides
+        _translate_messages_of(getattr(exceptions, name, None))
+
+
+# The rest of Click's usage errors, by their English wording (patterns over the message
+# its `format_message` gives; anything not listed stays as Click wrote it).
+_USAGE_MESSAGES = (
+    (re.compile(r"^Invalid value for (?P<hint>.+?): (?P<why>.*)$", re.S), "Ogiltigt värde för {hint}: {why}"),
+    (re.compile(r"^Option '(?P<name>.+)' does not take a value\.$"), "Flaggan '{name}' tar inget värde."),
+    (re.compile(r"^Option '(?P<name>.+)' requires an argument\.$"), "Flaggan '{name}' behöver ett värde."),
+    (re.compile(r"^Option '(?P<name>.+)' requires (?P<n>\d+) arguments\.$"), "Flaggan '{name}' behöver {n} värden."),
+    (re.compile(r"^Got unexpected extra argument(?:s|\(s\))? \((?P<extra>.*)\)$"), "Oväntat argument: {extra}"),
+    (re.compile(r"^No such command '(?P<name>.+)'\.$"), "Okänt kommando: '{name}'."),
+    (re.compile(r"^Missing command\.$"), "Kommando saknas."),
+)  # fmt: skip
+_VALUE_MESSAGES = (
+    (re.compile(r"^Input should be a valid integer.*$"), "ett heltal krävs."),
+    (re.compile(r"^'(?P<value>.*)' is not a valid integer\.$"), "'{value}' är inget heltal."),
+    (re.compile(r"^'(?P<value>.*)' is not one of (?P<choices>.+)\.$"), "'{value}' är inte ett av {choices}."),
+    (re.compile(r"^(?P<value>.*) is not a valid date\.?$"), "{value} är inget datum (ÅÅÅÅ-MM-DD)."),
+)  # fmt: skip
+
+
+def swedish_usage_message(message: str) -> str:
+    """A Click usage error's English message in Swedish, where its wording is known."""
+    for pattern, swedish in _USAGE_MESSAGES:
+        found = pattern.match(message)
+        if found:
+            words = found.groupdict()
+            if "why" in words:
+                words["why"] = _swedish_value_message(words["why"])
+            return swedish.format(**words)
+    return message
+
+
+def _swedish_value_message(message: str) -> str:
+    for pattern, swedish in _VALUE_MESSAGES:
+        found = pattern.match(message)
+        if found:
+            return swedish.format(**found.groupdict())
+    return message
+
+
+def _translate_messages_of(exception_class: Any) -> None:
+    """Wrap the class's format_message (its own or the one it inherits) on the class."""
+    original = getattr(exception_class, "format_message", None) if exception_class else None
+    if original is None or getattr(original, "swedish", False):
+        return
+
+    def format_message(self: Any) -> str:
+        return swedish_usage_message(original(self))
+
+    format_message.swedish = True  # type: ignore[attr-defined]
+    exception_class.format_message = format_message
 
 
 def _module(name: str) -> ModuleType | None:

@@ -76,3 +76,20 @@ def test_a_forgotten_or_misspelt_flag_is_refused_in_swedish() -> None:
     misspelt = run_refused("export", "--assocation", "x")
     assert "Okänd flagga: --assocation. Menade du --association?" in misspelt, misspelt
     assert "No such option" not in misspelt
+
+
+def test_clicks_other_usage_errors_are_swedish_too() -> None:
+    cases = {
+        ("nosuch",): "Okänt kommando: 'nosuch'.",
+        ("erase", "--association", "x", "--pseudonym"): "Flaggan '--pseudonym' behöver ett värde.",
+        ("gallra", "--dry-run=3"): "Flaggan '--dry-run' tar inget värde.",
+        ("export", "--association", "x", "--year", "abc"): (
+            "Ogiltigt värde för '--year': ett heltal krävs."
+        ),
+        ("export", "--association", "x", "--year", "2024", "extra"): "Oväntat argument: extra",
+    }
+    english = re.compile(r"No such|requires|does not take|Invalid value|unexpected|Input should")
+    for command, swedish in cases.items():
+        refused = run_refused(*command)
+        assert swedish in refused, (command, refused)
+        assert not english.search(refused), (command, refused)
