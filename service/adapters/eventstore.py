@@ -190,5 +190,14 @@ def lock_event_table(session: Session) -> None:
     """On PostgreSQL, the recorder's table lock, held to the end of the transaction: event
     ids then commit in the order they were given, so the projector, which reads after the
     last id it applied, never passes over one. (SQLite has one writer at a time anyway.)"""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE"))
+    if session.get_bind().dialect.name != "postgresql" or session.info.get(_EVENTS_LOCKED):
+        return
+    session.execute(text(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE"))
+    # Taken once per transaction: a command locks before its checks, and its write then
+    # costs no second round trip. Not remembered inside a savepoint, whose rollback
+    # would release the lock.
+    if not session.in_nested_transaction():
+        session.info[_EVENTS_LOCKED] = True
+
+
+_EVENTS_LOCKED = "uppfoljning_events_locked"

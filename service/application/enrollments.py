@@ -100,12 +100,8 @@ class EnrollmentCommands:
         # insert fail. Only then is the earlier creation read, to answer a replay as the
         # first time (even if the intervention has closed since) or to refuse the id.
         try:
-            intervention = self.intervention(association_id, intervention_id)
-            enrolled = self._enrolled(
-                principal, association_id, request, fields, request_hash, intervention,
-                self.today(),
-            )  # fmt: skip
-            self._save([enrolled], claim=_claim_of(enrolled), key=_key_of(enrolled))
+            enrolled = self._enroll_checked(principal, association_id, request, fields,
+                                            request_hash)  # fmt: skip
         except DomainError:
             if enrollment_id is not None:
                 replay = self._replay_of_creation(
@@ -126,6 +122,36 @@ class EnrollmentCommands:
              **fields}
         )  # fmt: skip
         return fields, request_hash
+
+    def _enroll_checked(
+        self,
+        principal: Principal,
+        association_id: str,
+        request: EnrollRequest,
+        fields: dict[str, Any],
+        request_hash: str,
+    ) -> Enrollment.Enrolled:
+        """Check the intervention and write the enrollment in one transaction: the check
+        reads what the write commits on (an intervention closed meanwhile is seen), and
+        costs no read transaction of its own (docs/decisions.md §27). The caller's key
+        has been authenticated and its reach checked before: only then is the write's
+        transaction (on SQLite, the write lock) taken."""
+        with _conflicts_refused(), self._write_transaction():
+            intervention = self.intervention(association_id, request.intervention_id)
+            enrolled = self._enrolled(
+                principal, association_id, request, fields, request_hash, intervention,
+                self.today(),
+            )  # fmt: skip
+            self._record([enrolled], _claim_of(enrolled), None, _key_of(enrolled))
+        return enrolled
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[None]:
+        """The transaction a command's checks and its write share; the event table locked
+        first, as `_write` locks it (PostgreSQL), so the checks see what the write commits on."""
+        with unit_of_work(self.store) as session:
+            lock_event_table(session)
+            yield
 
     def _enrolled(
         self,
@@ -318,13 +344,8 @@ class EnrollmentCommands:
         release: str | None = None,
         key: dict[str, str] | None = None,
     ) -> None:
-        try:
+        with _conflicts_refused():
             self._record(domain_events, claim, release, key)
-        except WriteConflictError:
-            raise ConflictError(
-                "the enrollment was changed at the same time by another request; "
-                "reload it and try again"
-            ) from None
 
     def _record(
         self,
@@ -415,6 +436,18 @@ class EnrollmentCommands:
             pseudonym=identity.pseudonym, birth_year=identity.birth_year, sex=identity.sex
         )
         return fields
+
+
+@contextmanager
+def _conflicts_refused() -> Iterator[None]:
+    """A row another transaction took first: the client's conflict (409)."""
+    try:
+        yield
+    except WriteConflictError:
+        raise ConflictError(
+            "the enrollment was changed at the same time by another request; "
+            "reload it and try again"
+        ) from None
 
 
 def _without_number(body: dict[str, Any]) -> dict[str, Any]:
