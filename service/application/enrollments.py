@@ -301,51 +301,49 @@ class EnrollmentCommands:
         if_match: int | None = None,
         as_sent: dict[str, Any] | None = None,
     ) -> WriteResult:
-        enrollment = self.load(enrollment_id)
-        facts = enrollment.facts
-        require_enrollment(principal, facts, write=True)
-        # The command is part of the fingerprint: a key reused for another kind of event
-        # (an exit retraction's key on a voiding) is a conflict, not a replay.
-        request_hash = fingerprint({"command": command, **body})
-        earlier = (
-            fingerprint({"command": command, **as_sent}) if as_sent not in (None, body) else None
-        )
-        replayed = enrollment.replayed_version(idempotency_key, request_hash, earlier)
-        if replayed is not None:
-            return WriteResult(str(enrollment.id), replayed, False)
-        if if_match is not None and if_match != enrollment.version:
-            raise StaleVersionError(
-                f"the enrollment is at version {enrollment.version}, not {if_match}"
-            )
-        was_open = facts.exited_on is None and not facts.voided
-        action(
-            enrollment,
-            {
-                "recorded_by": principal.key_id,
-                "client_event_id": idempotency_key,
-                "request_hash": request_hash,
-            },
-        )
-        now = enrollment.facts
-        is_open = now.exited_on is None and not now.voided
-        self._save(
-            enrollment.collect_events(),
-            claim=_claim_of_facts(now) if is_open else None,
-            release=facts.enrollment_id if was_open else None,
-            key=_event_key(facts.association_id, idempotency_key, facts.enrollment_id),
-        )
+        # Loaded, checked and written in one transaction (docs/decisions.md §27): the
+        # If-Match and the domain's rules see the version the write commits on. The key
+        # was authenticated before; refusals and replays roll back, writing nothing.
+        try:
+            with _conflicts_refused(), self._write_transaction():
+                enrollment = self.load(enrollment_id)
+                facts = enrollment.facts
+                require_enrollment(principal, facts, write=True)
+                # The command is part of the fingerprint: a key reused for another kind of
+                # event (an exit retraction's key on a voiding) is a conflict, not a replay.
+                request_hash = fingerprint({"command": command, **body})
+                earlier = (
+                    fingerprint({"command": command, **as_sent})
+                    if as_sent not in (None, body)
+                    else None
+                )
+                replayed = enrollment.replayed_version(idempotency_key, request_hash, earlier)
+                if replayed is not None:
+                    raise _NothingWritten(WriteResult(str(enrollment.id), replayed, False))
+                if if_match is not None and if_match != enrollment.version:
+                    raise StaleVersionError(
+                        f"the enrollment is at version {enrollment.version}, not {if_match}"
+                    )
+                was_open = facts.exited_on is None and not facts.voided
+                action(
+                    enrollment,
+                    {
+                        "recorded_by": principal.key_id,
+                        "client_event_id": idempotency_key,
+                        "request_hash": request_hash,
+                    },
+                )
+                now = enrollment.facts
+                is_open = now.exited_on is None and not now.voided
+                self._record(
+                    enrollment.collect_events(),
+                    _claim_of_facts(now) if is_open else None,
+                    facts.enrollment_id if was_open else None,
+                    _event_key(facts.association_id, idempotency_key, facts.enrollment_id),
+                )
+        except _NothingWritten as replay:
+            return replay.result
         return WriteResult(str(enrollment.id), enrollment.version, True)
-
-    def _save(
-        self,
-        domain_events: Sequence[Any],
-        *,
-        claim: dict[str, str] | None,
-        release: str | None = None,
-        key: dict[str, str] | None = None,
-    ) -> None:
-        with _conflicts_refused():
-            self._record(domain_events, claim, release, key)
 
     def _record(
         self,
@@ -354,8 +352,8 @@ class EnrollmentCommands:
         release: str | None,
         key: dict[str, str] | None,
     ) -> None:
-        """Write the events and the register changes, in their own transaction (a savepoint
-        inside `one_transaction`); WriteConflictError when a row is taken."""
+        """Write the events and the register changes, in the command's transaction (a
+        savepoint inside `one_transaction`); WriteConflictError when a row is taken."""
         with unit_of_work(self.store) as session:
             if _IN_BATCH.get():
                 with session.begin_nested():
@@ -436,6 +434,15 @@ class EnrollmentCommands:
             pseudonym=identity.pseudonym, birth_year=identity.birth_year, sex=identity.sex
         )
         return fields
+
+
+class _NothingWritten(Exception):
+    """A replay, answered as the first time: raised to roll the transaction back, so that
+    it carries no audit entry of a write that did not happen (api/audit.py)."""
+
+    def __init__(self, result: WriteResult) -> None:
+        super().__init__()
+        self.result = result
 
 
 @contextmanager
