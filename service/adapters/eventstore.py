@@ -19,7 +19,7 @@ from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import Environment
 from eventsourcing_sqlalchemy.datastore import transactions
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.adapters.audit_log import current_pending, write_pending
@@ -133,12 +133,15 @@ def latest_version(store: EventStore, originator_id: UUID) -> int | None:
     One indexed read: cheaper than replaying the aggregate to learn a cached copy is current.
     """
     with read_session(store) as session:
-        version = session.execute(
-            select(func.max(events.c.originator_version)).where(
-                events.c.originator_id == originator_id
-            )
-        ).scalar()
+        version = session.execute(_LATEST_VERSION, {"originator_id": originator_id}).scalar()
         return None if version is None else int(version)
+
+
+# Built once: every enrollment write asks it (a statement built per call costs more than
+# running it).
+_LATEST_VERSION = select(func.max(events.c.originator_version)).where(
+    events.c.originator_id == bindparam("originator_id")
+)
 
 
 def existing_ids(session: Session, originator_ids: Collection[UUID]) -> set[UUID]:
