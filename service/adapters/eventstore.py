@@ -19,7 +19,7 @@ from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import Environment
 from eventsourcing_sqlalchemy.datastore import transactions
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.adapters.audit_log import current_pending, write_pending
@@ -133,12 +133,15 @@ def latest_version(store: EventStore, originator_id: UUID) -> int | None:
     One indexed read: cheaper than replaying the aggregate to learn a cached copy is current.
     """
     with read_session(store) as session:
-        version = session.execute(
-            select(func.max(events.c.originator_version)).where(
-                events.c.originator_id == originator_id
-            )
-        ).scalar()
+        version = session.execute(_LATEST_VERSION, {"originator_id": originator_id}).scalar()
         return None if version is None else int(version)
+
+
+# Built once: every enrollment write asks it (a statement built per call costs more than
+# running it).
+_LATEST_VERSION = select(func.max(events.c.originator_version)).where(
+    events.c.originator_id == bindparam("originator_id")
+)
 
 
 def existing_ids(session: Session, originator_ids: Collection[UUID]) -> set[UUID]:
@@ -190,5 +193,14 @@ def lock_event_table(session: Session) -> None:
     """On PostgreSQL, the recorder's table lock, held to the end of the transaction: event
     ids then commit in the order they were given, so the projector, which reads after the
     last id it applied, never passes over one. (SQLite has one writer at a time anyway.)"""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE"))
+    if session.get_bind().dialect.name != "postgresql" or session.info.get(_EVENTS_LOCKED):
+        return
+    session.execute(text(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE"))
+    # Taken once per transaction: a command locks before its checks, and its write then
+    # costs no second round trip. Not remembered inside a savepoint, whose rollback
+    # would release the lock.
+    if not session.in_nested_transaction():
+        session.info[_EVENTS_LOCKED] = True
+
+
+_EVENTS_LOCKED = "uppfoljning_events_locked"

@@ -9,8 +9,7 @@ from fastapi import Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from service.adapters.eventstore import read_session
-from service.adapters.keys import authenticate
+from service.adapters.keys import authenticate_on
 from service.api.schemas.common import SLUG_PATTERN
 from service.bootstrap import Container
 from service.domain.errors import InvalidValueError, UnauthenticatedError
@@ -35,8 +34,7 @@ def authenticate_key(container: Container, token: str) -> Principal | None:
     """The principal of a valid, unrevoked key; None otherwise."""
     if not _KEY_SHAPE.fullmatch(token):
         return None  # not one of our keys: no database lookup (and no NUL bytes sent to it)
-    with read_session(container.store) as session:
-        return authenticate(session, token)
+    return authenticate_on(container.engine, token)
 
 
 async def get_principal(

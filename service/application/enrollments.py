@@ -100,12 +100,8 @@ class EnrollmentCommands:
         # insert fail. Only then is the earlier creation read, to answer a replay as the
         # first time (even if the intervention has closed since) or to refuse the id.
         try:
-            intervention = self.intervention(association_id, intervention_id)
-            enrolled = self._enrolled(
-                principal, association_id, request, fields, request_hash, intervention,
-                self.today(),
-            )  # fmt: skip
-            self._save([enrolled], claim=_claim_of(enrolled), key=_key_of(enrolled))
+            enrolled = self._enroll_checked(principal, association_id, request, fields,
+                                            request_hash)  # fmt: skip
         except DomainError:
             if enrollment_id is not None:
                 replay = self._replay_of_creation(
@@ -126,6 +122,36 @@ class EnrollmentCommands:
              **fields}
         )  # fmt: skip
         return fields, request_hash
+
+    def _enroll_checked(
+        self,
+        principal: Principal,
+        association_id: str,
+        request: EnrollRequest,
+        fields: dict[str, Any],
+        request_hash: str,
+    ) -> Enrollment.Enrolled:
+        """Check the intervention and write the enrollment in one transaction: the check
+        reads what the write commits on (an intervention closed meanwhile is seen), and
+        costs no read transaction of its own (docs/decisions.md §29). The caller's key
+        has been authenticated and its reach checked before: only then is the write's
+        transaction (on SQLite, the write lock) taken."""
+        with _conflicts_refused(), self._write_transaction():
+            intervention = self.intervention(association_id, request.intervention_id)
+            enrolled = self._enrolled(
+                principal, association_id, request, fields, request_hash, intervention,
+                self.today(),
+            )  # fmt: skip
+            self._record([enrolled], _claim_of(enrolled), None, _key_of(enrolled))
+        return enrolled
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[None]:
+        """The transaction a command's checks and its write share; the event table locked
+        first, as `_write` locks it (PostgreSQL), so the checks see what the write commits on."""
+        with unit_of_work(self.store) as session:
+            lock_event_table(session)
+            yield
 
     def _enrolled(
         self,
@@ -275,6 +301,29 @@ class EnrollmentCommands:
         if_match: int | None = None,
         as_sent: dict[str, Any] | None = None,
     ) -> WriteResult:
+        # Loaded, checked and written in one transaction (docs/decisions.md §29): the
+        # If-Match and the domain's rules see the version the write commits on. The key
+        # was authenticated before; refusals and replays roll back, writing nothing.
+        try:
+            with _conflicts_refused(), self._write_transaction():
+                return self._modified(
+                    command, principal, enrollment_id, body, action, idempotency_key,
+                    if_match, as_sent,
+                )  # fmt: skip
+        except _NothingWritten as replay:
+            return replay.result
+
+    def _modified(
+        self,
+        command: str,
+        principal: Principal,
+        enrollment_id: UUID,
+        body: dict[str, Any],
+        action: Callable[[Enrollment, dict[str, Any]], None],
+        idempotency_key: str | None,
+        if_match: int | None,
+        as_sent: dict[str, Any] | None,
+    ) -> WriteResult:
         enrollment = self.load(enrollment_id)
         facts = enrollment.facts
         require_enrollment(principal, facts, write=True)
@@ -286,7 +335,7 @@ class EnrollmentCommands:
         )
         replayed = enrollment.replayed_version(idempotency_key, request_hash, earlier)
         if replayed is not None:
-            return WriteResult(str(enrollment.id), replayed, False)
+            raise _NothingWritten(WriteResult(str(enrollment.id), replayed, False))
         if if_match is not None and if_match != enrollment.version:
             raise StaleVersionError(
                 f"the enrollment is at version {enrollment.version}, not {if_match}"
@@ -302,29 +351,13 @@ class EnrollmentCommands:
         )
         now = enrollment.facts
         is_open = now.exited_on is None and not now.voided
-        self._save(
+        self._record(
             enrollment.collect_events(),
-            claim=_claim_of_facts(now) if is_open else None,
-            release=facts.enrollment_id if was_open else None,
-            key=_event_key(facts.association_id, idempotency_key, facts.enrollment_id),
+            _claim_of_facts(now) if is_open else None,
+            facts.enrollment_id if was_open else None,
+            _event_key(facts.association_id, idempotency_key, facts.enrollment_id),
         )
         return WriteResult(str(enrollment.id), enrollment.version, True)
-
-    def _save(
-        self,
-        domain_events: Sequence[Any],
-        *,
-        claim: dict[str, str] | None,
-        release: str | None = None,
-        key: dict[str, str] | None = None,
-    ) -> None:
-        try:
-            self._record(domain_events, claim, release, key)
-        except WriteConflictError:
-            raise ConflictError(
-                "the enrollment was changed at the same time by another request; "
-                "reload it and try again"
-            ) from None
 
     def _record(
         self,
@@ -333,8 +366,8 @@ class EnrollmentCommands:
         release: str | None,
         key: dict[str, str] | None,
     ) -> None:
-        """Write the events and the register changes, in their own transaction (a savepoint
-        inside `one_transaction`); WriteConflictError when a row is taken."""
+        """Write the events and the register changes, in the command's transaction (a
+        savepoint inside `one_transaction`); WriteConflictError when a row is taken."""
         with unit_of_work(self.store) as session:
             if _IN_BATCH.get():
                 with session.begin_nested():
@@ -415,6 +448,27 @@ class EnrollmentCommands:
             pseudonym=identity.pseudonym, birth_year=identity.birth_year, sex=identity.sex
         )
         return fields
+
+
+class _NothingWritten(Exception):
+    """A replay, answered as the first time: raised to roll the transaction back, so that
+    it carries no audit entry of a write that did not happen (api/audit.py)."""
+
+    def __init__(self, result: WriteResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+@contextmanager
+def _conflicts_refused() -> Iterator[None]:
+    """A row another transaction took first: the client's conflict (409)."""
+    try:
+        yield
+    except WriteConflictError:
+        raise ConflictError(
+            "the enrollment was changed at the same time by another request; "
+            "reload it and try again"
+        ) from None
 
 
 def _without_number(body: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from tests.factories import enrollment_body
 from tests.server_process import (
     HttpTenant,
     ServerProcess,
+    bearer,
     dedicated_database,
     is_running,
     provision,
@@ -176,6 +177,49 @@ def test_every_worker_serves_and_a_dead_worker_is_replaced(kind: str, tmp_path: 
             tenant.enrollments_url(tenant.interventions[0]), headers=tenant.coach(), timeout=10
         )
         assert len(listed.json()) == 3 + 6
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_revoked_key_is_refused_by_every_worker_at_once(kind: str, tmp_path: Path) -> None:
+    """A revocation holds in every request worker from the revoking request's answer on:
+    each worker reads the key's row on every request (docs/decisions.md §29); none keeps
+    an earlier verdict, even of a key it has just let in."""
+    with (
+        dedicated_database(kind, tmp_path) as url,
+        running_server(url, tmp_path, UPPFOLJNING_WORKERS="2", **FAST_POLL) as server,
+    ):
+        tenant = provision(server.url, server.env)
+        workers = the_workers(server, 2)
+
+        def on_each_worker(check: Callable[[], None]) -> None:
+            for serving in workers:  # the other one frozen: this one accepts
+                frozen = [pid for pid in workers if pid != serving]
+                for pid in frozen:
+                    os.kill(pid, signal.SIGSTOP)
+                try:
+                    check()
+                finally:
+                    for pid in frozen:
+                        os.kill(pid, signal.SIGCONT)
+
+        on_each_worker(lambda: enroll_one(tenant))  # each worker has let the key in
+        key_id = tenant.coach_key.split("_")[1]
+        revoked = httpx.delete(
+            f"{tenant.base}/api-keys/{key_id}", headers=bearer(tenant.admin_key), timeout=30
+        )
+        assert revoked.status_code == 204, revoked.text
+
+        def refused() -> None:
+            response = httpx.post(
+                tenant.enrollments_url(tenant.interventions[0]),
+                json=enrollment_body(f"revoked-{uuid.uuid4().hex[:12]}"),
+                headers=tenant.coach(),
+                timeout=30,
+            )
+            assert response.status_code == 401, response.text
+
+        on_each_worker(refused)
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Response
+from starlette.concurrency import run_in_threadpool
 
 from service.api.answers import CREATED, created_or_replayed, write_status
 from service.api.command_bodies import command_body, enrollment_body
@@ -63,13 +64,16 @@ def summary(enrollment_id: str, version: int, f: Any) -> EnrollmentSummary:
     )  # fmt: skip
 
 
+# The single writes are async, their command sent to the thread pool: a sync route's
+# answer is validated against its response model in the pool, one hop more per request
+# (FastAPI's serialize_response), on top of the key's lookup and the command's hop.
 @router.post(
     "/associations/{aid}/interventions/{iid}/enrollments",
     status_code=CREATED,
     response_model=WriteResult,
     responses=created_or_replayed(WriteResult, "Replayed"),
 )
-def enroll(
+async def enroll(
     aid: AssociationId,
     iid: InterventionId,
     body: EnrollmentCreate,
@@ -79,7 +83,9 @@ def enroll(
 ) -> WriteResult:
     """Inskrivning; the same client `id` with the same body is one enrollment."""
     data = enrollment_body(body)
-    result = container.enrollments.enroll(principal, aid, iid, data, enrollment_id=body.id)
+    result = await run_in_threadpool(
+        container.enrollments.enroll, principal, aid, iid, data, enrollment_id=body.id
+    )
     return _answer(result, response)
 
 
@@ -138,7 +144,7 @@ def _facts_view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _event_route(path: str, schema: type, command: str, doc: str) -> None:
-    def endpoint(
+    async def endpoint(
         eid: UUID,
         body: Any,
         principal: PrincipalDep,
@@ -148,9 +154,10 @@ def _event_route(path: str, schema: type, command: str, doc: str) -> None:
         idempotency_key: IdempotencyKeyDep = None,
     ) -> WriteResult:
         handler = getattr(container.enrollments, command)
-        result = handler(
-            principal, eid, command_body(body), idempotency_key=idempotency_key, if_match=if_match
-        )
+        result = await run_in_threadpool(
+            handler, principal, eid, command_body(body), idempotency_key=idempotency_key,
+            if_match=if_match,
+        )  # fmt: skip
         return _answer(result, response)
 
     endpoint.__annotations__["body"] = schema
