@@ -20,6 +20,10 @@ How a text is read:
    date of birth, day + 60 for a samordningsnummer); a 12-digit one must also start with
    the century 18, 19 or 20.
 
+An ASCII text (nearly all of them) takes a shortcut that does steps 1–4 with str methods
+and regular expressions instead of a loop over its characters; it gives the same answer
+(tests/unit/test_personnummer_guard.py holds the two paths equal).
+
 A group is never cut: the 13 digits of `1981121898761` are no number. The price of
 step 4 is a false alarm now and then: a Swedish mobile number
 (`070-123 45 67`) or two dates side by side (`2025-01-13 2025-02-03`) can read as a valid
@@ -121,6 +125,19 @@ def contains_identity_number(text: str) -> bool:
     """True when `text` holds a personnummer or samordningsnummer in any spelling above."""
     if len(text) < 10:
         return False
+    # Nearly every text a batch sends is ASCII: steps 1 and 3 change nothing there, and
+    # reading it with str methods and regular expressions instead of a Python loop over
+    # `unicodedata.category` is ~5× cheaper (issue 21). `_slow_contains_identity_number`
+    # is the reference; a property test holds the two equal.
+    if text.isascii():
+        return _ascii_contains_identity_number(text)
+    return _slow_contains_identity_number(text)
+
+
+def _slow_contains_identity_number(text: str) -> bool:
+    """Every step of the module's docstring, for a text in any script."""
+    if len(text) < 10:
+        return False
     cleaned = "".join(
         char for char in unicodedata.normalize("NFKC", text) if unicodedata.category(char) != "Cf"
     )
@@ -128,9 +145,37 @@ def contains_identity_number(text: str) -> bool:
     if sum(1 for char in cleaned if unicodedata.category(char) == "Nd") < 10:
         return False
     cleaned = _DIGEST.sub("x", _UUID.sub("x", _DATE_TIME.sub("x", cleaned)))
+    return _holds_number(_digit_runs(cleaned))
+
+
+# ASCII has no format characters, NFKC leaves it as it is, its only decimal digits are
+# 0-9 and its only letters A-Z and a-z; anything else separates digit groups.
+_ASCII_DIGITS = b"0123456789"
+_ASCII_GROUP = re.compile(r"[0-9]+")
+# A run (step 4): digit groups, each two apart by 1 to MAX_GAP characters, none a letter.
+_ASCII_RUN = re.compile(rf"[0-9]+(?:[^0-9A-Za-z]{{1,{MAX_GAP}}}[0-9]+)*")
+
+
+def _ascii_contains_identity_number(text: str) -> bool:
+    """`_slow_contains_identity_number` for an ASCII text: the same steps, in C."""
+    as_bytes = text.encode("ascii")
+    if len(as_bytes) - len(as_bytes.translate(None, _ASCII_DIGITS)) < 10:  # digits counted
+        return False
+    cleaned = _DIGEST.sub("x", _UUID.sub("x", _DATE_TIME.sub("x", text)))
+    return _holds_number(_ascii_digit_runs(cleaned))
+
+
+def _ascii_digit_runs(cleaned: str) -> Iterator[list[str]]:
+    """`_digit_runs` of an ASCII text."""
+    for run in _ASCII_RUN.findall(cleaned):
+        yield _ASCII_GROUP.findall(run)
+
+
+def _holds_number(runs: Iterator[list[str]]) -> bool:
     return any(
         _is_number(candidate)
-        for groups in _digit_runs(cleaned)
+        for groups in runs
+        if sum(map(len, groups)) >= 10  # else no candidate: saves building them
         for candidate in _candidates(groups)
     )
 
