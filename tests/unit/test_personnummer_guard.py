@@ -15,6 +15,7 @@ from service.domain.personnummer_guard import (
     _ascii_contains_identity_number,
     _ascii_digit_runs,
     _digit_runs,
+    _known_clean,
     _slow_contains_identity_number,
     contains_identity_number,
 )
@@ -160,6 +161,17 @@ def test_any_text_is_answered_as_the_reference_answers_it(text: str) -> None:
 @pytest.mark.parametrize("text", [t for t in RED_TEAM_SPELLINGS if t.isascii()])
 def test_the_ascii_path_finds_the_red_teams_ascii_spellings(text: str) -> None:
     assert _ascii_contains_identity_number(text)
+
+
+def test_only_texts_without_a_number_are_remembered() -> None:
+    """The guard remembers clean texts (a pseudonym is read twice), never one with a number."""
+    _known_clean.cache_clear()
+    for text in RED_TEAM_SPELLINGS * 2:
+        assert contains_identity_number(text)
+    assert _known_clean.cache_info().currsize == 0
+    assert not contains_identity_number("samverkansteam-avesta")
+    assert not contains_identity_number("samverkansteam-avesta")
+    assert (_known_clean.cache_info().hits, _known_clean.cache_info().currsize) == (1, 1)
 
 
 def test_a_logged_url_loses_its_number() -> None:
