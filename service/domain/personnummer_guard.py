@@ -130,11 +130,17 @@ def contains_identity_number(text: str) -> bool:
     """True when `text` holds a personnummer or samordningsnummer in any spelling above."""
     if len(text) < 10:
         return False
+    if len(text) > REMEMBERED_LENGTH:
+        return _holds_identity_number(text)
     try:
         _known_clean(text)
     except _HoldsNumber:
         return True
     return False
+
+
+# Texts up to a pseudonym's longest are remembered (4,096 of them: at most ~2 MB).
+REMEMBERED_LENGTH = 128
 
 
 class _HoldsNumber(Exception):
@@ -147,17 +153,19 @@ def _known_clean(text: str) -> bool:
     pseudonym of a batch is read by its schema and again by the domain's rule, a chunk
     (1,000 events) apart (issue 21). A text with a number raises instead: lru_cache keeps
     no exception, so no number is ever held here."""
+    if _holds_identity_number(text):
+        raise _HoldsNumber
+    return True
+
+
+def _holds_identity_number(text: str) -> bool:
     # Nearly every text a batch sends is ASCII: steps 1 and 3 change nothing there, and
     # reading it with str methods and regular expressions instead of a Python loop over
     # `unicodedata.category` is ~5× cheaper (issue 21). `_slow_contains_identity_number`
     # is the reference; a property test holds the two equal.
     if text.isascii():
-        found = _ascii_contains_identity_number(text)
-    else:
-        found = _slow_contains_identity_number(text)
-    if found:
-        raise _HoldsNumber
-    return True
+        return _ascii_contains_identity_number(text)
+    return _slow_contains_identity_number(text)
 
 
 def _slow_contains_identity_number(text: str) -> bool:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from service.adapters.identity_log_redaction import RedactIdentityNumbers
 from service.domain.personnummer_guard import (
+    REMEMBERED_LENGTH,
     _ascii_contains_identity_number,
     _ascii_digit_runs,
     _digit_runs,
@@ -172,6 +173,11 @@ def test_only_texts_without_a_number_are_remembered() -> None:
     assert not contains_identity_number("samverkansteam-avesta")
     assert not contains_identity_number("samverkansteam-avesta")
     assert (_known_clean.cache_info().hits, _known_clean.cache_info().currsize) == (1, 1)
+    # A long text (a log line, a free text) is read each time, never kept.
+    long_text = "x" * REMEMBERED_LENGTH + " 2025-01-13"
+    assert not contains_identity_number(long_text)
+    assert contains_identity_number(long_text + " PNR 19811218-9876")
+    assert _known_clean.cache_info().currsize == 1
 
 
 def test_a_logged_url_loses_its_number() -> None:
