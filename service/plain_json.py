@@ -7,7 +7,7 @@ from typing import Any
 
 # Floats, for one, are written differently by the two; dates and datetimes reach the
 # caller's `default` hook in both (orjson with OPT_PASSTHROUGH_DATETIME).
-_ALIKE = (str, int, bool, type(None), date, datetime)
+_ALIKE = frozenset((str, int, bool, type(None), date, datetime))
 
 
 def written_alike(value: Any) -> bool:
@@ -15,8 +15,15 @@ def written_alike(value: Any) -> bool:
     for which orjson may stand in for json (the caller still checks what orjson refuses,
     such as an int beyond 64 bits, and how each escapes non-ASCII text)."""
     kind = type(value)
+    if kind in _ALIKE:
+        return True
     if kind is dict:
-        return all(type(k) is str and written_alike(v) for k, v in value.items())
+        # Every stored event and request body passes here (issue 21): a plain value is
+        # answered in the loop, only a nested list or dict costs a call.
+        for key, item in value.items():
+            if type(key) is not str or (type(item) not in _ALIKE and not written_alike(item)):
+                return False
+        return True
     if kind is list:
-        return all(map(written_alike, value))
-    return kind in _ALIKE
+        return all(type(item) in _ALIKE or written_alike(item) for item in value)
+    return False

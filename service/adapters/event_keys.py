@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.adapters.bulk_insert import insert_rows
 from service.adapters.insert_if_absent import insert_if_absent
 from service.adapters.tables import event_keys
 from service.domain.errors import IdempotencyConflictError
@@ -32,6 +33,6 @@ def used_before(key: str) -> IdempotencyConflictError:
 
 
 def claim_new(session: Session, rows: list[dict[str, str]]) -> None:
-    """Register many keys known to be free (one executemany)."""
-    if rows:
-        session.execute(insert(event_keys), rows)
+    """Register many keys known to be free (one executemany, or COPY on PostgreSQL; see
+    `open_enrollments.claim_new`)."""
+    insert_rows(session.connection(), event_keys, rows)

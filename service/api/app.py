@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from service import __version__
 from service.api.audit import AuditRequests
+from service.api.batch_gc_pause import BatchGcPause
 from service.api.cache_control import NoStore
 from service.api.docs_ui import install_docs
 from service.api.errors import API_PROBLEMS, install_error_handlers
@@ -68,6 +69,7 @@ def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastA
     settings = container.settings if container is not None else Settings()
     # Innermost of the middleware: it sees the route the router matched.
     app.add_middleware(AuditRequests, prefix=API_PREFIX)
+    app.add_middleware(BatchGcPause)  # around the batch route's body parsing and answer
     app.add_middleware(
         BodyGuard, max_bytes=settings.max_body_bytes, batch_max_bytes=settings.batch_max_bytes
     )

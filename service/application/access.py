@@ -22,7 +22,9 @@ def _deny(write: bool, what: str) -> Exception:
 
 def require_role(principal: Principal, *roles: Role) -> None:
     """The key must have one of `roles`."""
-    if principal.role not in {r.value for r in roles}:
+    # Roles are StrEnum members, equal to their strings: no set of `.value`s to build
+    # (each `.value` is a Python-level descriptor call; every write asks this).
+    if principal.role not in roles:
         allowed = ", ".join(r.value for r in roles)
         raise ForbiddenError(f"this needs a key with role {allowed}; this key is {principal.role}")
 

@@ -27,7 +27,8 @@ class Identity:
     sex: str
 
 
-def _luhn_ok(digits10: str) -> bool:
+def luhn_ok(digits10: str) -> bool:
+    """The Luhn check of the last ten digits (YYMMDDNNNC) of a personnummer."""
     total = 0
     for index, char in enumerate(digits10):
         product = int(char) * (2 if index % 2 == 0 else 1)
@@ -41,7 +42,7 @@ def normalise(number: str, today: date) -> str:
     if match is None:
         raise InvalidValueError(FIELD, "must be 10 or 12 digits, optionally with - or +")
     century, body, separator, tail = match.groups()
-    if not _luhn_ok(body + tail):
+    if not luhn_ok(body + tail):
         raise InvalidValueError(FIELD, "the check digit is wrong")
     day = int(body[4:6])
     day = day - 60 if day > 60 else day  # samordningsnummer add 60 to the day

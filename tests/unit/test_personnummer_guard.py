@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.adapters.identity_log_redaction import RedactIdentityNumbers
-from service.domain.personnummer_guard import contains_identity_number
+from service.domain.personnummer_guard import (
+    REMEMBERED_LENGTH,
+    _ascii_contains_identity_number,
+    _ascii_digit_runs,
+    _digit_runs,
+    _known_clean,
+    _slow_contains_identity_number,
+    contains_identity_number,
+)
 from tests.factories import RED_TEAM_SPELLINGS
 
 # Test numbers: two personnummer and a samordningsnummer (day 63 = 3 + 60), 12 digits.
@@ -120,6 +128,56 @@ def test_an_iso_date_time_is_no_number(moment: datetime) -> None:
 )
 def test_other_texts_are_no_number(text: str) -> None:
     assert not contains_identity_number(text)
+
+
+# ASCII texts built to reach every branch of the runs: numbers cut anywhere, gaps of
+# 0 to 12 separators (MAX_GAP is 8), letters, UUIDs, digests and date-times.
+_ASCII_PIECES = st.one_of(
+    st.sampled_from(NUMBERS).flatmap(lambda n: st.sampled_from([n, n[2:], n[:6], n[6:], n[2:8]])),
+    st.text("0123456789", min_size=1, max_size=6),
+    st.text(" -_+./:,;()#*\t", min_size=1, max_size=12),
+    st.text("abcdefxyzABCDEFXYZ", min_size=1, max_size=3),
+    st.uuids().map(str),
+    st.binary(min_size=8, max_size=12).map(bytes.hex),
+    st.datetimes().map(lambda moment: moment.isoformat(sep=" ")[:16]),
+    st.text(st.characters(min_codepoint=0, max_codepoint=127), max_size=8),
+)
+
+
+@given(st.lists(_ASCII_PIECES, max_size=12).map("".join))
+@settings(max_examples=3000, deadline=None)
+def test_the_ascii_fast_path_reads_as_the_unicode_path(text: str) -> None:
+    """The ASCII path (regular expressions) finds the same runs and the same answer as
+    the reference that reads any script character by character (issue 21)."""
+    assert list(_ascii_digit_runs(text)) == list(_digit_runs(text))
+    assert _ascii_contains_identity_number(text) == _slow_contains_identity_number(text)
+
+
+@given(st.text(max_size=40) | spelt_numbers())
+@settings(max_examples=1000, deadline=None)
+def test_any_text_is_answered_as_the_reference_answers_it(text: str) -> None:
+    assert contains_identity_number(text) == _slow_contains_identity_number(text)
+
+
+@pytest.mark.parametrize("text", [t for t in RED_TEAM_SPELLINGS if t.isascii()])
+def test_the_ascii_path_finds_the_red_teams_ascii_spellings(text: str) -> None:
+    assert _ascii_contains_identity_number(text)
+
+
+def test_only_texts_without_a_number_are_remembered() -> None:
+    """The guard remembers clean texts (a pseudonym is read twice), never one with a number."""
+    _known_clean.cache_clear()
+    for text in RED_TEAM_SPELLINGS * 2:
+        assert contains_identity_number(text)
+    assert _known_clean.cache_info().currsize == 0
+    assert not contains_identity_number("samverkansteam-avesta")
+    assert not contains_identity_number("samverkansteam-avesta")
+    assert (_known_clean.cache_info().hits, _known_clean.cache_info().currsize) == (1, 1)
+    # A long text (a log line, a free text) is read each time, never kept.
+    long_text = "x" * REMEMBERED_LENGTH + " 2025-01-13"
+    assert not contains_identity_number(long_text)
+    assert contains_identity_number(long_text + " PNR 19811218-9876")
+    assert _known_clean.cache_info().currsize == 1
 
 
 def test_a_logged_url_loses_its_number() -> None:
