@@ -17,6 +17,7 @@ every event again.
 """
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy_utils.types.uuid import UUIDType
 
 
 revision = '0008'
@@ -53,8 +54,13 @@ def downgrade() -> None:
 
 
 def _recreate(*, autoincrement: bool) -> None:
-    """The table copied into one made with (or without) AUTOINCREMENT, its index too."""
+    """The table copied into one made with (or without) AUTOINCREMENT, its index too.
+    The UUID column is declared as the model does: reflected, BINARY(16) would come back
+    as NUMERIC(16) (the same storage in SQLite, but not the schema the code declares)."""
     with op.batch_alter_table(
-        TABLE, recreate='always', table_kwargs={'sqlite_autoincrement': autoincrement}
+        TABLE,
+        recreate='always',
+        table_kwargs={'sqlite_autoincrement': autoincrement},
+        reflect_args=[sa.Column('originator_id', UUIDType(), nullable=False)],
     ):
         pass

@@ -14,7 +14,11 @@ and committed in order; a snapshot that sees a row sees every row below it. Read
 newest id *before* the rows keeps that true on PostgreSQL, where each statement has its own
 snapshot (a row newer than the id is read twice, which changes nothing). Rows are removed
 only by gallring, erasure and a rebuild, and each renews the association's epoch in the
-same transaction (statistics_versions): facts kept under another epoch are read afresh.
+same transaction (statistics_versions): facts kept under another epoch are read afresh;
+the epoch is read again after the rows, since on PostgreSQL a removal may commit between
+two statements. And an id is never handed out twice, even after the newest rows were
+removed (another association's, whose epoch this one does not see): SQLite's
+AUTOINCREMENT (migration 0010) and PostgreSQL's sequence.
 """
 
 from __future__ import annotations
@@ -71,13 +75,17 @@ def current_facts(
     key = (association_id, period)
     with _lock:
         kept = _kept.get(key)
-    # (A newest id below the kept one means rows were removed: read afresh, epoch or not.)
-    if kept is not None and kept.epoch == epoch and 0 <= newest - kept.newest_row <= CATCH_UP_LIMIT:
+    if kept is not None and _still_usable(kept, epoch, newest):
         facts = kept.facts
         if newest != kept.newest_row:
             facts = _updated(
                 facts, _written_since(session, association_id, kept.newest_row), period
             )
+        # On PostgreSQL each statement has its own snapshot: a removal that committed after
+        # the epoch was read has deleted rows the kept facts may still hold. Then read
+        # afresh and keep nothing (the next read finds the new epoch).
+        if statistics_versions.epoch_of(session, association_id) != epoch:
+            return read_all()
     else:
         facts = {fact.enrollment_id: fact for fact in read_all()}
     with _lock:
@@ -88,6 +96,12 @@ def current_facts(
         ):
             _kept.popitem(last=False)  # the least recently read
     return list(facts.values())
+
+
+def _still_usable(kept: _Kept, epoch: str, newest: int) -> bool:
+    """Kept under this epoch, and few rows written since. (A newest id below the kept one
+    means rows were removed: read afresh, epoch or not.)"""
+    return kept.epoch == epoch and 0 <= newest - kept.newest_row <= CATCH_UP_LIMIT
 
 
 def forget() -> None:

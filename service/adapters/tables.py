@@ -200,6 +200,9 @@ enrollment_versions = Table(
         "enrolled_on",
         "exited_on",
     ),
+    # The kept period facts read the rows above an id they have seen: SQLite must never
+    # give a deleted newest row's id again (migration 0010, decisions.md §28).
+    sqlite_autoincrement=True,
 )
 
 anonymous_reports = Table(

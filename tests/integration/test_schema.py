@@ -18,6 +18,7 @@ from service.adapters.migrations import (
     compare_type,
     head_revision,
     require_current_schema,
+    upgrade_to_head,
 )
 from service.adapters.tables import metadata
 from service.bootstrap import bootstrap
@@ -122,3 +123,20 @@ def test_export_from_another_folder_creates_no_database(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert str(tmp_path / "var" / "uppfoljning.db") in done.stderr.replace("\n", "")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sqlite_never_hands_out_an_id_of_the_events_or_the_enrollment_versions_twice(
+    tmp_path: Path,
+) -> None:
+    """The projection reads events, and the kept period facts enrollment versions, above
+    an id they have seen (migrations 0008 and 0010); compare_metadata does not look at
+    AUTOINCREMENT, so the table definitions are read here."""
+    url = f"sqlite:///{tmp_path / 'ids.db'}"
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        ddl = dict(connection.execute(text("SELECT name, sql FROM sqlite_master")).all())
+    engine.dispose()
+    for table in ("uppfoljning_events", "enrollment_versions"):
+        assert "AUTOINCREMENT" in ddl[table], ddl[table]
+    assert "BINARY(16)" in ddl["uppfoljning_events"], ddl["uppfoljning_events"]
