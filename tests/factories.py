@@ -82,4 +82,7 @@ RED_TEAM_SPELLINGS = [
     "\uff11\uff19\uff18\uff11\uff11\uff12\uff11\uff18\uff19\uff18\uff17\uff16",
     "1981\u200b1218\u200f9876",
     "701063-2391",
+    # Nine characters, twelve digits once NFKC has read the circled numbers (review of
+    # issue 21: the guard let a text under ten characters off before NFKC).
+    "\u2472\u2467\u2460\u246b\u2471\u2468\u2467\u2466\u2465",
 ]

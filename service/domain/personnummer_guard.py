@@ -128,7 +128,9 @@ def _candidates(groups: list[str]) -> Iterator[str]:
 
 def contains_identity_number(text: str) -> bool:
     """True when `text` holds a personnummer or samordningsnummer in any spelling above."""
-    if len(text) < 10:
+    # Fewer than ten characters hold no ten digits, unless NFKC makes more of them: one
+    # character can become two digits (`⑲` is 19), so only an ASCII text is let off here.
+    if len(text) < 10 and text.isascii():
         return False
     if len(text) > REMEMBERED_LENGTH:
         return _holds_identity_number(text)
@@ -169,9 +171,8 @@ def _holds_identity_number(text: str) -> bool:
 
 
 def _slow_contains_identity_number(text: str) -> bool:
-    """Every step of the module's docstring, for a text in any script."""
-    if len(text) < 10:
-        return False
+    """Every step of the module's docstring, for a text in any script (its length is
+    looked at after NFKC, which may lengthen it)."""
     cleaned = "".join(
         char for char in unicodedata.normalize("NFKC", text) if unicodedata.category(char) != "Cf"
     )

@@ -65,7 +65,7 @@ def test_every_spelling_of_a_number_is_found(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        *RED_TEAM_SPELLINGS,  # the last a samordningsnummer
+        *RED_TEAM_SPELLINGS,  # one a samordningsnummer (701063-2391)
         "811218-9876",
         "811218+9876",
         "19 81 12 18 - 98 76",
