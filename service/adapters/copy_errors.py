@@ -16,6 +16,8 @@ import re
 
 import psycopg
 
+# SQLSTATE of a row whose unique key another transaction (or the same COPY) holds.
+UNIQUE_VIOLATION = "23505"
 # The start of a COPY's CONTEXT line, before any quoted values: 'COPY t, line 3, column c: '.
 _WHERE = re.compile(r"COPY [^,]+, line (\d+)(?:, column (\w+))?")
 

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.adapters.audit_log import current_pending, write_pending
+from service.adapters.copy_errors import UNIQUE_VIOLATION, CopyRefusedError
 from service.adapters.event_decoding import EventDecoder
 from service.adapters.in_list import one_of
 from service.adapters.stored_events import event_rows
@@ -69,6 +70,10 @@ def write_conflicts_translated() -> Iterator[None]:
     try:
         yield
     except (StoreIntegrityError, sqlalchemy.exc.IntegrityError) as error:
+        raise WriteConflictError("another transaction wrote the same row first") from error
+    except CopyRefusedError as error:  # a bulk insert's COPY (PostgreSQL)
+        if error.sqlstate != UNIQUE_VIOLATION:
+            raise
         raise WriteConflictError("another transaction wrote the same row first") from error
 
 
@@ -193,14 +198,18 @@ def lock_event_table(session: Session) -> None:
     """On PostgreSQL, the recorder's table lock, held to the end of the transaction: event
     ids then commit in the order they were given, so the projector, which reads after the
     last id it applied, never passes over one. (SQLite has one writer at a time anyway.)"""
-    if session.get_bind().dialect.name != "postgresql" or session.info.get(_EVENTS_LOCKED):
+    outermost = session.get_transaction()
+    if session.get_bind().dialect.name != "postgresql" or (
+        outermost is not None and session.info.get(_EVENTS_LOCKED) is outermost
+    ):
         return
     session.execute(text(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE"))
     # Taken once per transaction: a command locks before its checks, and its write then
-    # costs no second round trip. Not remembered inside a savepoint, whose rollback
-    # would release the lock.
+    # costs no second round trip. Remembered as the transaction it was taken in (a
+    # session's next transaction must lock again), and not inside a savepoint, whose
+    # rollback would release the lock.
     if not session.in_nested_transaction():
-        session.info[_EVENTS_LOCKED] = True
+        session.info[_EVENTS_LOCKED] = session.get_transaction()
 
 
 _EVENTS_LOCKED = "uppfoljning_events_locked"

@@ -18,8 +18,11 @@ from service.adapters.bulk_insert import insert_rows, insert_values
 from service.adapters.copy_errors import CopyRefusedError
 from service.adapters.database import make_engine
 from service.adapters.enrollment_versions import COLUMNS
+from service.adapters.eventstore import unit_of_work
 from service.adapters.rows import facts_to_values
 from service.adapters.tables import anonymous_reports, enrollment_versions
+from service.bootstrap import Container
+from service.domain.errors import WriteConflictError
 from service.domain.facts import EnrollmentFacts
 
 MARKER = "pseudonym-7d1c-MARKER"  # stands for any value of a row: none may be logged
@@ -137,3 +140,12 @@ def test_a_refused_copy_says_which_row_failed(postgres_url: str) -> None:
     assert isinstance(error, CopyRefusedError)
     assert (error.sqlstate, error.line, error.column) == ("23502", 2, "sex")
     assert "NotNullViolation" in str(error)
+
+
+def test_a_duplicate_key_in_a_unit_of_work_is_a_write_conflict(container: Container) -> None:
+    """A batch chunk's registers and events are bulk inserts: a row another writer took
+    is the domain's WriteConflictError on both databases (PostgreSQL's COPY included),
+    still naming no value."""
+    with pytest.raises(WriteConflictError) as raised, unit_of_work(container.store) as session:
+        insert_rows(session.connection(), anonymous_reports, [report(), report()])
+    assert MARKER not in "".join(traceback.format_exception(raised.value))
