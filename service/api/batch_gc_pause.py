@@ -21,7 +21,13 @@ class BatchGcPause:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].endswith(":batch"):
+        # POST only: nothing else on that path builds a batch's objects. (An unauthenticated
+        # upload is paused too while its body arrives; the pause is bounded, gc_pause.)
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].endswith(":batch")
+        ):
             with cyclic_gc_paused():
                 await self.app(scope, receive, send)
             return
