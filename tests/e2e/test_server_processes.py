@@ -59,14 +59,15 @@ def the_workers(server: ServerProcess, count: int) -> list[int]:
     return server.request_workers()
 
 
-def enroll_one(tenant: HttpTenant) -> None:
+def enroll_one(tenant: HttpTenant, expected: int = 201, name: str = "child") -> None:
+    """One enrollment posted with the tenant's coach key, answered `expected`."""
     response = httpx.post(
         tenant.enrollments_url(tenant.interventions[0]),
-        json=enrollment_body(f"child-{uuid.uuid4().hex[:12]}"),
+        json=enrollment_body(f"{name}-{uuid.uuid4().hex[:12]}"),
         headers=tenant.coach(),
         timeout=30,
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == expected, response.text
 
 
 def lag(server: ServerProcess) -> int:
@@ -210,16 +211,7 @@ def test_a_revoked_key_is_refused_by_every_worker_at_once(kind: str, tmp_path: P
         )
         assert revoked.status_code == 204, revoked.text
 
-        def refused() -> None:
-            response = httpx.post(
-                tenant.enrollments_url(tenant.interventions[0]),
-                json=enrollment_body(f"revoked-{uuid.uuid4().hex[:12]}"),
-                headers=tenant.coach(),
-                timeout=30,
-            )
-            assert response.status_code == 401, response.text
-
-        on_each_worker(refused)
+        on_each_worker(lambda: enroll_one(tenant, 401, "revoked"))
 
 
 @pytest.mark.slow
