@@ -138,9 +138,12 @@ class EnrollmentCommands:
         transaction (on SQLite, the write lock) taken."""
         with _conflicts_refused(), self._write_transaction():
             intervention = self.intervention(association_id, request.intervention_id)
-            enrolled = self._enrolled(
-                principal, association_id, request, fields, request_hash, intervention,
-                self.today(),
+            intervention.require_open_for_enrollment(fields["enrolled_on"])
+            enrolled = Enrollment.enroll(
+                request.enrollment_id, association_id=association_id,
+                intervention_id=request.intervention_id, fields=fields, today=self.today(),
+                recorded_by=principal.key_id, request_hash=request_hash,
+                client_event_id=request.client_event_id,
             )  # fmt: skip
             self._record([enrolled], _claim_of(enrolled), None, _key_of(enrolled))
         return enrolled
@@ -152,24 +155,6 @@ class EnrollmentCommands:
         with unit_of_work(self.store) as session:
             lock_event_table(session)
             yield
-
-    def _enrolled(
-        self,
-        principal: Principal,
-        association_id: str,
-        request: EnrollRequest,
-        fields: dict[str, Any],
-        request_hash: str,
-        intervention: Intervention,
-        today: date,
-    ) -> Enrollment.Enrolled:
-        intervention.require_open_for_enrollment(fields["enrolled_on"])
-        return Enrollment.enroll(
-            request.enrollment_id, association_id=association_id,
-            intervention_id=request.intervention_id, fields=fields, today=today,
-            recorded_by=principal.key_id, request_hash=request_hash,
-            client_event_id=request.client_event_id,
-        )  # fmt: skip
 
     def change_support(
         self, principal: Principal, enrollment_id: UUID, body: dict[str, Any], **options: Any
