@@ -137,13 +137,15 @@ def _updated(
 ) -> dict[str, EnrollmentFacts]:
     """The kept facts with each of these enrollments' newest versions in or out."""
     facts = dict(kept)  # the kept dict is shared: never changed in place
-    counted = [row for row in newest_versions if _counted(row, period)]
+    counted = []
     for row in newest_versions:
-        if not _counted(row, period):
+        if _counted(row, period):
+            counted.append(row[:_VERSION])
+        else:
             facts.pop(row.enrollment_id, None)
     # An enrollment still counted keeps its place: the other scopes' facts stay in the
     # same order, so their kept tallies (fact_tally) are found again.
-    facts.update((fact.enrollment_id, fact) for fact in kept_facts([r[:_VERSION] for r in counted]))
+    facts.update((fact.enrollment_id, fact) for fact in kept_facts(counted))
     return facts
 
 
