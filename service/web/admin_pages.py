@@ -5,6 +5,7 @@ Each calls the same application command or query as the API's route for it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -46,13 +47,14 @@ _DONE = {
 }
 
 
-def _admin(request: Request) -> Viewer | None:
-    """The signed-in association admin, audited; None for another role."""
+def _for_admin(request: Request, render: Callable[[Request, Viewer], Response]) -> Response:
+    """The page `render` draws for the signed-in association admin (audited); any other
+    role is sent to its own first page."""
     viewer = signed_in(request)
     if viewer.principal.role != Role.ASSOCIATION_ADMIN:
-        return None
+        return redirect(home_of(viewer))
     audited(request, viewer)
-    return viewer
+    return render(request, viewer)
 
 
 def _admin_form(request: Request, csrf: str) -> Viewer:
@@ -106,10 +108,7 @@ def _admin_page(
 @router.get("/admin", response_class=HTMLResponse)
 def admin(request: Request) -> Response:
     """Interventions and personal keys of the association."""
-    viewer = _admin(request)
-    if viewer is None:
-        return redirect(home_of(signed_in(request)))
-    return _admin_page(request, viewer)
+    return _for_admin(request, _admin_page)
 
 
 @router.post("/admin/insatser", response_class=HTMLResponse, status_code=SEE_OTHER)
@@ -254,10 +253,7 @@ def _settings_page(
 @router.get("/admin/installningar", response_class=HTMLResponse)
 def settings_page(request: Request) -> Response:
     """The association's name and reporting rules."""
-    viewer = _admin(request)
-    if viewer is None:
-        return redirect(home_of(signed_in(request)))
-    return _settings_page(request, viewer)
+    return _for_admin(request, _settings_page)
 
 
 @router.post("/admin/installningar", response_class=HTMLResponse, status_code=SEE_OTHER)
@@ -332,10 +328,7 @@ def _finances_page(
 @router.get("/admin/ekonomi", response_class=HTMLResponse)
 def finances(request: Request) -> Response:
     """Budget and cost per intervention and year (the export's kostnad per deltagare)."""
-    viewer = _admin(request)
-    if viewer is None:
-        return redirect(home_of(signed_in(request)))
-    return _finances_page(request, viewer)
+    return _for_admin(request, _finances_page)
 
 
 @router.post("/admin/ekonomi", response_class=HTMLResponse, status_code=SEE_OTHER)
@@ -387,9 +380,10 @@ def audit_log(request: Request) -> Response:
     """The association's audit log (who read and wrote what), paged and filtered by the
     API's parameters (GET /associations/{aid}/audit): from, to, key, action, page; and the
     gallringsprotokoll (GET .../accountability-protocol)."""
-    viewer = _admin(request)
-    if viewer is None:
-        return redirect(home_of(signed_in(request)))
+    return _for_admin(request, _audit_page)
+
+
+def _audit_page(request: Request, viewer: Viewer) -> Response:
     query = request.query_params
     start_text, end_text = query.get("from", ""), query.get("to", "")
     key, action = query.get("key", "").strip(), query.get("action", "").strip()
