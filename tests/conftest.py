@@ -32,6 +32,18 @@ from tests.server_process import bearer
 
 POSTGRES_URL = os.environ.get("UPPFOLJNING_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# The database kinds of the tests that start their own server or database (parametrize):
+# PostgreSQL's is skipped only without a URL, which `make test` and CI always give.
+KINDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="UPPFOLJNING_TEST_POSTGRES_URL is not set"),
+        ],
+    ),
+]
 # Hypothesis: the suite's verdict must not depend on luck (docs/decisions.md §18). "ci", the
 # default, draws the same examples on every run and keeps no example database; "explore"
 # (`make explore`) draws new random examples and prints how to replay a failure.

@@ -8,6 +8,7 @@ except in CI (CI=true), where they fail.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -119,3 +120,18 @@ def screenshot(page: Page, name: str, secret: str | None = None) -> None:
             full_page=True,
             mask=[page.locator(secret)] if secret else [],
         )
+
+
+def cells_equal_answer(page: Page, answer: dict[str, Any], count: int) -> None:
+    """The page's `count` figure cells hold the API answer's values at their pointers, and
+    show `..` exactly where the answer hides one."""
+    cells = page.locator("td[data-pointer]").evaluate_all(
+        "cells => cells.map(c => [c.dataset.pointer, c.dataset.value, c.textContent])"
+    )
+    assert len(cells) == count
+    for pointer, value, text in cells:
+        expected: Any = answer
+        for part in pointer.strip("/").split("/"):
+            expected = expected[int(part)] if isinstance(expected, list) else expected[part]
+        assert json.loads(value) == expected, pointer
+        assert (text == "..") == (pointer in answer["suppressed"]), pointer

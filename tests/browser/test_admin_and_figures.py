@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Live, screenshot, sign_in
+from tests.browser.conftest import Live, cells_equal_answer, screenshot, sign_in
 from tests.browser.test_pages import no_violations
 
 pytestmark = pytest.mark.slow
@@ -52,19 +52,6 @@ def history(live: Live) -> None:
                     headers=tenant.coach(),
                 )
                 assert done.status_code in (200, 201), done.text
-
-
-def cells_equal_answer(page: Page, answer: dict[str, Any], count: int) -> None:
-    cells = page.locator("td[data-pointer]").evaluate_all(
-        "cells => cells.map(c => [c.dataset.pointer, c.dataset.value, c.textContent])"
-    )
-    assert len(cells) == count
-    for pointer, value, text in cells:
-        expected: Any = answer
-        for part in pointer.strip("/").split("/"):
-            expected = expected[int(part)] if isinstance(expected, list) else expected[part]
-        assert json.loads(value) == expected, pointer
-        assert (text == "..") == (pointer in answer["suppressed"]), pointer
 
 
 def images_drawn(page: Page) -> int:

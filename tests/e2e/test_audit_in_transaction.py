@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from service.adapters import bulk_insert
 from service.adapters.tables import EVENTS_TABLE, audit_log, events
 from service.bootstrap import Container
-from tests.conftest import POSTGRES_URL, Tenant, bearer
+from tests.conftest import KINDS, Tenant, bearer
 from tests.e2e.test_audit_log import entries, operations
 from tests.factories import EXIT_BODY, batch_enrolled, batch_event, coach_enrollment
 from tests.server_process import ROOT, dedicated_database, run_cli, service_env
@@ -219,18 +219,6 @@ def test_a_write_whose_transaction_fails_leaves_neither_event_nor_entry(
     assert count(events) == stored
     added = [e for e in entries(container) if e["action"] == ENROLL]
     assert [e["status"] for e in added] == [500]  # the failure's own entry, no 201
-
-
-KINDS = [
-    "sqlite",
-    pytest.param(
-        "postgres",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(not POSTGRES_URL, reason="UPPFOLJNING_TEST_POSTGRES_URL is not set"),
-        ],
-    ),
-]
 
 
 @pytest.mark.parametrize("kind", KINDS)

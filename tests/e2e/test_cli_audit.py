@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from service.adapters import audit_log, tables
 from service.adapters.audit_log import AuditEntry
 from service.cli.commands import app
-from tests.e2e.test_audit_in_transaction import KINDS
+from tests.conftest import KINDS
 from tests.server_process import ROOT, dedicated_database, run_cli, service_env
 
 AUDITED = {"create-key", "revoke-key", "import", "export", "erase", "gallra", "audit export"}

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_crash_safety import KINDS
+from tests.conftest import KINDS
 from tests.factories import EXIT_BODY, enrollment_body
 from tests.server_process import HttpTenant, dedicated_database, provision, running_server
 

@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from service.adapters.tables import audit_log, events
-from tests.conftest import POSTGRES_URL
+from tests.conftest import KINDS
 from tests.factories import EXIT_BODY, enrollment_body
 from tests.server_process import (
     HttpTenant,
@@ -43,16 +43,6 @@ WRITERS = 4
 KILLS = 3
 # Transport errors while the server is down or dying: the request may or may not have landed.
 RETRYABLE = (httpx.TransportError,)
-KINDS = [
-    "sqlite",
-    pytest.param(
-        "postgres",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(not POSTGRES_URL, reason="UPPFOLJNING_TEST_POSTGRES_URL is not set"),
-        ],
-    ),
-]
 
 
 @dataclass

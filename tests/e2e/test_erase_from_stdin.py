@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_audit_in_transaction import KINDS
+from tests.conftest import KINDS
 from tests.e2e.test_personal_identity_numbers import NUMBER_12, allow_numbers, textual_forms
 from tests.e2e.test_removal_crash import counts, enroll, tenant_on
 from tests.server_process import ROOT, dedicated_database, run_cli, service_env

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from service.domain.personnummer_guard import contains_identity_number
-from tests.e2e.test_crash_safety import KINDS
+from tests.conftest import KINDS
 from tests.factories import enrollment_body
 from tests.server_process import API, bearer, dedicated_database, provision, running_server
 

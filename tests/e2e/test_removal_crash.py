@@ -23,8 +23,7 @@ from service.adapters.tables import enrollment_versions, event_keys, events, ope
 from service.api.app import create_app
 from service.bootstrap import bootstrap
 from service.config import Settings
-from tests.conftest import TODAY, Tenant, bearer, make_tenant
-from tests.e2e.test_audit_in_transaction import KINDS
+from tests.conftest import KINDS, TODAY, Tenant, bearer, make_tenant
 from tests.factories import EXIT_BODY
 from tests.server_process import ROOT, dedicated_database, run_cli, service_env
 

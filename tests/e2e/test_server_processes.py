@@ -24,7 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_crash_safety import KINDS, assert_clean_exit, caught_up
+from tests.conftest import KINDS
+from tests.e2e.test_crash_safety import assert_clean_exit, caught_up
 from tests.factories import enrollment_body
 from tests.server_process import (
     HttpTenant,

@@ -31,8 +31,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from service.adapters.tables import events
-from tests.conftest import IN_CI
-from tests.e2e.test_crash_safety import KINDS, assert_clean_exit
+from tests.conftest import IN_CI, KINDS
+from tests.e2e.test_crash_safety import assert_clean_exit
 from tests.factories import enrollment_body
 from tests.server_process import (
     ServerProcess,

@@ -20,8 +20,7 @@ from service.api.app import create_app
 from service.bootstrap import Container, bootstrap
 from service.config import Settings
 from service.domain.facts import Period
-from tests.conftest import TODAY, Tenant, make_tenant
-from tests.e2e.test_crash_safety import KINDS
+from tests.conftest import KINDS, TODAY, Tenant, make_tenant
 from tests.factories import EXIT_BODY, coach_enrollment
 from tests.server_process import HttpTenant, dedicated_database, provision, running_server
 
