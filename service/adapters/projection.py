@@ -53,6 +53,12 @@ class Projector:
         with read_session(self.store) as session:
             return self.lag_in(session)
 
+    def newest_event_id(self) -> int:
+        """The id of the newest recorded event (0 before the first): when it moves, some
+        writer is recording events."""
+        with read_session(self.store) as session:
+            return session.execute(select(func.max(events.c.id))).scalar() or 0
+
     def waiting_for(self, session: Session, association_id: str) -> bool:
         """Whether events not yet projected (as this read transaction sees them) may change
         the read models of `association_id`: False only when there are none, or each is

@@ -147,8 +147,13 @@ def project(
     ] = False,
 ) -> None:
     """Keep the read models caught up with the event store until stopped (SIGTERM, Ctrl-C)."""
+    from service.adapters.projection import Projector
     from service.runtime.child_process import stop_when_closed
-    from service.runtime.projection_worker import SQLITE_PAUSE_BETWEEN_BATCHES, follow
+    from service.runtime.projection_worker import (
+        SQLITE_BATCH_SIZE,
+        SQLITE_PAUSE_BETWEEN_BATCHES,
+        follow,
+    )
     from service.runtime.stop_signals import StopSignals
 
     container = open_container()
@@ -158,9 +163,13 @@ def project(
     stopping = signals.stopping
     if until_stdin_closes:
         stop_when_closed(sys.stdin.buffer, stopping.set)
-    # On SQLite a long catch-up would otherwise keep request writers out of the lock.
-    pause = SQLITE_PAUSE_BETWEEN_BATCHES if container.settings.is_sqlite else 0.0
-    follow(container.projector, container.settings.projection_poll_seconds, stopping, pause)
+    # On SQLite the projection shares the one write lock with every writer: small batches
+    # and rests between them keep an import from waiting long (projection_worker.py).
+    projector, pause = container.projector, 0.0
+    if container.settings.is_sqlite:
+        projector = Projector(container.store, batch_size=SQLITE_BATCH_SIZE)
+        pause = SQLITE_PAUSE_BETWEEN_BATCHES
+    follow(projector, container.settings.projection_poll_seconds, stopping, pause)
 
 
 @app.command("create-key", help="Skriv ut en ny systemnyckel, en enda gång, ensam på standard ut.")

@@ -7,6 +7,13 @@ with every request for the GIL (a batch import ran at half its in-process rate).
 child holds the read end of a pipe whose write end only the server holds, so when the
 server ends, even by SIGKILL, the pipe closes and the child stops. Exactly-once tracking
 makes any overlap harmless: projectors serialise on the tracking row (adapters/projection.py).
+
+On SQLite the projection and every writer share one write lock, and a writer that finds it
+taken sleeps in SQLite's busy handler, polling at most every 100 ms (it is not woken, and
+it is not fair). So the child projects in small batches, each holding the lock ≈ 11 ms,
+and rests between them while writers are recording events; an import then waits for the
+projection a few milliseconds at a time instead of ≈ 110 ms for a batch of 5,000
+(decisions.md §31).
 """
 
 from __future__ import annotations
@@ -19,12 +26,19 @@ from typing import Protocol
 from service.runtime.child_process import ChildProcess
 
 log = logging.getLogger("uppfoljning.projection")
+# SQLite: events per batch of the projection child (≈ 22 µs each under the write lock).
+SQLITE_BATCH_SIZE = 500
 # Longer than the longest poll of SQLite's busy handler (100 ms): a waiting writer gets in.
 SQLITE_PAUSE_BETWEEN_BATCHES = 0.12
+# The rest when no event was recorded during the batch: a writer just arrived, polling
+# every few milliseconds, still gets in; a catch-up with no writer about goes on at speed.
+QUIET_PAUSE_BETWEEN_BATCHES = 0.01
 
 
 class CatchesUp(Protocol):
     def catch_up(self, on_batch: Callable[[int], None] | None = None) -> int: ...
+
+    def newest_event_id(self) -> int: ...
 
 
 class _Stopping(Exception):
@@ -34,11 +48,19 @@ class _Stopping(Exception):
 def catch_up_until(
     projector: CatchesUp, stopping: threading.Event, pause_between_batches: float = 0.0
 ) -> bool:
-    """Catch up, resting `pause_between_batches` after each committed batch; False if
-    `stopping` cut it short (after the batch in hand)."""
+    """Catch up; after each committed batch rest `pause_between_batches` if events were
+    recorded meanwhile (writers are at work), else at most QUIET_PAUSE_BETWEEN_BATCHES.
+    False if `stopping` cut it short (after the batch in hand)."""
+    newest = projector.newest_event_id() if pause_between_batches else 0
 
     def between_batches(_: int) -> None:
-        if stopping.wait(pause_between_batches):
+        nonlocal newest
+        rest = pause_between_batches
+        if rest:
+            before, newest = newest, projector.newest_event_id()
+            if newest == before:
+                rest = min(rest, QUIET_PAUSE_BETWEEN_BATCHES)
+        if stopping.wait(rest):
             raise _Stopping
 
     try:
@@ -56,8 +78,7 @@ def follow(
 ) -> None:
     """Catch up now and then every `poll_seconds`, until `stopping` is set; a stop takes
     effect after the batch in hand (each batch commits on its own). A long catch-up rests
-    `pause_between_batches` after each batch, so that writers waiting for SQLite's lock
-    get it (SQLite's busy handler polls, up to every 100 ms, and is not fair)."""
+    between batches (`catch_up_until`), so that writers waiting for SQLite's lock get it."""
     while not stopping.is_set():
         try:
             if not catch_up_until(projector, stopping, pause_between_batches):

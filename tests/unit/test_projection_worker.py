@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from service.runtime.projection_worker import follow
+from service.runtime.projection_worker import QUIET_PAUSE_BETWEEN_BATCHES, follow
 
 
 class Backlog:
@@ -48,22 +48,58 @@ def test_a_failing_catch_up_is_retried_until_stopped() -> None:
     assert len(calls) == 3
 
 
-def test_a_long_catch_up_rests_between_batches_so_waiting_writers_get_the_lock() -> None:
-    rests: list[float] = []
+class Resting(threading.Event):
+    """A stop signal that records each rest asked of it instead of sleeping."""
 
-    class Recording(threading.Event):
-        def wait(self, timeout: float | None = None) -> bool:
-            rests.append(timeout or 0.0)
-            return self.is_set()
+    def __init__(self) -> None:
+        super().__init__()
+        self.rests: list[float] = []
 
-    class ThreeBatches:
-        def catch_up(self, on_batch: Callable[[int], None] | None = None) -> int:
-            assert on_batch is not None
-            for _ in range(3):
-                on_batch(5000)
-            stopping.set()
-            return 15000
+    def wait(self, timeout: float | None = None) -> bool:
+        self.rests.append(timeout or 0.0)
+        return self.is_set()
 
-    stopping = Recording()
-    follow(ThreeBatches(), poll_seconds=1.0, stopping=stopping, pause_between_batches=0.12)
-    assert rests == [0.12, 0.12, 0.12, 1.0]
+
+class ThreeBatches:
+    """Three batches to catch up; `recorded[n]` events are recorded during batch n."""
+
+    def __init__(self, stopping: threading.Event, recorded: list[int]) -> None:
+        self.stopping = stopping
+        self.recorded = recorded
+        self.newest = 100
+
+    def newest_event_id(self) -> int:
+        return self.newest
+
+    def catch_up(self, on_batch: Callable[[int], None] | None = None) -> int:
+        assert on_batch is not None
+        for count in self.recorded:
+            self.newest += count
+            on_batch(500)
+        self.stopping.set()
+        return 1500
+
+
+def test_a_catch_up_rests_between_batches_while_writers_record_events() -> None:
+    stopping = Resting()
+    follow(ThreeBatches(stopping, [7, 1, 0]), 1.0, stopping, pause_between_batches=0.12)
+    # Writers were at work during the first two batches: they get SQLite's lock.
+    assert stopping.rests == [0.12, 0.12, QUIET_PAUSE_BETWEEN_BATCHES, 1.0]
+
+
+def test_a_catch_up_with_no_writer_about_only_breathes_between_batches() -> None:
+    stopping = Resting()
+    follow(ThreeBatches(stopping, [0, 0, 0]), 1.0, stopping, pause_between_batches=0.12)
+    assert stopping.rests == [QUIET_PAUSE_BETWEEN_BATCHES] * 3 + [1.0]
+    assert QUIET_PAUSE_BETWEEN_BATCHES < 0.12
+
+
+def test_without_a_pause_the_catch_up_never_asks_for_the_newest_event() -> None:
+    stopping = Resting()
+
+    class NoNewest(ThreeBatches):
+        def newest_event_id(self) -> int:
+            raise AssertionError("PostgreSQL's projection does not rest")
+
+    follow(NoNewest(stopping, [5, 5, 5]), 1.0, stopping)
+    assert stopping.rests == [0.0, 0.0, 0.0, 1.0]
