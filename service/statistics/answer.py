@@ -66,6 +66,8 @@ class _Scopes:
 
     chosen: list[InterventionInfo]
     facts_of: dict[str, list[EnrollmentFacts]]
+    # Each intervention's facts active in the period (st.active of facts_of's, in order).
+    active_of: dict[str, list[EnrollmentFacts]]
     context: Context
 
 
@@ -86,7 +88,7 @@ def build_statistics_answer(
 def _computed_answer(inputs: AnswerInputs, only_intervention: str | None) -> dict[str, Any]:
     """The answer over the chosen interventions, disclosure control applied to it alone."""
     scopes = _scopes(inputs, only_intervention)
-    measured, skeletons = measured_answer(scopes.facts_of, scopes.context)
+    measured, skeletons = measured_answer(scopes.facts_of, scopes.active_of, scopes.context)
     hidden = hidden_leaves(measured, inputs.rules)
     values = iter(_published(measured, hidden))
     interventions_shown = [
@@ -129,25 +131,34 @@ def _scopes(inputs: AnswerInputs, only_intervention: str | None) -> _Scopes:
     """The listed interventions with their countable facts, and the answer's context."""
     period = inputs.period
     counted = [f for f in st.countable(inputs.facts) if f.association_id == inputs.association_id]
+    active = st.active(counted, period)  # once: the listing, the municipalities, the measures
     chosen = _chosen(
-        inputs.interventions, counted, inputs.anonymous, inputs.activities, period,
+        inputs.interventions, active, inputs.anonymous, inputs.activities, period,
         only_intervention,
     )  # fmt: skip
-    facts_of: dict[str, list[EnrollmentFacts]] = {i.intervention_id: [] for i in chosen}
-    for f in counted:
-        group = facts_of.get(f.intervention_id)
-        if group is not None:
-            group.append(f)
-    everyone = [f for group in facts_of.values() for f in group]
+    facts_of = _grouped(counted, chosen)
+    active_of = _grouped(active, chosen)
     individual = frozenset(
         i.intervention_id for i in chosen if i.kind == InterventionKind.INDIVIDUAL
     )
-    municipalities = st.municipality_codes(st.active(everyone, period))
+    municipalities = st.municipality_codes([f for group in active_of.values() for f in group])
     context = Context(
         period, inputs.rules, municipalities, inputs.anonymous, inputs.activities,
         inputs.finances, individual,
     )  # fmt: skip
-    return _Scopes(chosen, facts_of, context)
+    return _Scopes(chosen, facts_of, active_of, context)
+
+
+def _grouped(
+    facts: Sequence[EnrollmentFacts], chosen: Sequence[InterventionInfo]
+) -> dict[str, list[EnrollmentFacts]]:
+    """The facts of each chosen intervention, in their order; other facts left out."""
+    groups: dict[str, list[EnrollmentFacts]] = {i.intervention_id: [] for i in chosen}
+    for f in facts:
+        group = groups.get(f.intervention_id)
+        if group is not None:
+            group.append(f)
+    return groups
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +175,7 @@ def _unique_alone(inputs: AnswerInputs, intervention: str) -> _Unique:
     """What an answer for the intervention alone would publish of its unique participants:
     its leaves and disclosure control, without building the answer around them."""
     scopes = _scopes(inputs, intervention)
-    measured, skeletons = measured_answer(scopes.facts_of, scopes.context)
+    measured, skeletons = measured_answer(scopes.facts_of, scopes.active_of, scopes.context)
     hidden = set(hidden_leaves(measured, inputs.rules))  # may publish a provable zero as 0
     scope = measured.roots.index(TOTAL_ROOT)
     layout, offset = measured.layouts[scope], measured.offsets[scope]
@@ -251,19 +262,20 @@ def settings(rules: ReportingRules) -> dict[str, Any]:
 
 def _chosen(
     interventions: Sequence[InterventionInfo],
-    facts: Facts,
+    active: Facts,
     anonymous: Sequence[AnonymousParticipantsReport],
     activities: Sequence[ActivityRecord],
     period: Period,
     only: str | None,
 ) -> list[InterventionInfo]:
-    """The interventions the answer lists, ordered by id."""
+    """The interventions the answer lists (those of `active`, the period's active facts,
+    among them), ordered by id."""
     if only is not None:
         chosen = [i for i in interventions if i.intervention_id == only]
         if not chosen:
             raise NotFoundError(f"no intervention {only!r}")
         return chosen[:1]
-    busy = {f.intervention_id for f in st.active(facts, period)}
+    busy = {f.intervention_id for f in active}
     busy |= {r.intervention_id for r in anonymous if period.start <= r.period_end <= period.end}
     busy |= {a.intervention_id for a in activities if period.start <= a.held_on <= period.end}
     listed = [i for i in interventions if _overlaps(i, period) or i.intervention_id in busy]

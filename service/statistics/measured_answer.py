@@ -17,7 +17,6 @@ from functools import lru_cache
 from typing import Any
 
 from service.domain.facts import EnrollmentFacts, Period, ReportingRules
-from service.statistics import definitions as st
 from service.statistics.cell_key import max_noise
 from service.statistics.disclosure import TOTAL_ROOT
 from service.statistics.fact_tally import Contributor, Tally, merged
@@ -28,11 +27,14 @@ from service.statistics.measures_tree import Context, measures_for, untallied_me
 
 
 def measured_answer(
-    facts_of: Mapping[str, Sequence[EnrollmentFacts]], context: Context
+    facts_of: Mapping[str, Sequence[EnrollmentFacts]],
+    active_of: Mapping[str, list[EnrollmentFacts]],
+    context: Context,
 ) -> tuple[MeasuredLeaves, list[dict[str, Any]]]:
     """The leaves of the measures objects of the interventions (in the order of `facts_of`)
     and of the total; and for each object the tree its values are filled into: its shape,
-    with the untallied measures (which hold more than leaves) as computed."""
+    with the untallied measures (which hold more than leaves) as computed. `active_of`:
+    each intervention's facts active in the period, as `st.active` gives them."""
     period, rules = context.period, context.rules
     noise = max_noise(rules.min_cell_size)
     for_total, for_intervention, contributor = _plans(period, rules, tuple(context.municipalities))
@@ -42,14 +44,14 @@ def measured_answer(
     bases: list[int] = []
     skeletons: list[dict[str, Any]] = []
     tallies = [contributor.tally(facts) for facts in facts_of.values()]
-    active_of = [st.active(facts, period) for facts in facts_of.values()]
+    active_lists = [active_of[iid] for iid in facts_of]
     # The total's enrollments are the interventions' one after the other: so are its
     # tally (merged) and its active enrollments.
     scopes: list[tuple[list[str], list[EnrollmentFacts], Tally, bool]] = [
         ([iid], active, counted, False)
-        for iid, active, counted in zip(facts_of, active_of, tallies, strict=True)
+        for iid, active, counted in zip(facts_of, active_lists, tallies, strict=True)
     ]
-    everyone = [f for active in active_of for f in active]
+    everyone = [f for active in active_lists for f in active]
     scopes.append((list(facts_of), everyone, merged(tallies), True))
     for ids, active, counted, total in scopes:
         plan = plans[total]

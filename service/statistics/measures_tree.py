@@ -24,11 +24,12 @@ from service.domain.facts import (
 from service.statistics import definitions as st
 from service.statistics.cell_key import perturbed_count, record_key, text_key
 from service.statistics.measures_format import (
+    COLUMNS,
+    TOTAL,
     Count,
     Kind,
     Statistic,
     aggregate,
-    by_sex,
     count_of,
     counts,
     mean_and_median,
@@ -37,6 +38,7 @@ from service.statistics.measures_format import (
 )
 
 Facts = Sequence[EnrollmentFacts]
+SEXES = COLUMNS[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,13 +205,20 @@ def _reported(
 
 
 def _noisy_counts(selection: Facts, name: str, bound: int) -> dict[str, Count]:
-    """A count cell of a selection of enrollments with cell-key noise."""
-    columns = by_sex(selection)
+    """A count cell of a selection of enrollments with cell-key noise: each column's count
+    and cell key (the sum of its persons' record keys), in one pass over the selection."""
+    count = dict.fromkeys(COLUMNS, 0)
+    key = dict.fromkeys(COLUMNS, 0)
+    for fact in selection:
+        record = record_key(fact)
+        if fact.sex in SEXES:  # the total is every fact's; a sex column its own facts'
+            count[fact.sex] += 1
+            key[fact.sex] += record
+        count[TOTAL] += 1
+        key[TOTAL] += record
     return {
         column: count_of(
-            perturbed_count(
-                len(chosen), sum(map(record_key, chosen)), bound, text_key(f"{name}/{column}")
-            )
+            perturbed_count(count[column], key[column], bound, text_key(f"{name}/{column}"))
         )
-        for column, chosen in columns.items()
+        for column in COLUMNS
     }

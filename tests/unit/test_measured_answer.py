@@ -14,13 +14,13 @@ from hypothesis import strategies as hs
 
 from service.domain.facts import EnrollmentFacts, FinanceRecord, ReportingRules
 from service.statistics.answer import AnswerInputs, _scopes, statistics_tree
-from service.statistics.cell_key import record_key
-from service.statistics.disclosure import measure_roots
+from service.statistics.cell_key import perturbed_count, record_key, text_key
+from service.statistics.disclosure import TOTAL_ROOT, measure_roots
 from service.statistics.leaf_layout import MeasuredLeaves
 from service.statistics.measure_values import MeasuresPlan
 from service.statistics.measured_answer import measured_answer
 from service.statistics.measures_format import Count, Kind, Statistic
-from tests.statistics_inputs import INTERVENTIONS, enrollments, inputs
+from tests.statistics_inputs import INTERVENTIONS, PERIOD, enrollments, inputs
 from tests.unit.test_statistics import enrollment
 
 FINANCES = [FinanceRecord("alfa", 2023, 100_000, 90_000)]
@@ -32,7 +32,7 @@ def flat_and_tree(
     only = changes.pop("only_intervention", None)
     given = AnswerInputs(**(inputs(facts, rules) | {"finances": FINANCES} | changes))
     scopes = _scopes(given, only)
-    flat, _ = measured_answer(scopes.facts_of, scopes.context)
+    flat, _ = measured_answer(scopes.facts_of, scopes.active_of, scopes.context)
     tree = MeasuredLeaves.of(measure_roots(statistics_tree(given, only)))
     return flat, tree
 
@@ -113,13 +113,50 @@ def test_parts_kept_between_answers_follow_a_changed_enrollment() -> None:
     assert_same_leaves(*flat_and_tree(facts[1:], rules))
 
 
+def hashed(f: EnrollmentFacts) -> int:
+    """The record key as product.md §7 defines it, computed here on its own."""
+    seed = f"{f.enrollment_id}\x00{f.pseudonym}".encode()
+    return int.from_bytes(blake2b(seed, digest_size=4).digest(), "big")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=varied_facts(), k=hs.sampled_from([3, 5, 10]))
+def test_unique_participants_carry_the_noise_of_exactly_their_persons(
+    facts: list[EnrollmentFacts], k: int
+) -> None:
+    """Each column of the total's unique participants: the count of distinct active
+    pseudonyms (each by its latest enrollment) with the noise of the sum of exactly their
+    record keys; a sex that is neither column counts in the total alone."""
+    rules = ReportingRules(min_cell_size=k)
+    flat, _ = flat_and_tree(facts, rules)
+    active = [
+        f
+        for f in facts
+        if f.association_id == "forbund"
+        and not f.voided
+        and f.intervention_id in {i.intervention_id for i in INTERVENTIONS}
+        and f.enrolled_on <= PERIOD.end
+        and (f.exited_on is None or f.exited_on >= PERIOD.start)
+    ]
+    latest: dict[str, EnrollmentFacts] = {}
+    for f in sorted(active, key=lambda f: (f.enrolled_on, f.enrollment_id)):
+        latest[f.pseudonym] = f
+    scope = flat.roots.index(TOTAL_ROOT)
+    layout, offset = flat.layouts[scope], flat.offsets[scope]
+    for column in ("total", "female", "male"):
+        persons = [f for f in latest.values() if column in ("total", f.sex)]
+        expected = perturbed_count(
+            len(persons),
+            sum(map(hashed, persons)),
+            k // 2,
+            text_key(f"unique_participants/{column}"),
+        )
+        assert flat.values[layout.number[("unique_participants", column)] + offset] == expected
+
+
 def test_a_kept_record_key_follows_a_corrected_pseudonym() -> None:
     fact = enrollment(number=7)
     corrected = replace(fact, pseudonym="another-person")
-
-    def hashed(f: EnrollmentFacts) -> int:
-        seed = f"{f.enrollment_id}\x00{f.pseudonym}".encode()
-        return int.from_bytes(blake2b(seed, digest_size=4).digest(), "big")
 
     assert record_key(fact) == record_key(fact) == hashed(fact)
     assert record_key(corrected) == hashed(corrected) != hashed(fact)
