@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter
 from typing import Any
 
 from service.domain.facts import (
@@ -39,6 +41,7 @@ from service.statistics.measures_format import (
 
 Facts = Sequence[EnrollmentFacts]
 SEXES = COLUMNS[1:]
+_SEX_OF = attrgetter("sex")
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,16 +209,14 @@ def _reported(
 
 def _noisy_counts(selection: Facts, name: str, bound: int) -> dict[str, Count]:
     """A count cell of a selection of enrollments with cell-key noise: each column's count
-    and cell key (the sum of its persons' record keys), in one pass over the selection."""
-    count = dict.fromkeys(COLUMNS, 0)
-    key = dict.fromkeys(COLUMNS, 0)
-    for fact in selection:
-        record = record_key(fact)
-        if fact.sex in SEXES:  # the total is every fact's; a sex column its own facts'
-            count[fact.sex] += 1
-            key[fact.sex] += record
-        count[TOTAL] += 1
-        key[TOTAL] += record
+    and cell key (the sum of its persons' record keys), each record key found once."""
+    keys = list(map(record_key, selection))
+    sexes = list(map(_SEX_OF, selection))
+    # The total is every fact's; a sex column its own facts' (another sex: the total's only).
+    count, key = {TOTAL: len(keys)}, {TOTAL: sum(keys)}
+    for sex in SEXES:
+        theirs = [s == sex for s in sexes]
+        count[sex], key[sex] = sum(theirs), sum(compress(keys, theirs))
     return {
         column: count_of(
             perturbed_count(count[column], key[column], bound, text_key(f"{name}/{column}"))
