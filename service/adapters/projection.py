@@ -25,12 +25,14 @@ PROJECTION_NAME = "read_models"
 # How many waiting events a read looks through to see whether they are its association's;
 # beyond that it catches up (the projection process keeps the wait far shorter).
 PEEK_LIMIT = 500
+# Events a batch applies: a rebuild's and a read's catch-up, and PostgreSQL's projection.
+DEFAULT_BATCH_SIZE = 5000
 
 
 class Projector:
     """Keeps every read model caught up with the event store."""
 
-    def __init__(self, store: EventStore, batch_size: int = 5000) -> None:
+    def __init__(self, store: EventStore, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         self.store = store
         self.batch_size = batch_size
         self.decoder = EventDecoder(store.mapper)

@@ -149,11 +149,7 @@ def project(
     """Keep the read models caught up with the event store until stopped (SIGTERM, Ctrl-C)."""
     from service.adapters.projection import Projector
     from service.runtime.child_process import stop_when_closed
-    from service.runtime.projection_worker import (
-        SQLITE_BATCH_SIZE,
-        SQLITE_PAUSE_BETWEEN_BATCHES,
-        follow,
-    )
+    from service.runtime.projection_worker import follow, projection_pace
     from service.runtime.stop_signals import StopSignals
 
     container = open_container()
@@ -165,10 +161,8 @@ def project(
         stop_when_closed(sys.stdin.buffer, stopping.set)
     # On SQLite the projection shares the one write lock with every writer: small batches
     # and rests between them keep an import from waiting long (projection_worker.py).
-    projector, pause = container.projector, 0.0
-    if container.settings.is_sqlite:
-        projector = Projector(container.store, batch_size=SQLITE_BATCH_SIZE)
-        pause = SQLITE_PAUSE_BETWEEN_BATCHES
+    batch_size, pause = projection_pace(container.settings.is_sqlite)
+    projector = Projector(container.store, batch_size=batch_size)
     follow(projector, container.settings.projection_poll_seconds, stopping, pause)
 
 

@@ -43,8 +43,10 @@ def test_small_batches_project_each_event_once_and_rest_while_writers_record(
 
     assert projector.newest_event_id() == newest + 2
     assert projector.lag() == 0
-    # Quiet at first; a full rest after each batch that saw an event recorded; quiet again.
-    assert stopping.rests[:3] == [QUIET_PAUSE_BETWEEN_BATCHES, 0.12, 0.12]
-    assert set(stopping.rests[3:]) == {QUIET_PAUSE_BETWEEN_BATCHES}
+    # Quiet at first; a full rest after each batch that saw an event recorded; quiet again
+    # (a quiet rest lasts as long as its batch did: at least the least rest, at most 0.12 s).
+    quiet = [stopping.rests[0], *stopping.rests[3:]]
+    assert stopping.rests[1:3] == [0.12, 0.12]
+    assert all(QUIET_PAUSE_BETWEEN_BATCHES <= rest <= 0.12 for rest in quiet), quiet
     active = tenant.statistics(year=2023)["total"]["measures"]["active"]["total"]
     assert active == 7  # each enrollment once: none lost, none applied twice

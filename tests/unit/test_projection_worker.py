@@ -5,7 +5,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from service.runtime.projection_worker import QUIET_PAUSE_BETWEEN_BATCHES, follow
+import pytest
+
+from service.adapters.projection import DEFAULT_BATCH_SIZE
+from service.runtime import projection_worker
+from service.runtime.projection_worker import (
+    QUIET_PAUSE_BETWEEN_BATCHES,
+    SQLITE_BATCH_SIZE,
+    SQLITE_PAUSE_BETWEEN_BATCHES,
+    catch_up_until,
+    follow,
+    projection_pace,
+)
+
+
+@pytest.fixture(autouse=True)
+def instant_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake batches below take no time, however loaded the machine running them."""
+    monkeypatch.setattr(projection_worker, "_clock", lambda: 0.0)
 
 
 class Backlog:
@@ -96,10 +113,41 @@ def test_a_catch_up_with_no_writer_about_only_breathes_between_batches() -> None
 
 def test_without_a_pause_the_catch_up_never_asks_for_the_newest_event() -> None:
     stopping = Resting()
+    asked: list[int] = []
 
     class NoNewest(ThreeBatches):
         def newest_event_id(self) -> int:
-            raise AssertionError("PostgreSQL's projection does not rest")
+            asked.append(1)
+            return 0
 
-    follow(NoNewest(stopping, [5, 5, 5]), 1.0, stopping)
-    assert stopping.rests == [0.0, 0.0, 0.0, 1.0]
+    # Called directly: `follow` would log and retry an error here instead of ending.
+    assert catch_up_until(NoNewest(stopping, [5, 5, 5]), stopping) is True
+    assert asked == []  # PostgreSQL's projection does not rest
+    assert stopping.rests == [0.0, 0.0, 0.0]
+
+
+def test_with_no_writer_about_the_rest_is_as_long_as_the_batch_held_the_lock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A writer that records no event (or has only just come) finds the lock free as often
+    as taken, whatever a batch takes on a busy machine; never longer than the full rest."""
+    now = [100.0]
+    monkeypatch.setattr(projection_worker, "_clock", lambda: now[0])
+    stopping = Resting()
+
+    class SlowBatches(ThreeBatches):
+        def catch_up(self, on_batch: Callable[[int], None] | None = None) -> int:
+            assert on_batch is not None
+            for took in (0.002, 0.04, 0.5):
+                now[0] += took
+                on_batch(500)
+            return 1500
+
+    assert catch_up_until(SlowBatches(stopping, []), stopping, pause_between_batches=0.12)
+    assert stopping.rests == [QUIET_PAUSE_BETWEEN_BATCHES, pytest.approx(0.04), 0.12]
+
+
+def test_sqlite_projects_in_small_batches_with_rests_and_postgresql_in_large_ones() -> None:
+    assert projection_pace(is_sqlite=True) == (SQLITE_BATCH_SIZE, SQLITE_PAUSE_BETWEEN_BATCHES)
+    assert projection_pace(is_sqlite=False) == (DEFAULT_BATCH_SIZE, 0.0)
+    assert SQLITE_BATCH_SIZE < DEFAULT_BATCH_SIZE
