@@ -291,58 +291,44 @@ class EnrollmentCommands:
         # was authenticated before; refusals and replays roll back, writing nothing.
         try:
             with _conflicts_refused(), self._write_transaction():
-                return self._modified(
-                    command, principal, enrollment_id, body, action, idempotency_key,
-                    if_match, as_sent,
-                )  # fmt: skip
+                enrollment = self.load(enrollment_id)
+                facts = enrollment.facts
+                require_enrollment(principal, facts, write=True)
+                # The command is part of the fingerprint: a key reused for another kind of event
+                # (an exit retraction's key on a voiding) is a conflict, not a replay.
+                request_hash = fingerprint({"command": command, **body})
+                earlier = (
+                    fingerprint({"command": command, **as_sent})
+                    if as_sent not in (None, body)
+                    else None
+                )
+                replayed = enrollment.replayed_version(idempotency_key, request_hash, earlier)
+                if replayed is not None:
+                    raise _NothingWritten(WriteResult(str(enrollment.id), replayed, False))
+                if if_match is not None and if_match != enrollment.version:
+                    raise StaleVersionError(
+                        f"the enrollment is at version {enrollment.version}, not {if_match}"
+                    )
+                was_open = facts.exited_on is None and not facts.voided
+                action(
+                    enrollment,
+                    {
+                        "recorded_by": principal.key_id,
+                        "client_event_id": idempotency_key,
+                        "request_hash": request_hash,
+                    },
+                )
+                now = enrollment.facts
+                is_open = now.exited_on is None and not now.voided
+                self._record(
+                    enrollment.collect_events(),
+                    _claim_of_facts(now) if is_open else None,
+                    facts.enrollment_id if was_open else None,
+                    _event_key(facts.association_id, idempotency_key, facts.enrollment_id),
+                )
+                return WriteResult(str(enrollment.id), enrollment.version, True)
         except _NothingWritten as replay:
             return replay.result
-
-    def _modified(
-        self,
-        command: str,
-        principal: Principal,
-        enrollment_id: UUID,
-        body: dict[str, Any],
-        action: Callable[[Enrollment, dict[str, Any]], None],
-        idempotency_key: str | None,
-        if_match: int | None,
-        as_sent: dict[str, Any] | None,
-    ) -> WriteResult:
-        enrollment = self.load(enrollment_id)
-        facts = enrollment.facts
-        require_enrollment(principal, facts, write=True)
-        # The command is part of the fingerprint: a key reused for another kind of event
-        # (an exit retraction's key on a voiding) is a conflict, not a replay.
-        request_hash = fingerprint({"command": command, **body})
-        earlier = (
-            fingerprint({"command": command, **as_sent}) if as_sent not in (None, body) else None
-        )
-        replayed = enrollment.replayed_version(idempotency_key, request_hash, earlier)
-        if replayed is not None:
-            raise _NothingWritten(WriteResult(str(enrollment.id), replayed, False))
-        if if_match is not None and if_match != enrollment.version:
-            raise StaleVersionError(
-                f"the enrollment is at version {enrollment.version}, not {if_match}"
-            )
-        was_open = facts.exited_on is None and not facts.voided
-        action(
-            enrollment,
-            {
-                "recorded_by": principal.key_id,
-                "client_event_id": idempotency_key,
-                "request_hash": request_hash,
-            },
-        )
-        now = enrollment.facts
-        is_open = now.exited_on is None and not now.voided
-        self._record(
-            enrollment.collect_events(),
-            _claim_of_facts(now) if is_open else None,
-            facts.enrollment_id if was_open else None,
-            _event_key(facts.association_id, idempotency_key, facts.enrollment_id),
-        )
-        return WriteResult(str(enrollment.id), enrollment.version, True)
 
     def _record(
         self,
