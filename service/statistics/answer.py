@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from service.domain.codes import InterventionKind
@@ -127,6 +128,9 @@ def statistics_tree(inputs: AnswerInputs, only_intervention: str | None = None) 
     }
 
 
+_INTERVENTION_OF = attrgetter("intervention_id")
+
+
 def _scopes(inputs: AnswerInputs, only_intervention: str | None) -> _Scopes:
     """The listed interventions with their countable facts, and the answer's context."""
     period = inputs.period
@@ -136,8 +140,9 @@ def _scopes(inputs: AnswerInputs, only_intervention: str | None) -> _Scopes:
         inputs.interventions, active, inputs.anonymous, inputs.activities, period,
         only_intervention,
     )  # fmt: skip
-    facts_of = _grouped(counted, chosen)
-    active_of = _grouped(active, chosen)
+    ids = [i.intervention_id for i in chosen]
+    facts_of = st.grouped(counted, ids, _INTERVENTION_OF)
+    active_of = st.grouped(active, ids, _INTERVENTION_OF)
     individual = frozenset(
         i.intervention_id for i in chosen if i.kind == InterventionKind.INDIVIDUAL
     )
@@ -147,18 +152,6 @@ def _scopes(inputs: AnswerInputs, only_intervention: str | None) -> _Scopes:
         inputs.finances, individual,
     )  # fmt: skip
     return _Scopes(chosen, facts_of, active_of, context)
-
-
-def _grouped(
-    facts: Sequence[EnrollmentFacts], chosen: Sequence[InterventionInfo]
-) -> dict[str, list[EnrollmentFacts]]:
-    """The facts of each chosen intervention, in their order; other facts left out."""
-    groups: dict[str, list[EnrollmentFacts]] = {i.intervention_id: [] for i in chosen}
-    for f in facts:
-        group = groups.get(f.intervention_id)
-        if group is not None:
-            group.append(f)
-    return groups
 
 
 @dataclass(frozen=True, slots=True)

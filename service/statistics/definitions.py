@@ -110,7 +110,7 @@ def completed_exits(facts: Facts, period: Period, months: int) -> list[Enrollmen
 
 def exits_by_reason(completed: Facts) -> Groups:
     """Completed exits per exit reason, every reason listed; early dropouts are not in it."""
-    return _grouped(completed, [r.value for r in ExitReason], lambda f: f.exit_reason)
+    return grouped(completed, [r.value for r in ExitReason], lambda f: f.exit_reason)
 
 
 def to_work_or_studies(completed: Facts) -> list[EnrollmentFacts]:
@@ -209,7 +209,7 @@ def by_age_group(selection: Facts, youth_max_age: int) -> Groups:
 
 def education(active_facts: Facts) -> Groups:
     """Active participants per education level (SUN), every level listed."""
-    return _grouped(active_facts, [e.value for e in Education], lambda f: f.education)
+    return grouped(active_facts, [e.value for e in Education], lambda f: f.education)
 
 
 def municipality_codes(active_facts: Facts) -> list[str]:
@@ -220,10 +220,10 @@ def municipality_codes(active_facts: Facts) -> list[str]:
 
 def municipality(active_facts: Facts, codes: Sequence[str]) -> Groups:
     """Active participants per municipality code; `unknown` where none was given."""
-    return _grouped(active_facts, codes, lambda f: f.municipality or UNKNOWN_MUNICIPALITY)
+    return grouped(active_facts, codes, lambda f: f.municipality or UNKNOWN_MUNICIPALITY)
 
 
-def _grouped(facts: Facts, keys: Sequence[str], key_of: Callable[[EnrollmentFacts], Any]) -> Groups:
+def grouped(facts: Facts, keys: Sequence[str], key_of: Callable[[EnrollmentFacts], Any]) -> Groups:
     """The facts under their key, every key listed (in order); a fact of no listed key is
     in no group. One pass over the facts, not one per key."""
     groups: Groups = {key: [] for key in keys}
