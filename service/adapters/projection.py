@@ -59,7 +59,7 @@ class Projector:
         """The id of the newest recorded event (0 before the first): when it moves, some
         writer is recording events."""
         with read_session(self.store) as session:
-            return session.execute(select(func.max(events.c.id))).scalar() or 0
+            return _newest_id(session)
 
     def waiting_for(self, session: Session, association_id: str) -> bool:
         """Whether events not yet projected (as this read transaction sees them) may change
@@ -96,8 +96,7 @@ class Projector:
 
     def lag_in(self, session: Session) -> int:
         """The lag as seen by a read transaction already open."""
-        newest = session.execute(select(func.max(events.c.id))).scalar() or 0
-        return newest - _position(session, lock=False)
+        return _newest_id(session) - _position(session, lock=False)
 
     def _apply_one_batch(self) -> int:
         # A batch is thousands of small acyclic objects: the cyclic GC would only rescan them.
@@ -151,6 +150,11 @@ def _rows_after(session: Session, position: int, limit: int) -> list[Row[Any]]:
         .limit(limit)
     )
     return list(session.execute(query).all())  # one fetchall, not a fetchone per row
+
+
+def _newest_id(session: Session) -> int:
+    """The id of the newest stored event, 0 before the first."""
+    return session.execute(select(func.max(events.c.id))).scalar() or 0
 
 
 def _position(session: Session, *, lock: bool) -> int:
