@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
+from functools import partial
 from typing import Any
 
 from service.domain.codes import InterventionKind
@@ -39,10 +39,11 @@ from service.domain.facts import (
 from service.statistics import definitions as st
 from service.statistics.cell_key import max_noise
 from service.statistics.disclosure import TOTAL_ROOT, hidden_leaves
+from service.statistics.kept import KeptByIdentity
 from service.statistics.leaf_layout import MeasuredLeaves
 from service.statistics.measured_answer import measured_answer
 from service.statistics.measures_format import COLUMNS, filled, rounded_value
-from service.statistics.measures_tree import Context, Facts, measures_for
+from service.statistics.measures_tree import Context, measures_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,30 +129,67 @@ def statistics_tree(inputs: AnswerInputs, only_intervention: str | None = None) 
     }
 
 
-_INTERVENTION_OF = attrgetter("intervention_id")
-
-
 def _scopes(inputs: AnswerInputs, only_intervention: str | None) -> _Scopes:
     """The listed interventions with their countable facts, and the answer's context."""
-    period = inputs.period
-    counted = [f for f in st.countable(inputs.facts) if f.association_id == inputs.association_id]
-    active = st.active(counted, period)  # once: the listing, the municipalities, the measures
+    period, association_id = inputs.period, inputs.association_id
+    of_intervention = {
+        iid: _KEPT_FACTS.get(
+            group, partial(_intervention_facts, group, association_id, period),
+            (association_id, period),
+        )
+        for iid, group in _by_intervention(inputs.facts).items()
+    }  # fmt: skip
+    busy = {iid for iid, found in of_intervention.items() if found.active}
     chosen = _chosen(
-        inputs.interventions, active, inputs.anonymous, inputs.activities, period,
-        only_intervention,
-    )  # fmt: skip
+        inputs.interventions, busy, inputs.anonymous, inputs.activities, period, only_intervention
+    )
     ids = [i.intervention_id for i in chosen]
-    facts_of = st.grouped(counted, ids, _INTERVENTION_OF)
-    active_of = st.grouped(active, ids, _INTERVENTION_OF)
+    listed = [of_intervention.get(iid) or _InterventionFacts([], [], frozenset()) for iid in ids]
+    facts_of = {iid: found.counted for iid, found in zip(ids, listed, strict=True)}
+    active_of = {iid: found.active for iid, found in zip(ids, listed, strict=True)}
     individual = frozenset(
         i.intervention_id for i in chosen if i.kind == InterventionKind.INDIVIDUAL
     )
-    municipalities = st.municipality_codes([f for group in active_of.values() for f in group])
+    present = frozenset[str]().union(*(found.municipalities for found in listed))
     context = Context(
-        period, inputs.rules, municipalities, inputs.anonymous, inputs.activities,
-        inputs.finances, individual,
+        period, inputs.rules, st.listed_municipalities(present), inputs.anonymous,
+        inputs.activities, inputs.finances, individual,
     )  # fmt: skip
     return _Scopes(chosen, facts_of, active_of, context)
+
+
+@dataclass(frozen=True, slots=True)
+class _InterventionFacts:
+    """One intervention's facts that count (not voided, of the association), those of them
+    active in the period, and the municipality codes these give. Kept between answers
+    while its facts are the same objects (kept): a write changes one intervention's."""
+
+    counted: list[EnrollmentFacts]
+    active: list[EnrollmentFacts]
+    municipalities: frozenset[str]
+
+
+_KEPT_FACTS: KeptByIdentity[_InterventionFacts] = KeptByIdentity(256)
+
+
+def _intervention_facts(
+    facts: Sequence[EnrollmentFacts], association_id: str, period: Period
+) -> _InterventionFacts:
+    counted = [f for f in st.countable(facts) if f.association_id == association_id]
+    active = st.active(counted, period)
+    return _InterventionFacts(counted, active, st.municipalities_present(active))
+
+
+def _by_intervention(facts: Iterable[EnrollmentFacts]) -> dict[str, list[EnrollmentFacts]]:
+    """The facts by intervention, each intervention's in their order (one pass)."""
+    groups: dict[str, list[EnrollmentFacts]] = {}
+    for f in facts:
+        group = groups.get(f.intervention_id)
+        if group is None:
+            groups[f.intervention_id] = [f]
+        else:
+            group.append(f)
+    return groups
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,21 +293,22 @@ def settings(rules: ReportingRules) -> dict[str, Any]:
 
 def _chosen(
     interventions: Sequence[InterventionInfo],
-    active: Facts,
+    busy: set[str],
     anonymous: Sequence[AnonymousParticipantsReport],
     activities: Sequence[ActivityRecord],
     period: Period,
     only: str | None,
 ) -> list[InterventionInfo]:
-    """The interventions the answer lists (those of `active`, the period's active facts,
-    among them), ordered by id."""
+    """The interventions the answer lists (those with enrollments active in the period,
+    `busy`, among them), ordered by id."""
     if only is not None:
         chosen = [i for i in interventions if i.intervention_id == only]
         if not chosen:
             raise NotFoundError(f"no intervention {only!r}")
         return chosen[:1]
-    busy = {f.intervention_id for f in active}
-    busy |= {r.intervention_id for r in anonymous if period.start <= r.period_end <= period.end}
+    busy = busy | {
+        r.intervention_id for r in anonymous if period.start <= r.period_end <= period.end
+    }
     busy |= {a.intervention_id for a in activities if period.start <= a.held_on <= period.end}
     listed = [i for i in interventions if _overlaps(i, period) or i.intervention_id in busy]
     return sorted(listed, key=lambda i: i.intervention_id)

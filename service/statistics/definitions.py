@@ -214,7 +214,16 @@ def education(active_facts: Facts) -> Groups:
 
 def municipality_codes(active_facts: Facts) -> list[str]:
     """The municipality codes present among active participants, sorted, then `unknown`."""
-    present = {f.municipality for f in active_facts if f.municipality}
+    return listed_municipalities(municipalities_present(active_facts))
+
+
+def municipalities_present(active_facts: Facts) -> frozenset[str]:
+    """The municipality codes given among active participants."""
+    return frozenset(f.municipality for f in active_facts if f.municipality)
+
+
+def listed_municipalities(present: Iterable[str]) -> list[str]:
+    """Municipality codes as an answer lists them: sorted, then `unknown`."""
     return [*sorted(present), UNKNOWN_MUNICIPALITY]
 
 
@@ -253,14 +262,20 @@ _LATEST_LAST = attrgetter("enrolled_on", "enrollment_id")  # a C call per fact, 
 def unique_participants(active_facts: Facts) -> list[EnrollmentFacts]:
     """Distinct pseudonyms among active enrollments, each counted by its latest enrollment
     (the latest enrolled_on; on the same day, the greatest enrollment id)."""
+    return list(latest_by_pseudonym(active_facts).values())
+
+
+def latest_by_pseudonym(facts: Facts) -> dict[str, EnrollmentFacts]:
+    """Each pseudonym's latest enrollment among the facts (unique_participants): the first
+    in order of those with the latest (enrolled_on, enrollment_id)."""
     latest: dict[str, EnrollmentFacts] = {}
     first_of = latest.setdefault
     # One pass, not a sort: few pseudonyms recur (a year of 26,522: 4 ms instead of 16).
-    for f in active_facts:
+    for f in facts:
         seen = first_of(f.pseudonym, f)
         if seen is not f and _LATEST_LAST(f) > _LATEST_LAST(seen):
             latest[f.pseudonym] = f
-    return list(latest.values())
+    return latest
 
 
 # --- Count reports, activities and money ------------------------------------------------

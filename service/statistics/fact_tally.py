@@ -20,6 +20,7 @@ from service.domain.codes import WORK_OR_STUDIES, Sex, age_band
 from service.domain.facts import EnrollmentFacts, Period, ReportingRules
 from service.statistics import definitions as st
 from service.statistics.cell_key import record_key
+from service.statistics.kept import KeptByIdentity
 
 CellKey = tuple[str, ...]
 # The number of each count cell (and of each count no leaf shows) of the answer's layout.
@@ -135,22 +136,12 @@ class Contributor:
 
     def __init__(self, period: Period, rules: ReportingRules, index: CellIndex) -> None:
         self.period, self.rules, self.numbers = period, rules, CellNumbers(index)
-        # Tallies by the ids of their facts, in order; an entry holds its facts, so
-        # equal ids are the same (immutable) facts.
-        self.tallies: dict[tuple[int, ...], tuple[tuple[EnrollmentFacts, ...], Tally]] = {}
+        self.tallies: KeptByIdentity[Tally] = KeptByIdentity(_TALLIES_KEPT)
 
     def tally(self, facts: Sequence[EnrollmentFacts]) -> Tally:
         """The tally of the facts' contributions, kept while the same facts are asked
         again: after a write, the scopes it did not touch."""
-        ids = tuple(map(id, facts))
-        entry = self.tallies.get(ids)
-        if entry is not None:
-            return entry[1]
-        found = tally(list(map(self, facts)))
-        if len(self.tallies) >= _TALLIES_KEPT:
-            self.tallies.clear()
-        self.tallies[ids] = (tuple(facts), found)
-        return found
+        return self.tallies.get(facts, lambda: tally(list(map(self, facts))))
 
     def __call__(self, fact: EnrollmentFacts) -> Contribution:
         key = (id(fact), id(self))

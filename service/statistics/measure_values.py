@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
@@ -27,6 +28,7 @@ from service.statistics.fact_tally import (
     CellKey,
     Tally,
 )
+from service.statistics.kept import KeptByIdentity
 from service.statistics.leaf_layout import Layout, flatten
 from service.statistics.measures_format import COLUMNS, Count, Kind, Statistic
 
@@ -145,6 +147,29 @@ def leaf_values(
     """A measures object's leaf values and bases (0 for counts), in its leaf order; the
     measures of FROM_TREES are taken from `trees`. With max_noise > 0, every count, share
     base, mean and median carries its cell key's noise (cell_key)."""
+    kept_values, kept_bases = _TALLIED.get(
+        (plan, tally), partial(_tallied_values, plan, tally, max_noise), max_noise
+    )
+    values, bases = list(kept_values), list(kept_bases)  # the kept lists stay as they are
+    for name, tree in trees.items():
+        start, stop = plan.spans[name]
+        leaves_of_tree = flatten(tree)[1]
+        if len(leaves_of_tree) != stop - start:
+            raise ValueError(f"{name} has {len(leaves_of_tree)} leaves, its shape {stop - start}")
+        values[start:stop] = [leaf.value for leaf in leaves_of_tree]
+        bases[start:stop] = [getattr(leaf, "base", 0) for leaf in leaves_of_tree]
+    return values, bases
+
+
+# The tallied values of the scopes of a few answers: an answer after a write finds those of
+# the interventions it did not change (their tallies are the same objects, fact_tally).
+_TALLIED: KeptByIdentity[tuple[tuple[Any, ...], tuple[int, ...]]] = KeptByIdentity(256)
+
+
+def _tallied_values(
+    plan: MeasuresPlan, tally: Tally, max_noise: int
+) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+    """leaf_values without the measures of FROM_TREES (zeros in their places)."""
     size = len(plan.layout.pointers)
     values: list[Any] = [0] * size
     bases = [0] * size
@@ -176,14 +201,7 @@ def leaf_values(
                 key = tally.value_keys[over][column]
                 bases[n] = perturbed_count(len(chosen), key, max_noise)
                 values[n] = perturbed_statistic(values[n], len(chosen), key, NOISE_SCALES[over])
-    for name, tree in trees.items():
-        start, stop = plan.spans[name]
-        leaves_of_tree = flatten(tree)[1]
-        if len(leaves_of_tree) != stop - start:
-            raise ValueError(f"{name} has {len(leaves_of_tree)} leaves, its shape {stop - start}")
-        values[start:stop] = [leaf.value for leaf in leaves_of_tree]
-        bases[start:stop] = [getattr(leaf, "base", 0) for leaf in leaves_of_tree]
-    return values, bases
+    return tuple(values), tuple(bases)
 
 
 def _aggregated(kind: Kind, values: Sequence[int]) -> float | None:

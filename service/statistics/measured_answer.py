@@ -24,6 +24,7 @@ from service.statistics.leaf_layout import Layout, MeasuredLeaves
 from service.statistics.measure_values import MeasuresPlan, leaf_values
 from service.statistics.measures_format import Pointer
 from service.statistics.measures_tree import Context, measures_for, untallied_measures
+from service.statistics.unique_parts import unique_participant_sums
 
 
 def measured_answer(
@@ -55,7 +56,11 @@ def measured_answer(
     scopes.append((list(facts_of), everyone, merged(tallies), True))
     for ids, active, counted, total in scopes:
         plan = plans[total]
-        trees = untallied_measures(active, ids, context, total=total, max_noise=noise)
+        # The total's unique participants from the interventions' kept parts.
+        unique = unique_participant_sums(active_lists) if total else None
+        trees = untallied_measures(
+            active, ids, context, total=total, max_noise=noise, unique=unique
+        )
         scope_values, scope_bases = leaf_values(plan, counted, trees, noise)
         values += scope_values
         bases += scope_bases

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress
-from operator import attrgetter
 from typing import Any
 
 from service.domain.facts import (
@@ -27,7 +25,6 @@ from service.statistics import definitions as st
 from service.statistics.cell_key import perturbed_count, record_key, text_key
 from service.statistics.measures_format import (
     COLUMNS,
-    TOTAL,
     Count,
     Kind,
     Statistic,
@@ -38,10 +35,9 @@ from service.statistics.measures_format import (
     plain_counts,
     share,
 )
+from service.statistics.unique_parts import ColumnSums, column_sums
 
 Facts = Sequence[EnrollmentFacts]
-SEXES = COLUMNS[1:]
-_SEX_OF = attrgetter("sex")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +148,18 @@ def _composition(active: Facts, new: Facts, completed: Facts, c: Context) -> dic
 
 
 def untallied_measures(
-    active: Facts, scope: Sequence[str], c: Context, *, total: bool, max_noise: int = 0
+    active: Facts,
+    scope: Sequence[str],
+    c: Context,
+    *,
+    total: bool,
+    max_noise: int = 0,
+    unique: ColumnSums | None = None,
 ) -> dict[str, Any]:
     """The measures that are not counts of enrollments by cell (fact_tally): anonymous
     participants, structural activities, the cost per participant and, in the association
-    total, unique participants. With max_noise > 0 their counts carry cell-key noise."""
+    total, unique participants (from `unique` when given: their sums over `active`, as
+    unique_parts keeps them). With max_noise > 0 their counts carry cell-key noise."""
     ids = frozenset(scope)
     anonymous = [r for r in c.anonymous if r.intervention_id in ids]
     in_period = [r for r in anonymous if c.period.start <= r.period_end <= c.period.end]
@@ -185,10 +188,8 @@ def untallied_measures(
         ),
     }
     if total:
-        unique = st.unique_participants(active)
-        measures["unique_participants"] = (
-            _noisy_counts(unique, "unique_participants", max_noise) if max_noise else counts(unique)
-        )
+        persons = unique if unique is not None else column_sums(st.unique_participants(active))
+        measures["unique_participants"] = _unique_counts(persons, max_noise)
     return measures
 
 
@@ -207,19 +208,19 @@ def _reported(
     }
 
 
-def _noisy_counts(selection: Facts, name: str, bound: int) -> dict[str, Count]:
-    """A count cell of a selection of enrollments with cell-key noise: each column's count
-    and cell key (the sum of its persons' record keys), each record key found once."""
-    keys = list(map(record_key, selection))
-    sexes = list(map(_SEX_OF, selection))
-    # The total is every fact's; a sex column its own facts' (another sex: the total's only).
-    count, key = {TOTAL: len(keys)}, {TOTAL: sum(keys)}
-    for sex in SEXES:
-        theirs = [s == sex for s in sexes]
-        count[sex], key[sex] = sum(theirs), sum(compress(keys, theirs))
+def _unique_counts(persons: ColumnSums, bound: int) -> dict[str, Count]:
+    """Unique participants' count cells; with bound > 0 with the noise of each column's
+    cell key (the sum of its persons' record keys)."""
     return {
         column: count_of(
-            perturbed_count(count[column], key[column], bound, text_key(f"{name}/{column}"))
+            perturbed_count(
+                persons.counts[column],
+                persons.keys[column],
+                bound,
+                text_key(f"unique_participants/{column}"),
+            )
+            if bound
+            else persons.counts[column]
         )
         for column in COLUMNS
     }
