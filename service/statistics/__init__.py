@@ -27,6 +27,13 @@ The pipeline of one answer (`answer.build_statistics_answer`):
       ▼
     the answer (answer.py)    per intervention and the total, with `suppressed` listed
 
+Between answers, parts computed from the same (immutable) fact objects are kept, so an
+answer after a write recomputes only the changed intervention's parts and the total's
+(`kept.py`, decisions.md §32): each intervention's facts (answer.py), its tally
+(fact_tally.py), its tallied leaf values (measure_values.py) and its share of the unique
+participants (`unique_parts.py`). The tests hold an answer from kept parts equal to one
+computed with nothing kept.
+
 How a figure is computed, in three steps: its definition in `definitions.py`; where it
 sits in the measures object in `measures_tree.py`; how it is rounded or hidden in
 `measures_format.py` and `disclosure.py`. docs/statistics.md says the same in prose.
