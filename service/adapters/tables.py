@@ -200,8 +200,10 @@ enrollment_versions = Table(
         "enrolled_on",
         "exited_on",
     ),
-    # The kept period facts read the rows above an id they have seen: SQLite must never
-    # give a deleted newest row's id again (migration 0010, decisions.md §28).
+    # The kept period facts read an association's rows above an id they have seen (one
+    # range here, migration 0011): SQLite must never give a deleted newest row's id
+    # again (migration 0010, decisions.md §28).
+    Index("ix_enrollment_versions_written", "association_id", "row_id"),
     sqlite_autoincrement=True,
 )
 
