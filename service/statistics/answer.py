@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 from service.domain.codes import InterventionKind
@@ -90,7 +91,9 @@ def build_statistics_answer(
 def _computed_answer(inputs: AnswerInputs, only_intervention: str | None) -> dict[str, Any]:
     """The answer over the chosen interventions, disclosure control applied to it alone."""
     scopes = _scopes(inputs, only_intervention)
-    measured, skeletons = measured_answer(scopes.facts_of, scopes.active_of, scopes.context)
+    measured, skeletons = measured_answer(
+        scopes.facts_of, scopes.active_of, scopes.context, _slot(inputs, only_intervention)
+    )
     hidden = hidden_leaves(measured, inputs.rules)
     values = iter(_published(measured, hidden))
     interventions_shown = [
@@ -131,20 +134,14 @@ def statistics_tree(inputs: AnswerInputs, only_intervention: str | None = None) 
 
 def _scopes(inputs: AnswerInputs, only_intervention: str | None) -> _Scopes:
     """The listed interventions with their countable facts, and the answer's context."""
-    period, association_id = inputs.period, inputs.association_id
-    of_intervention = {
-        iid: _KEPT_FACTS.get(
-            group, partial(_intervention_facts, group, association_id, period),
-            (association_id, period),
-        )
-        for iid, group in _by_intervention(inputs.facts).items()
-    }  # fmt: skip
+    period = inputs.period
+    of_intervention = _facts_by_intervention(inputs)
     busy = {iid for iid, found in of_intervention.items() if found.active}
     chosen = _chosen(
         inputs.interventions, busy, inputs.anonymous, inputs.activities, period, only_intervention
     )
     ids = [i.intervention_id for i in chosen]
-    listed = [of_intervention.get(iid) or _InterventionFacts([], [], frozenset()) for iid in ids]
+    listed = [of_intervention.get(iid, _NO_FACTS) for iid in ids]
     facts_of = {iid: found.counted for iid, found in zip(ids, listed, strict=True)}
     active_of = {iid: found.active for iid, found in zip(ids, listed, strict=True)}
     individual = frozenset(
@@ -162,14 +159,35 @@ def _scopes(inputs: AnswerInputs, only_intervention: str | None) -> _Scopes:
 class _InterventionFacts:
     """One intervention's facts that count (not voided, of the association), those of them
     active in the period, and the municipality codes these give. Kept between answers
-    while its facts are the same objects (kept): a write changes one intervention's."""
+    while its facts are the same objects (kept); no kept list is ever changed."""
 
     counted: list[EnrollmentFacts]
     active: list[EnrollmentFacts]
     municipalities: frozenset[str]
 
 
-_KEPT_FACTS: KeptByIdentity[_InterventionFacts] = KeptByIdentity(256)
+_NO_FACTS = _InterventionFacts([], [], frozenset())
+_KEPT_FACTS: KeptByIdentity[_InterventionFacts] = KeptByIdentity()
+_INTERVENTION_OF = attrgetter("intervention_id")
+
+
+def _facts_by_intervention(inputs: AnswerInputs) -> dict[str, _InterventionFacts]:
+    """Each intervention's facts, from one pass over them and the parts kept for the
+    interventions whose facts are the same objects as in an earlier answer."""
+    aid, period = inputs.association_id, inputs.period
+    return {
+        iid: _KEPT_FACTS.get(
+            _slot(inputs, iid), group, partial(_intervention_facts, group, aid, period)
+        )
+        for iid, group in st.grouped_by(inputs.facts, _INTERVENTION_OF).items()
+    }
+
+
+def _slot(inputs: AnswerInputs, *more: str | None) -> tuple[str | date | None, ...]:
+    """Where an answer's parts are kept (kept): its association, period and instant (an
+    `as_of` answer's facts are its own), and more."""
+    period = inputs.period
+    return (inputs.association_id, period.start, period.end, inputs.as_of, *more)
 
 
 def _intervention_facts(
@@ -178,18 +196,6 @@ def _intervention_facts(
     counted = [f for f in st.countable(facts) if f.association_id == association_id]
     active = st.active(counted, period)
     return _InterventionFacts(counted, active, st.municipalities_present(active))
-
-
-def _by_intervention(facts: Iterable[EnrollmentFacts]) -> dict[str, list[EnrollmentFacts]]:
-    """The facts by intervention, each intervention's in their order (one pass)."""
-    groups: dict[str, list[EnrollmentFacts]] = {}
-    for f in facts:
-        group = groups.get(f.intervention_id)
-        if group is None:
-            groups[f.intervention_id] = [f]
-        else:
-            group.append(f)
-    return groups
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +212,9 @@ def _unique_alone(inputs: AnswerInputs, intervention: str) -> _Unique:
     """What an answer for the intervention alone would publish of its unique participants:
     its leaves and disclosure control, without building the answer around them."""
     scopes = _scopes(inputs, intervention)
-    measured, skeletons = measured_answer(scopes.facts_of, scopes.active_of, scopes.context)
+    measured, skeletons = measured_answer(
+        scopes.facts_of, scopes.active_of, scopes.context, _slot(inputs, intervention)
+    )
     hidden = set(hidden_leaves(measured, inputs.rules))  # may publish a provable zero as 0
     scope = measured.roots.index(TOTAL_ROOT)
     layout, offset = measured.layouts[scope], measured.offsets[scope]

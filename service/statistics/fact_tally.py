@@ -12,7 +12,7 @@ numbered (an int hashes faster than a path) by the cell index of the answer's la
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -125,7 +125,8 @@ def contribution(
 # an entry holds both, so neither id can be reused while it is kept.
 _KEPT: dict[tuple[int, int], tuple[EnrollmentFacts, Contributor, Contribution]] = {}
 _KEPT_MAX = 1 << 15  # as many as rows.kept_facts keeps; emptied when full
-_TALLIES_KEPT = 64  # per Contributor
+# Each scope's tally, in its slot (kept).
+_TALLIES: KeptByIdentity[Tally] = KeptByIdentity()
 
 
 class Contributor:
@@ -136,12 +137,14 @@ class Contributor:
 
     def __init__(self, period: Period, rules: ReportingRules, index: CellIndex) -> None:
         self.period, self.rules, self.numbers = period, rules, CellNumbers(index)
-        self.tallies: KeptByIdentity[Tally] = KeptByIdentity(_TALLIES_KEPT)
 
-    def tally(self, facts: Sequence[EnrollmentFacts]) -> Tally:
-        """The tally of the facts' contributions, kept while the same facts are asked
-        again: after a write, the scopes it did not touch."""
-        return self.tallies.get(facts, lambda: tally(list(map(self, facts))))
+    def tally(self, facts: Sequence[EnrollmentFacts], slot: Hashable = None) -> Tally:
+        """The tally of the facts' contributions; with a slot (kept), kept while the same
+        facts are asked again: after a write, the scopes it did not touch."""
+        if slot is None:
+            return tally(list(map(self, facts)))
+        # This Contributor among the objects: its period, rules and cell numbers too.
+        return _TALLIES.get(slot, (self, *facts), lambda: tally(list(map(self, facts))))
 
     def __call__(self, fact: EnrollmentFacts) -> Contribution:
         key = (id(fact), id(self))

@@ -10,7 +10,7 @@ into their leaves.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import partial
@@ -142,14 +142,21 @@ def _fill_of(key: CellKey, leaf: type) -> _Fill:
 
 
 def leaf_values(
-    plan: MeasuresPlan, tally: Tally, trees: Mapping[str, Any], max_noise: int = 0
+    plan: MeasuresPlan,
+    tally: Tally,
+    trees: Mapping[str, Any],
+    max_noise: int = 0,
+    slot: Hashable = None,
 ) -> tuple[list[Any], list[int]]:
     """A measures object's leaf values and bases (0 for counts), in its leaf order; the
     measures of FROM_TREES are taken from `trees`. With max_noise > 0, every count, share
-    base, mean and median carries its cell key's noise (cell_key)."""
-    kept_values, kept_bases = _TALLIED.get(
-        (plan, tally), partial(_tallied_values, plan, tally, max_noise), max_noise
-    )
+    base, mean and median carries its cell key's noise (cell_key). With a slot, the
+    tallied values are kept there while the plan and the tally are the same (kept)."""
+    computed = partial(_tallied_values, plan, tally, max_noise)
+    if slot is None:
+        kept_values, kept_bases = computed()
+    else:
+        kept_values, kept_bases = _TALLIED.get((slot, max_noise), (plan, tally), computed)
     values, bases = list(kept_values), list(kept_bases)  # the kept lists stay as they are
     for name, tree in trees.items():
         start, stop = plan.spans[name]
@@ -163,7 +170,7 @@ def leaf_values(
 
 # The tallied values of the scopes of a few answers: an answer after a write finds those of
 # the interventions it did not change (their tallies are the same objects, fact_tally).
-_TALLIED: KeptByIdentity[tuple[tuple[Any, ...], tuple[int, ...]]] = KeptByIdentity(256)
+_TALLIED: KeptByIdentity[tuple[tuple[Any, ...], tuple[int, ...]]] = KeptByIdentity()
 
 
 def _tallied_values(

@@ -12,7 +12,7 @@ hold no figures, only where figures go; so a kept plan is the plan that would be
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -31,11 +31,14 @@ def measured_answer(
     facts_of: Mapping[str, Sequence[EnrollmentFacts]],
     active_of: Mapping[str, list[EnrollmentFacts]],
     context: Context,
+    kept_as: Hashable = None,
 ) -> tuple[MeasuredLeaves, list[dict[str, Any]]]:
     """The leaves of the measures objects of the interventions (in the order of `facts_of`)
     and of the total; and for each object the tree its values are filled into: its shape,
     with the untallied measures (which hold more than leaves) as computed. `active_of`:
-    each intervention's facts active in the period, as `st.active` gives them."""
+    each intervention's facts active in the period, as `st.active` gives them. With
+    `kept_as` (the answer's association and period), each intervention's parts are kept
+    in the slots (kept_as, its id) while its facts are the same objects (kept)."""
     period, rules = context.period, context.rules
     noise = max_noise(rules.min_cell_size)
     for_total, for_intervention, contributor = _plans(period, rules, tuple(context.municipalities))
@@ -44,24 +47,26 @@ def measured_answer(
     values: list[Any] = []
     bases: list[int] = []
     skeletons: list[dict[str, Any]] = []
-    tallies = [contributor.tally(facts) for facts in facts_of.values()]
+    slots = {iid: None if kept_as is None else (kept_as, iid) for iid in facts_of}
+    tallies = [contributor.tally(facts, slots[iid]) for iid, facts in facts_of.items()]
     active_lists = [active_of[iid] for iid in facts_of]
     # The total's enrollments are the interventions' one after the other: so are its
     # tally (merged) and its active enrollments.
-    scopes: list[tuple[list[str], list[EnrollmentFacts], Tally, bool]] = [
-        ([iid], active, counted, False)
+    scopes: list[tuple[list[str], list[EnrollmentFacts], Tally, bool, Hashable]] = [
+        ([iid], active, counted, False, slots[iid])
         for iid, active, counted in zip(facts_of, active_lists, tallies, strict=True)
     ]
     everyone = [f for active in active_lists for f in active]
-    scopes.append((list(facts_of), everyone, merged(tallies), True))
-    for ids, active, counted, total in scopes:
+    # The total changes with every write: nothing of it is kept, but its unique
+    # participants are summed from the interventions' kept parts.
+    unique = unique_participant_sums(dict(zip(facts_of, active_lists, strict=True)), kept_as)
+    scopes.append((list(facts_of), everyone, merged(tallies), True, None))
+    for ids, active, counted, total, slot in scopes:
         plan = plans[total]
-        # The total's unique participants from the interventions' kept parts.
-        unique = unique_participant_sums(active_lists) if total else None
         trees = untallied_measures(
-            active, ids, context, total=total, max_noise=noise, unique=unique
+            active, ids, context, total=total, max_noise=noise, unique=unique if total else None
         )
-        scope_values, scope_bases = leaf_values(plan, counted, trees, noise)
+        scope_values, scope_bases = leaf_values(plan, counted, trees, noise, slot)
         values += scope_values
         bases += scope_bases
         layouts.append(plan.layout)

@@ -12,7 +12,7 @@ than one intervention: only the latest of its enrollments there counts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import compress
@@ -67,27 +67,34 @@ def _part_of(active: Sequence[EnrollmentFacts]) -> _Part:
     return _Part(latest, column_sums(list(latest.values())))
 
 
-# An association's interventions for a few periods (each part holds a dict of its
-# pseudonyms; the facts themselves are shared with period_facts).
-_PARTS: KeptByIdentity[_Part] = KeptByIdentity(256)
+_PARTS: KeptByIdentity[_Part] = KeptByIdentity()
 
 
-def unique_participant_sums(active_of: Sequence[Sequence[EnrollmentFacts]]) -> ColumnSums:
-    """The sums of unique_participants over the active enrollments of these scopes, one
-    after the other (each scope's are kept while they are the same objects)."""
-    parts = [_PARTS.get(active, partial(_part_of, active)) for active in active_of]
+def unique_participant_sums(
+    active_of: Mapping[str, Sequence[EnrollmentFacts]], kept_as: Hashable = None
+) -> ColumnSums:
+    """The sums of unique_participants over the active enrollments of these scopes (by
+    intervention id), one after the other; with `kept_as`, each intervention's part is
+    kept in the slot (kept_as, its id) while its facts are the same objects."""
+    parts = [
+        _part_of(active)
+        if kept_as is None
+        else _PARTS.get((kept_as, iid), active, partial(_part_of, active))
+        for iid, active in active_of.items()
+    ]
     if len(parts) == 1:
         return parts[0].sums
     sums = ColumnSums(
         {c: sum(p.sums.counts[c] for p in parts) for c in COLUMNS},
         {c: sum(p.sums.keys[c] for p in parts) for c in COLUMNS},
     )
+    not_counted: list[EnrollmentFacts] = []
     for pseudonym in _in_several(parts):
         theirs = [p.latest[pseudonym] for p in parts if pseudonym in p.latest]
         # In the scopes' order, as the total's facts are: the same one is the latest.
         counted = st.latest_by_pseudonym(theirs)[pseudonym]
-        sums = sums.without(column_sums([f for f in theirs if f is not counted]))
-    return sums
+        not_counted += (f for f in theirs if f is not counted)
+    return sums.without(column_sums(not_counted)) if not_counted else sums
 
 
 def _in_several(parts: Sequence[_Part]) -> set[str]:
