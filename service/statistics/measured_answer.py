@@ -37,8 +37,9 @@ def measured_answer(
     and of the total; and for each object the tree its values are filled into: its shape,
     with the untallied measures (which hold more than leaves) as computed. `active_of`:
     each intervention's facts active in the period, as `st.active` gives them. With
-    `kept_as` (the answer's association and period), each intervention's parts are kept
-    in the slots (kept_as, its id) while its facts are the same objects (kept)."""
+    `kept_as` (the answer's own: its association, period, as_of and intervention asked
+    alone), each intervention's parts are kept in the slot (kept_as, its id) while its
+    facts are the same objects (kept)."""
     period, rules = context.period, context.rules
     noise = max_noise(rules.min_cell_size)
     for_total, for_intervention, contributor = _plans(period, rules, tuple(context.municipalities))
