@@ -175,19 +175,24 @@ def _facts_by_intervention(inputs: AnswerInputs) -> dict[str, _InterventionFacts
     """Each intervention's facts, from one pass over them and the parts kept for the
     interventions whose facts are the same objects as in an earlier answer."""
     aid, period = inputs.association_id, inputs.period
+    groups = st.grouped_by(inputs.facts, _INTERVENTION_OF)
+    if _slot(inputs) is None:
+        return {iid: _intervention_facts(group, aid, period) for iid, group in groups.items()}
     return {
         iid: _KEPT_FACTS.get(
             _slot(inputs, iid), group, partial(_intervention_facts, group, aid, period)
         )
-        for iid, group in st.grouped_by(inputs.facts, _INTERVENTION_OF).items()
+        for iid, group in groups.items()
     }
 
 
-def _slot(inputs: AnswerInputs, *more: str | None) -> tuple[str | date | None, ...]:
-    """Where an answer's parts are kept (kept): its association, period and instant (an
-    `as_of` answer's facts are its own), and more."""
-    period = inputs.period
-    return (inputs.association_id, period.start, period.end, inputs.as_of, *more)
+def _slot(inputs: AnswerInputs, *more: str | None) -> tuple[str | date | None, ...] | None:
+    """Where an answer's parts are kept (kept): its association and period, and more. An
+    `as_of` answer keeps nothing: its facts are read afresh, never asked again as such,
+    and would only push the current answers' parts out."""
+    if inputs.as_of is not None:
+        return None
+    return (inputs.association_id, inputs.period.start, inputs.period.end, *more)
 
 
 def _intervention_facts(

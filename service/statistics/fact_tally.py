@@ -210,6 +210,7 @@ class Tally:
     # The cell keys (sums of record keys) of the same cells and value lists.
     keys: dict[str | None, Counter[int]]
     value_keys: dict[CellKey, dict[str, int]]
+    enrollments: int  # how many were tallied (what keeping it costs, kept)
 
     def count(self, column: str, cell: int) -> int:
         """A cell's count in a column (total, female or male)."""
@@ -260,7 +261,7 @@ def tally(contributions: Sequence[Contribution]) -> Tally:
             for cell in cells:
                 counted[cell] += number
                 summed[cell] += records
-    return Tally(counts, dict(values), keys, dict(value_keys))
+    return Tally(counts, dict(values), keys, dict(value_keys), len(contributions))
 
 
 def merged(tallies: Sequence[Tally]) -> Tally:
@@ -282,4 +283,4 @@ def merged(tallies: Sequence[Tally]) -> Tally:
             for column, listed in columns.items():
                 into[column] += listed
                 sums[column] += part.value_keys[key][column]
-    return Tally(counts, dict(values), keys, dict(value_keys))
+    return Tally(counts, dict(values), keys, dict(value_keys), sum(t.enrollments for t in tallies))

@@ -6,15 +6,18 @@ computed from the same objects in the same order is the part that would be compu
 afresh. After a write, an answer finds again the parts of every scope the write did not
 touch, and computes only the changed intervention's and the total's.
 
-Each part has a slot (its association, period and intervention): a slot keeps only its
+Each part has a slot: where it belongs (the answer's association, period and the
+intervention asked alone, and the intervention the part is of). A slot keeps only its
 newest part, so the versions a write left behind are not kept. An entry holds its
 objects, so their ids cannot be handed to other objects while it is kept. Least recently
-used slots go first, once the slots hold more than `max_objects` objects in all or there
-are more than `max_slots` of them.
+used slots go first, once the slots weigh more than `max_objects` in all (an entry
+weighs its objects, or what it says it keeps alive) or there are more than `max_slots`
+of them; the newest slot stays, however much it weighs.
 
-No lock (statistics stay free of threads and I/O): slots are tuples of strings and dates,
-compared in C, so each step is one operation of the OrderedDict that the GIL does not
-interrupt; a step that finds another thread's answer got there first is skipped.
+No lock (statistics stay free of threads and I/O): slots are tuples of strings, dates,
+ints and None, hashed and compared in C, so each step is one operation of the OrderedDict
+that the GIL does not interrupt; a step that finds another thread's answer got there
+first is skipped, and the running weight is summed afresh before anything goes.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class _Entry(Generic[Part]):
     ids: bytes  # the objects' ids, 8 bytes each: compared without an int object per id
     objects: tuple[object, ...]
     part: Part
+    weight: int
 
 
 class KeptByIdentity(Generic[Part]):
@@ -48,11 +52,19 @@ class KeptByIdentity(Generic[Part]):
     def __init__(self, max_objects: int = MAX_OBJECTS, max_slots: int = MAX_SLOTS) -> None:
         self._max_objects, self._max_slots = max_objects, max_slots
         self._slots: OrderedDict[Hashable, _Entry[Part]] = OrderedDict()
+        self._weight = 0  # of the slots, kept as they come and go (summed afresh to evict)
         _EVERY.add(self)
 
-    def get(self, slot: Hashable, objects: Sequence[object], compute: Callable[[], Part]) -> Part:
+    def get(
+        self,
+        slot: Hashable,
+        objects: Sequence[object],
+        compute: Callable[[], Part],
+        weight: int | None = None,
+    ) -> Part:
         """The slot's part if it was computed from these objects, else `compute()`'s, kept
-        in the slot in place of the one before."""
+        in the slot in place of the one before. `weight`: what keeping it costs, counted
+        against max_objects (the number of objects if not given)."""
         ids = array("Q", map(id, objects)).tobytes()
         entry = self._slots.get(slot)
         if entry is not None and entry.ids == ids:
@@ -60,21 +72,26 @@ class KeptByIdentity(Generic[Part]):
                 self._slots.move_to_end(slot)
             return entry.part
         found = compute()  # two threads may both compute it: the same part, kept once
-        self._slots[slot] = _Entry(ids, tuple(objects), found)
-        with suppress(KeyError):
+        new = _Entry(ids, tuple(objects), found, len(objects) if weight is None else weight)
+        self._slots[slot] = new
+        with suppress(KeyError):  # the slot was there before: it is now the newest
             self._slots.move_to_end(slot)
-        self._shrink()
+        self._weight += new.weight - (entry.weight if entry is not None else 0)
+        if self._weight > self._max_objects or len(self._slots) > self._max_slots:
+            self._shrink()
         return found
 
     def _shrink(self) -> None:
-        held = sum(len(entry.objects) for entry in list(self._slots.values()))
+        held = sum(entry.weight for entry in list(self._slots.values()))
         while len(self._slots) > 1 and (held > self._max_objects or len(self) > self._max_slots):
             with suppress(KeyError):
                 _, entry = self._slots.popitem(last=False)
-                held -= len(entry.objects)
+                held -= entry.weight
+        self._weight = held
 
     def clear(self) -> None:
         self._slots.clear()
+        self._weight = 0
 
     def __len__(self) -> int:
         return len(self._slots)

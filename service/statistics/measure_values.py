@@ -156,7 +156,9 @@ def leaf_values(
     if slot is None:
         kept_values, kept_bases = computed()
     else:
-        kept_values, kept_bases = _TALLIED.get((slot, max_noise), (plan, tally), computed)
+        kept_values, kept_bases = _TALLIED.get(
+            (slot, max_noise), (plan, tally), computed, weight=tally.enrollments
+        )  # it keeps the tally alive: weighed by its enrollments
     values, bases = list(kept_values), list(kept_bases)  # the kept lists stay as they are
     for name, tree in trees.items():
         start, stop = plan.spans[name]

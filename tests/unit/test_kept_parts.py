@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -79,6 +79,19 @@ def test_the_slots_are_bounded_in_number_too() -> None:
     assert len(kept) == 3
 
 
+def test_an_entry_weighs_what_it_says_it_keeps_alive() -> None:
+    """A part that keeps more alive than its objects (a tally behind its leaf values)
+    counts that against the budget; the newest stays, however much it weighs."""
+    kept: KeptByIdentity[int] = KeptByIdentity(max_objects=10)
+    small, large = [enrollment(number=1)], [enrollment(number=2)]
+    kept.get("small", small, Counted(), weight=4)
+    kept.get("large", large, Counted(), weight=8)  # 12 in all: the older one goes
+    assert len(kept) == 1
+    assert kept.get("large", large, Counted()) == 1  # still kept
+    kept.get("huge", small, Counted(), weight=50)
+    assert len(kept) == 1
+
+
 def test_an_entry_holds_its_objects_so_their_ids_stay_theirs() -> None:
     """An id is reused only once its object is gone: a kept part holds its objects."""
 
@@ -125,6 +138,37 @@ def test_answers_after_writes_keep_one_part_per_intervention() -> None:
     answer(written, rules)
     assert [len(kind) for kind in KEPT_KINDS] == sizes
     assert sizes[0] == 2  # alfa and beta
+
+
+def test_the_same_facts_under_other_settings_are_computed_under_them() -> None:
+    """A settings change reaches the answer with no write: the same fact objects, other
+    rules. Nothing kept under the old rules may be served (found in review)."""
+    facts = [
+        enrollment(date(2023, 3, 1), date(2023, 5, 1), number=n, intervention_id="alfa")
+        for n in range(6)
+    ]
+    rules = [ReportingRules(min_cell_size=0, early_dropout_months=m) for m in (1, 6)]
+    fresh = []
+    for settled in rules:
+        forget_all()
+        fresh.append(answer(facts, settled))
+    assert fresh[0] != fresh[1]
+    forget_all()
+    assert [answer(facts, settled) for settled in rules] == fresh
+
+
+def test_an_answer_as_of_an_instant_keeps_nothing() -> None:
+    """Its facts are read afresh for that instant: kept, they would only push the
+    current answers' parts out."""
+    forget_all()
+    facts = [
+        enrollment(number=n, association_id="forbund", intervention_id="alfa") for n in range(4)
+    ]
+    rules = ReportingRules(min_cell_size=3)
+    answer(facts, rules, as_of=datetime(2024, 1, 1, tzinfo=UTC))
+    assert [len(kind) for kind in KEPT_KINDS] == [0, 0, 0, 0]
+    answer(facts, rules)
+    assert all(len(kind) > 0 for kind in KEPT_KINDS)
 
 
 def test_the_same_facts_for_another_period_or_association_are_computed_for_it() -> None:
