@@ -175,14 +175,11 @@ def _facts_by_intervention(inputs: AnswerInputs) -> dict[str, _InterventionFacts
     """Each intervention's facts, from one pass over them and the parts kept for the
     interventions whose facts are the same objects as in an earlier answer."""
     aid, period = inputs.association_id, inputs.period
-    groups = st.grouped_by(inputs.facts, _INTERVENTION_OF)
-    if _slot(inputs) is None:
-        return {iid: _intervention_facts(group, aid, period) for iid, group in groups.items()}
     return {
         iid: _KEPT_FACTS.get(
             _slot(inputs, iid), group, partial(_intervention_facts, group, aid, period)
         )
-        for iid, group in groups.items()
+        for iid, group in st.grouped_by(inputs.facts, _INTERVENTION_OF).items()
     }
 
 

@@ -141,8 +141,6 @@ class Contributor:
     def tally(self, facts: Sequence[EnrollmentFacts], slot: Hashable = None) -> Tally:
         """The tally of the facts' contributions; with a slot (kept), kept while the same
         facts are asked again: after a write, the scopes it did not touch."""
-        if slot is None:
-            return tally(list(map(self, facts)))
         # This Contributor among the objects: its period, rules and cell numbers too.
         return _TALLIES.get(slot, (self, *facts), lambda: tally(list(map(self, facts))))
 

@@ -63,8 +63,11 @@ class KeptByIdentity(Generic[Part]):
         weight: int | None = None,
     ) -> Part:
         """The slot's part if it was computed from these objects, else `compute()`'s, kept
-        in the slot in place of the one before. `weight`: what keeping it costs, counted
-        against max_objects (the number of objects if not given)."""
+        in the slot in place of the one before; with no slot (None), `compute()`'s, kept
+        nowhere. `weight`: what keeping it costs, counted against max_objects (the number
+        of objects if not given)."""
+        if slot is None:
+            return compute()
         ids = array("Q", map(id, objects)).tobytes()
         entry = self._slots.get(slot)
         if entry is not None and entry.ids == ids:
@@ -95,6 +98,12 @@ class KeptByIdentity(Generic[Part]):
 
     def __len__(self) -> int:
         return len(self._slots)
+
+
+def slot_in(kept_as: Hashable, *more: Hashable) -> Hashable:
+    """The slot of a part within a caller's slot `kept_as`: None (keep nothing) if that
+    is None."""
+    return None if kept_as is None else (kept_as, *more)
 
 
 _EVERY: WeakSet[KeptByIdentity[Any]] = WeakSet()

@@ -28,7 +28,7 @@ from service.statistics.fact_tally import (
     CellKey,
     Tally,
 )
-from service.statistics.kept import KeptByIdentity
+from service.statistics.kept import KeptByIdentity, slot_in
 from service.statistics.leaf_layout import Layout, flatten
 from service.statistics.measures_format import COLUMNS, Count, Kind, Statistic
 
@@ -152,13 +152,12 @@ def leaf_values(
     measures of FROM_TREES are taken from `trees`. With max_noise > 0, every count, share
     base, mean and median carries its cell key's noise (cell_key). With a slot, the
     tallied values are kept there while the plan and the tally are the same (kept)."""
-    computed = partial(_tallied_values, plan, tally, max_noise)
-    if slot is None:
-        kept_values, kept_bases = computed()
-    else:
-        kept_values, kept_bases = _TALLIED.get(
-            (slot, max_noise), (plan, tally), computed, weight=tally.enrollments
-        )  # it keeps the tally alive: weighed by its enrollments
+    kept_values, kept_bases = _TALLIED.get(
+        slot_in(slot, max_noise),
+        (plan, tally),
+        partial(_tallied_values, plan, tally, max_noise),
+        weight=tally.enrollments,  # it keeps the tally alive
+    )
     values, bases = list(kept_values), list(kept_bases)  # the kept lists stay as they are
     for name, tree in trees.items():
         start, stop = plan.spans[name]

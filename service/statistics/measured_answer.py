@@ -20,6 +20,7 @@ from service.domain.facts import EnrollmentFacts, Period, ReportingRules
 from service.statistics.cell_key import max_noise
 from service.statistics.disclosure import TOTAL_ROOT
 from service.statistics.fact_tally import Contributor, Tally, merged
+from service.statistics.kept import slot_in
 from service.statistics.leaf_layout import Layout, MeasuredLeaves
 from service.statistics.measure_values import MeasuresPlan, leaf_values
 from service.statistics.measures_format import Pointer
@@ -48,19 +49,19 @@ def measured_answer(
     values: list[Any] = []
     bases: list[int] = []
     skeletons: list[dict[str, Any]] = []
-    slots = {iid: None if kept_as is None else (kept_as, iid) for iid in facts_of}
+    slots = {iid: slot_in(kept_as, iid) for iid in facts_of}
     tallies = [contributor.tally(facts, slots[iid]) for iid, facts in facts_of.items()]
-    active_lists = [active_of[iid] for iid in facts_of]
+    active_in_order = {iid: active_of[iid] for iid in facts_of}
     # The total's enrollments are the interventions' one after the other: so are its
     # tally (merged) and its active enrollments.
     scopes: list[tuple[list[str], list[EnrollmentFacts], Tally, bool, Hashable]] = [
         ([iid], active, counted, False, slots[iid])
-        for iid, active, counted in zip(facts_of, active_lists, tallies, strict=True)
+        for iid, active, counted in zip(facts_of, active_in_order.values(), tallies, strict=True)
     ]
-    everyone = [f for active in active_lists for f in active]
+    everyone = [f for active in active_in_order.values() for f in active]
     # The total changes with every write: nothing of it is kept, but its unique
     # participants are summed from the interventions' kept parts.
-    unique = unique_participant_sums(dict(zip(facts_of, active_lists, strict=True)), kept_as)
+    unique = unique_participant_sums(active_in_order, kept_as)
     scopes.append((list(facts_of), everyone, merged(tallies), True, None))
     for ids, active, counted, total, slot in scopes:
         plan = plans[total]

@@ -21,7 +21,7 @@ from operator import attrgetter
 from service.domain.facts import EnrollmentFacts
 from service.statistics import definitions as st
 from service.statistics.cell_key import record_key
-from service.statistics.kept import KeptByIdentity
+from service.statistics.kept import KeptByIdentity, slot_in
 from service.statistics.measures_format import COLUMNS, TOTAL
 
 SEXES = COLUMNS[1:]
@@ -77,9 +77,7 @@ def unique_participant_sums(
     intervention id), one after the other; with `kept_as`, each intervention's part is
     kept in the slot (kept_as, its id) while its facts are the same objects."""
     parts = [
-        _part_of(active)
-        if kept_as is None
-        else _PARTS.get((kept_as, iid), active, partial(_part_of, active))
+        _PARTS.get(slot_in(kept_as, iid), active, partial(_part_of, active))
         for iid, active in active_of.items()
     ]
     if len(parts) == 1:

@@ -48,6 +48,15 @@ def test_the_same_objects_find_the_kept_part_and_equal_ones_do_not() -> None:
     assert compute.calls == 4
 
 
+def test_no_slot_keeps_nothing() -> None:
+    kept: KeptByIdentity[int] = KeptByIdentity()
+    compute = Counted()
+    facts = [enrollment(number=1)]
+    assert kept.get(None, facts, compute) == 1
+    assert kept.get(None, facts, compute) == 2
+    assert len(kept) == 0
+
+
 def test_a_slot_keeps_only_its_newest_part() -> None:
     """The version a write left behind is not kept: asked again, it is computed again."""
     kept: KeptByIdentity[int] = KeptByIdentity()
