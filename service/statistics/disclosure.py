@@ -70,11 +70,11 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
                     widened = True
         if widened:  # a published count now hidden: what was derived from it is void
             lo, hi = _bounds(measured, hidden, complements, found, bound, limit)
-        elif zeros:  # only narrower: the bounds so far stay true, narrowed on from there
+        elif zeros:  # only narrower: carry the bounds, re-propagate from what narrowed
             for n in zeros:
                 lo[n] = hi[n] = 0
-            _from_shares(measured, hidden, bound, lo, hi)
-            lo, hi = found.propagation.narrowed(lo, hi)
+            narrowed = _from_shares(measured, hidden, bound, lo, hi)
+            lo, hi = _propagated(found, lo, hi, from_leaves={*zeros, *narrowed})
         else:
             break
     return sorted(hidden)
@@ -92,7 +92,7 @@ def _bounds(
     published shares and then by every identity."""
     lo, hi = reader_bounds(measured.values, hidden, complements, found, bound, limit)
     _from_shares(measured, hidden, bound, lo, hi)
-    return found.propagation.narrowed(lo, hi)
+    return _propagated(found, lo, hi)
 
 
 MAX_ROUNDS = 12
@@ -125,12 +125,42 @@ def reader_bounds(
     return lo, hi
 
 
+def _propagated(
+    found: Identities, lo: list[int], hi: list[int], from_leaves: set[int] | None = None
+) -> tuple[list[int], list[int]]:
+    """Bounds narrowed by every identity, until nothing narrows (the linear programme's
+    bounds, sum by sum); with `from_leaves`, bounds already propagated of which only these
+    leaves narrowed since: the sums they are in first, then whatever narrows after them
+    (narrowing only, so the same bounds as propagating everything again)."""
+    if from_leaves is None:
+        pending = set(range(len(found.sums)))
+    else:
+        pending = {m for n in from_leaves for m in found.member_of.get(n, ())}
+    for _ in range(50):
+        if not pending:
+            break
+        touched: set[int] = set()
+        for number in sorted(pending):
+            total, terms = found.sums[number]
+            touched |= _narrow_sum(total, terms, lo, hi)
+        for small, large in found.orders:
+            if hi[small] > hi[large]:
+                hi[small] = hi[large]
+                touched.add(small)
+            if lo[large] < lo[small]:
+                lo[large] = lo[small]
+                touched.add(large)
+        pending = {m for n in touched for m in found.member_of.get(n, ())}
+    return lo, hi
+
+
 def _from_shares(
     measured: MeasuredLeaves, hidden: set[int], bound: int, lo: list[int], hi: list[int]
-) -> None:
+) -> set[int]:
     """A published share s = a′ / b′ with b published gives a′ = s·b′, so a within ±bound;
-    with a published, b′ = a′ / s."""
+    with a published, b′ = a′ / s. The leaves whose bounds narrowed."""
     values = measured.values
+    narrowed: set[int] = set()
     for layout, offset in zip(measured.layouts, measured.offsets, strict=True):
         for n, kind, reveals in zip(
             layout.statistics, layout.statistic_kinds, layout.reveals, strict=True
@@ -141,15 +171,49 @@ def _from_shares(
             a, b = reveals[0] + offset, reveals[1] + offset
             published = rounded_value(Kind.SHARE, share)
             if b not in hidden and a in hidden:
-                _within(a, round(published * values[b]), bound, lo, hi)
-            elif a not in hidden and b in hidden and published:
-                _within(b, round(values[a] / published), bound, lo, hi)
+                numerator = round(published * values[b])
+                if _within(a, numerator, bound, lo, hi):
+                    narrowed.add(a)
+            elif (
+                a not in hidden
+                and b in hidden
+                and published
+                and _within(b, round(values[a] / published), bound, lo, hi)
+            ):
+                narrowed.add(b)
+    return narrowed
 
 
-def _within(n: int, published: int, bound: int, lo: list[int], hi: list[int]) -> None:
-    """Narrow a count to what a published (perturbed) value of it allows."""
+def _within(n: int, published: int, bound: int, lo: list[int], hi: list[int]) -> bool:
+    """Narrow a count to what a published (perturbed) value of it allows; True if it did."""
     least, most = (0, 0) if published <= 0 else (max(1, published - bound), published + bound)
+    if least <= lo[n] and most >= hi[n]:
+        return False
     lo[n], hi[n] = max(lo[n], least), min(hi[n], most)
+    return True
+
+
+def _narrow_sum(total: int, terms: tuple[int, ...], lo: list[int], hi: list[int]) -> set[int]:
+    """Narrow the bounds of a sum and its terms by each other; the leaves that changed."""
+    changed: set[int] = set()
+    sum_lo = sum(lo[t] for t in terms)
+    sum_hi = sum(hi[t] for t in terms)
+    if sum_lo > lo[total]:
+        lo[total] = sum_lo
+        changed.add(total)
+    if sum_hi < hi[total]:
+        hi[total] = sum_hi
+        changed.add(total)
+    for t in terms:
+        least = lo[total] - (sum_hi - hi[t])
+        most = hi[total] - (sum_lo - lo[t])
+        if least > lo[t]:
+            lo[t] = least
+            changed.add(t)
+        if most < hi[t]:
+            hi[t] = most
+            changed.add(t)
+    return changed
 
 
 def _complement(

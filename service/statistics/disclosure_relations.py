@@ -25,7 +25,6 @@ from typing import Any
 
 from service.domain.codes import AGE_BANDS, WORK_OR_STUDIES, ExitReason
 from service.domain.facts import ReportingRules
-from service.statistics.bound_propagation import Propagation
 from service.statistics.leaf_layout import Layout, MeasuredLeaves
 from service.statistics.measures_format import COLUMNS, Count, Pointer
 
@@ -55,7 +54,6 @@ class Identities:
     orders: list[tuple[int, int]]
     counts: list[int]  # the count leaves
     member_of: dict[int, list[int]]  # leaf → the sums it is the total or a term of
-    propagation: Propagation  # the sums and orders as arrays, to narrow bounds by
 
 
 def identities(measured: MeasuredLeaves, rules: ReportingRules) -> Identities:
@@ -93,7 +91,7 @@ def _identities(
     for number, (total, terms) in enumerate(sums):
         for leaf in (total, *terms):
             member_of.setdefault(leaf, []).append(number)
-    return Identities(sums, orders, counts, member_of, Propagation.of(sums, orders))
+    return Identities(sums, orders, counts, member_of)
 
 
 @lru_cache(maxsize=64)
