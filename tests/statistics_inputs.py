@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 from typing import Any
 
@@ -73,3 +74,40 @@ def answer(
     """The statistics answer of these facts."""
     only = more.pop("only_intervention", None)
     return build_statistics_answer(AnswerInputs(**inputs(facts, rules, period), **more), only)
+
+
+SMALL_REASONS = ("work", "studies", "job_seeking", "vocational_rehab", "medical_rehab", "moved",
+                 "discontinued", "other")  # fmt: skip
+
+
+def small_forbund(seed: int) -> tuple[list[InterventionInfo], list[EnrollmentFacts]]:
+    """A small förbund of 2023 drawn from `seed`: 1–8 insatser of 1–5, 1–15 or 1–40
+    participants (bench.disclosure_audit_sweep; tests of disclosure control)."""
+    rng = random.Random(seed)
+    interventions = [
+        InterventionInfo(f"insats-{i}", f"Insats {i}", "individual", date(2020, 1, 1))
+        for i in range(rng.randint(1, 8))
+    ]
+    most = rng.choice([5, 15, 40])
+    facts = []
+    for info in interventions:
+        for n in range(rng.randint(1, most)):
+            enrolled = date(2023, 1, 1) + timedelta(days=rng.randint(-300, 360))
+            exited = enrolled + timedelta(days=rng.randint(10, 500))
+            done = exited <= date(2023, 12, 31) and rng.random() < 0.7
+            support = frozenset({rng.choice(["social_assistance", "sickness_benefit", "none"])})
+            facts.append(
+                EnrollmentFacts(
+                    enrollment_id=f"{info.intervention_id}-{n}", association_id="f",
+                    intervention_id=info.intervention_id, pseudonym=f"p{seed}-{info.intervention_id}-{n}",
+                    sex=rng.choice(["female", "male"]), birth_year=2023 - rng.randint(17, 64),
+                    education=rng.choice(["compulsory", "upper_secondary", "post_secondary", "unknown"]),
+                    municipality=rng.choice(["2080", "2021", "2062", "2085"]), enrolled_on=enrolled,
+                    support_at_enrollment=support, months_on_public_support=rng.randint(0, 96),
+                    months_without_work_or_studies=None, current_support=support,
+                    exited_on=exited if done else None,
+                    exit_reason=rng.choice(SMALL_REASONS) if done else None,
+                    progressed=rng.choice([True, False, None]) if done else None,
+                )
+            )  # fmt: skip
+    return interventions, facts
