@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import random
 import tempfile
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from service.application import queries
-from service.domain.facts import EnrollmentFacts, InterventionInfo, Period, ReportingRules
+from service.domain.facts import Period, ReportingRules
 from service.statistics.answer import AnswerInputs, build_statistics_answer
+from tests.statistics_inputs import drawn_facts, drawn_interventions
 
 K = 5
 HEADLINE = ("active", "new", "exits", "completed_exits", "to_work_or_studies", "to_goal")
@@ -105,41 +106,8 @@ def _with_size(rules: ReportingRules, size: int) -> ReportingRules:
 def generated(seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """A förbund of 4–7 insatser with 10–60 participants a year each."""
     rng = random.Random(seed)
-    interventions = [
-        InterventionInfo(f"insats-{i}", f"Insats {i}", "individual", date(2020, 1, 1))
-        for i in range(rng.randint(4, 7))
-    ]
-    facts = []
-    reasons = [
-        "work",
-        "studies",
-        "job_seeking",
-        "vocational_rehab",
-        "medical_rehab",
-        "moved",
-        "discontinued",
-        "other",
-    ]
-    for info in interventions:
-        for n in range(rng.randint(10, 60)):
-            enrolled = date(2023, 1, 1) + timedelta(days=rng.randint(-300, 360))
-            exited = enrolled + timedelta(days=rng.randint(10, 500))
-            done = exited <= date(2023, 12, 31) and rng.random() < 0.7
-            support = frozenset({rng.choice(["social_assistance", "sickness_benefit", "none"])})
-            facts.append(
-                EnrollmentFacts(
-                    enrollment_id=f"{info.intervention_id}-{n}", association_id="f",
-                    intervention_id=info.intervention_id, pseudonym=f"p{seed}-{info.intervention_id}-{n}",
-                    sex=rng.choice(["female", "male"]), birth_year=2023 - rng.randint(17, 64),
-                    education=rng.choice(["compulsory", "upper_secondary", "post_secondary", "unknown"]),
-                    municipality=rng.choice(["2080", "2021", "2062", "2085"]), enrolled_on=enrolled,
-                    support_at_enrollment=support, months_on_public_support=rng.randint(0, 96),
-                    months_without_work_or_studies=None, current_support=support,
-                    exited_on=exited if done else None,
-                    exit_reason=rng.choice(reasons) if done else None,
-                    progressed=rng.choice([True, False, None]) if done else None,
-                )
-            )  # fmt: skip
+    interventions = drawn_interventions(rng, 4, 7)
+    facts = drawn_facts(rng, seed, interventions, 10, 60)
     answers = []
     for size in (K, 0):
         answers.append(

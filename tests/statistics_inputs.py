@@ -76,7 +76,7 @@ def answer(
     return build_statistics_answer(AnswerInputs(**inputs(facts, rules, period), **more), only)
 
 
-SMALL_REASONS = ("work", "studies", "job_seeking", "vocational_rehab", "medical_rehab", "moved",
+DRAWN_REASONS = ("work", "studies", "job_seeking", "vocational_rehab", "medical_rehab", "moved",
                  "discontinued", "other")  # fmt: skip
 
 
@@ -84,14 +84,27 @@ def small_forbund(seed: int) -> tuple[list[InterventionInfo], list[EnrollmentFac
     """A small förbund of 2023 drawn from `seed`: 1–8 insatser of 1–5, 1–15 or 1–40
     participants (bench.disclosure_audit_sweep; tests of disclosure control)."""
     rng = random.Random(seed)
-    interventions = [
-        InterventionInfo(f"insats-{i}", f"Insats {i}", "individual", date(2020, 1, 1))
-        for i in range(rng.randint(1, 8))
-    ]
+    interventions = drawn_interventions(rng, 1, 8)
     most = rng.choice([5, 15, 40])
+    return interventions, drawn_facts(rng, seed, interventions, 1, most)
+
+
+def drawn_interventions(rng: random.Random, least: int, most: int) -> list[InterventionInfo]:
+    """least..most insatser, named insats-0, insats-1, …"""
+    return [
+        InterventionInfo(f"insats-{i}", f"Insats {i}", "individual", date(2020, 1, 1))
+        for i in range(rng.randint(least, most))
+    ]
+
+
+def drawn_facts(
+    rng: random.Random, seed: int, interventions: list[InterventionInfo], least: int, most: int
+) -> list[EnrollmentFacts]:
+    """least..most enrollments of each intervention, begun in 2022–2023, 70 % of those
+    whose exit falls in 2023 exited (bench.disclosure_loss draws its förbund so too)."""
     facts = []
     for info in interventions:
-        for n in range(rng.randint(1, most)):
+        for n in range(rng.randint(least, most)):
             enrolled = date(2023, 1, 1) + timedelta(days=rng.randint(-300, 360))
             exited = enrolled + timedelta(days=rng.randint(10, 500))
             done = exited <= date(2023, 12, 31) and rng.random() < 0.7
@@ -106,8 +119,8 @@ def small_forbund(seed: int) -> tuple[list[InterventionInfo], list[EnrollmentFac
                     support_at_enrollment=support, months_on_public_support=rng.randint(0, 96),
                     months_without_work_or_studies=None, current_support=support,
                     exited_on=exited if done else None,
-                    exit_reason=rng.choice(SMALL_REASONS) if done else None,
+                    exit_reason=rng.choice(DRAWN_REASONS) if done else None,
                     progressed=rng.choice([True, False, None]) if done else None,
                 )
             )  # fmt: skip
-    return interventions, facts
+    return facts
