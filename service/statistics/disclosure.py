@@ -220,43 +220,31 @@ def _complement(
     n: int, measured: MeasuredLeaves, found: Identities, hidden: set[int], limit: int, bound: int
 ) -> int | None:
     """A published count to hide beside `n`: a member of a sum with it, the cheapest to lose
-    (a detail first, then a total, then a headline figure; the smallest first). Where every
-    member of those sums is hidden, zero or may not be hidden, a member of a sum with one
-    of the hidden ones, and so on outwards: what pins `n` runs through those sums."""
-    reached, frontier = {n}, {n}
-    while frontier:
-        candidates: set[int] = set()
-        for leaf in frontier:
-            for number in found.member_of.get(leaf, ()):
-                total, terms = found.sums[number]
-                candidates |= {total, *terms}
-        candidates -= reached
-        options = [m for m in candidates if _may_complement(m, measured, hidden, limit, bound)]
-        if options:
-            return min(options, key=lambda m: _cost(measured, m))
-        reached |= candidates
-        frontier = {m for m in candidates if m in hidden}
-    return None
+    (a detail first, then a total, then a headline figure; the smallest first)."""
+    candidates = set()
+    for number in found.member_of.get(n, ()):
+        total, terms = found.sums[number]
+        candidates |= {total, *terms}
+    values = measured.values
 
+    def cost(m: int) -> tuple[int, int]:
+        # A detail (a reason, a band, a code) first, then its total, then a headline
+        # figure's split by kön, then a headline total; the smallest first.
+        at = measured.pointer(m)
+        headline = len(at) >= 2 and at[-2] in HEADLINE
+        column_total = at[-1] == "total"
+        return (2 * headline + column_total, values[m])
 
-def _cost(measured: MeasuredLeaves, m: int) -> tuple[int, int]:
-    """A detail (a reason, a band, a code) first, then its total, then a headline figure's
-    split by kön, then a headline total; the smallest first."""
-    at = measured.pointer(m)
-    headline = len(at) >= 2 and at[-2] in HEADLINE
-    column_total = at[-1] == "total"
-    return (2 * headline + column_total, measured.values[m])
-
-
-def _may_complement(
-    m: int, measured: MeasuredLeaves, hidden: set[int], limit: int, bound: int
-) -> bool:
-    """A published count above zero, and never a headline total that may be over 2k persons
-    (§7.4): noise protects it then."""
-    value = measured.values[m]
-    if m in hidden or value <= 0:
-        return False
-    return not (_cost(measured, m)[0] == 3 and value >= 2 * limit - bound)
+    # Never a headline total that may be over 2k persons (§7.4): noise protects it then.
+    options = [
+        m
+        for m in candidates
+        if m not in hidden
+        and m != n
+        and values[m] > 0
+        and not (cost(m)[0] == 3 and values[m] >= 2 * limit - bound)
+    ]
+    return min(options, key=cost) if options else None
 
 
 def measure_roots(tree: Mapping[str, Any]) -> list[tuple[Pointer, Mapping[str, Any]]]:
