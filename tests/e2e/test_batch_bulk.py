@@ -97,7 +97,7 @@ def items(ops: list[Any], nonce: uuid.UUID) -> list[dict[str, Any]]:
         if kind == "enrolled":
             item["intervention_id"] = op["intervention"]
             item["data"] = {
-                "pseudonym": f"{nonce.hex[:12]}-p{op['pseudonym']}",
+                "pseudonym": f"{nonce.hex}-p{op['pseudonym']}",
                 "enrolled_on": op["enrolled_on"],
                 "sex": "female",
                 "birth_year": 1990,
@@ -112,7 +112,7 @@ def items(ops: list[Any], nonce: uuid.UUID) -> list[dict[str, Any]]:
         elif kind == "support_changed":
             item["data"] = {"changed_on": f"2022-05-{op['day']:02d}", "support": ["none"]}
         elif valid:
-            item["data"] = {"pseudonym": f"{nonce.hex[:12]}-p{op['pseudonym']}"}
+            item["data"] = {"pseudonym": f"{nonce.hex}-p{op['pseudonym']}"}
         else:
             item["data"] = {"education": "phd"}
         made.append(item)
@@ -126,7 +126,7 @@ def _names(nonce: uuid.UUID) -> dict[str, str]:
     """Each id and pseudonym made from `nonce`, with the name it has in every run."""
     names = {str(uuid.uuid5(nonce, f"e{n}")): f"<e{n}>" for n in range(IDS + 1)}
     names.update({str(uuid.uuid5(nonce, f"i{n}")): f"<i{n}>" for n in range(60)})
-    names[f"{nonce.hex[:12]}-"] = "<nonce>-"
+    names[f"{nonce.hex}-"] = "<nonce>-"
     return names
 
 
@@ -135,7 +135,7 @@ def named(text: str | None, nonce: uuid.UUID) -> str | None:
     if text is None:
         return None
     names = _names(nonce)
-    text = re.sub(r"\b[0-9a-f]{12}-", lambda m: names.get(m[0], m[0]), text)
+    text = re.sub(r"\b[0-9a-f]{32}-", lambda m: names.get(m[0], m[0]), text)
     return re.sub(_UUID, lambda m: names.get(m[0], "?"), text)
 
 

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import KINDS
-from tests.factories import EXIT_BODY, enrollment_body
+from tests.factories import EXIT_BODY, enrollment_body, unique_pseudonym
 from tests.server_process import HttpTenant, dedicated_database, provision, running_server
 
 CLIENTS = 6
@@ -88,7 +88,7 @@ def support_change(round_: int, i: int) -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_if_match_lets_exactly_one_writer_win_each_version(tenant: HttpTenant) -> None:
-    eid = new_enrollment(tenant, f"ifmatch-{uuid.uuid4().hex[:8]}")
+    eid = new_enrollment(tenant, unique_pseudonym("ifmatch"))
     winners: dict[int, dict[str, Any]] = {}
     losers: Counter[int] = Counter()
     for round_ in range(ROUNDS):
@@ -123,7 +123,7 @@ def test_if_match_lets_exactly_one_writer_win_each_version(tenant: HttpTenant) -
 
 @pytest.mark.slow
 def test_writes_without_if_match_are_applied_or_refused_never_lost(tenant: HttpTenant) -> None:
-    eid = new_enrollment(tenant, f"nomatch-{uuid.uuid4().hex[:8]}")
+    eid = new_enrollment(tenant, unique_pseudonym("nomatch"))
 
     def send(client: httpx.Client, i: int) -> Any:
         return client.post(

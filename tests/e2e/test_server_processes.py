@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import pytest
 
 from tests.conftest import KINDS
 from tests.e2e.test_crash_safety import assert_clean_exit, caught_up
-from tests.factories import enrollment_body
+from tests.factories import enrollment_body, unique_pseudonym
 from tests.server_process import (
     HttpTenant,
     ServerProcess,
@@ -64,7 +63,7 @@ def enroll_one(tenant: HttpTenant, expected: int = 201, name: str = "child") -> 
     """One enrollment posted with the tenant's coach key, answered `expected`."""
     response = httpx.post(
         tenant.enrollments_url(tenant.interventions[0]),
-        json=enrollment_body(f"{name}-{uuid.uuid4().hex[:12]}"),
+        json=enrollment_body(unique_pseudonym(name)),
         headers=tenant.coach(),
         timeout=30,
     )
