@@ -168,6 +168,28 @@ class _Model:
         self.rows.append(({numerator: 1.0, divisor: -(share + ROUNDING)}, -math.inf, slack, label))
         self.rows.append(({numerator: 1.0, divisor: -(share - ROUNDING)}, -slack, math.inf, label))
 
+    def share_beside(
+        self, numerator: int, divisor: int, share: float, published: tuple[Any, Any], label: str
+    ) -> None:
+        """What a share gives with one of its counts published: the other's perturbed value
+        n′ = s·d′ (or d′ = n′ / s), within the rounding, so the true count within ±D of it
+        (a perturbed 1 may be a true 0; a perturbed 0 is a true 0)."""
+        top, bottom = published
+        if isinstance(bottom, int) and not isinstance(bottom, bool):
+            least = math.ceil((share - ROUNDING) * bottom)
+            most = math.floor((share + ROUNDING) * bottom)
+            self._perturbed(numerator, max(0, least), most, label)
+        if isinstance(top, int) and not isinstance(top, bool) and share - ROUNDING > 0:
+            least = math.ceil(top / (share + ROUNDING))
+            most = math.floor(top / (share - ROUNDING))
+            self._perturbed(divisor, max(0, least), most, label)
+
+    def _perturbed(self, index: int, least: int, most: int, label: str) -> None:
+        """The true count of a perturbed value known to lie in least..most."""
+        noise = self.max_noise
+        floor = 0 if least <= 1 and noise else min(1, least)
+        self.rows.append(({index: 1.0}, max(floor, least - noise), most + noise, label))
+
 
 def _terms(left: Iterable[int], right: Iterable[int]) -> dict[int, float]:
     terms: dict[int, float] = {}
@@ -342,6 +364,17 @@ class _Measures:
             if isinstance(share, int | float) and not isinstance(share, bool):
                 model.share(
                     cells[numerator][col], cells[divisor][col], float(share), f"{label} {name}"
+                )
+                published = (
+                    _get(self.measures, (numerator, col)),
+                    _get(self.measures, (divisor, col)),
+                )
+                model.share_beside(
+                    cells[numerator][col],
+                    cells[divisor][col],
+                    float(share),
+                    published,
+                    f"{label} {name} beside",
                 )
         # share_progressed = progressed / (completed exits with a progressed value): that
         # divisor is not published, but lies between progressed and completed_exits.

@@ -7,7 +7,9 @@ marker (the answer never says why):
 
 - a count published as 1..min_cell_size−1 (c', not c: which a reader cannot tell apart);
 - a share, mean, median or cost per participant over fewer than min_cell_size persons
-  (its base, also perturbed).
+  (its base, also perturbed);
+- a share whose numerator or base is a hidden count: s = a′ / b′ with b′ published gives
+  a′ = s·b′ (and a′ / s gives b′), so a share of a hidden count would publish it.
 
 Almost nothing is hidden to protect something else. The noise makes that safe: a reader
 who subtracts published counts learns a hidden count only as c′ ± D over the terms, an
@@ -16,6 +18,7 @@ be 0, cell_key). Where several sums together would still pin a hidden count, or 
 to inside 1..k − 1, or give away a hidden zero, `hidden_leaves` finds it by propagating
 the reader's bounds over every identity (disclosure_relations) and repairs it: a provable
 zero is published, a pinned count gets one complement, never a headline total over 2k.
+The shares of hidden counts are hidden last, so they are no source of bounds.
 tests/disclosure_audit.py plays the attacker's full linear programme to check the result.
 
 Scopes agree because an intervention asked alone is cut from the full answer (answer.py).
@@ -30,7 +33,7 @@ from service.domain.facts import ReportingRules
 from service.statistics.cell_key import max_noise
 from service.statistics.disclosure_relations import Identities, identities
 from service.statistics.leaf_layout import MeasuredLeaves
-from service.statistics.measures_format import Kind, Pointer, rounded_value
+from service.statistics.measures_format import Kind, Pointer
 
 TOTAL_ROOT: Pointer = ("total", "measures")
 
@@ -53,6 +56,7 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
     complements: set[int] = set()
     found = identities(measured, rules)
     bound = max_noise(limit)
+    kept = _numerators_of_kept_shares(measured, limit)
     lo, hi = _bounds(measured, hidden, complements, found, bound, limit)
     for _ in range(MAX_ROUNDS):
         zeros: list[int] = []
@@ -63,7 +67,7 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
                 hidden.discard(n)
                 zeros.append(n)
             elif lo[n] == hi[n] or (lo[n] >= 1 and hi[n] <= limit - 1):
-                extra = _complement(n, measured, found, hidden, limit, bound)
+                extra = _complement(n, measured, found, hidden | kept, limit, bound)
                 if extra is not None:
                     hidden.add(extra)
                     complements.add(extra)
@@ -73,11 +77,10 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
         elif zeros:  # only narrower: carry the bounds, re-propagate from what narrowed
             for n in zeros:
                 lo[n] = hi[n] = 0
-            narrowed = _from_shares(measured, hidden, bound, lo, hi)
-            lo, hi = _propagated(found, lo, hi, from_leaves={*zeros, *narrowed})
+            lo, hi = _propagated(found, lo, hi, from_leaves=set(zeros))
         else:
             break
-    return sorted(hidden)
+    return sorted(hidden | _shares_of_hidden_counts(measured, hidden))
 
 
 def _bounds(
@@ -88,10 +91,9 @@ def _bounds(
     bound: int,
     limit: int,
 ) -> tuple[list[int], list[int]]:
-    """The reader's bounds of every count, from scratch: what is published, narrowed by the
-    published shares and then by every identity."""
+    """The reader's bounds of every count, from scratch: what is published, narrowed by
+    every identity (no share is published beside a hidden count of it)."""
     lo, hi = reader_bounds(measured.values, hidden, complements, found, bound, limit)
-    _from_shares(measured, hidden, bound, lo, hi)
     return _propagated(found, lo, hi)
 
 
@@ -154,43 +156,23 @@ def _propagated(
     return lo, hi
 
 
-def _from_shares(
-    measured: MeasuredLeaves, hidden: set[int], bound: int, lo: list[int], hi: list[int]
-) -> set[int]:
-    """A published share s = a′ / b′ with b published gives a′ = s·b′, so a within ±bound;
-    with a published, b′ = a′ / s. The leaves whose bounds narrowed."""
+def _shares_of_hidden_counts(measured: MeasuredLeaves, hidden: set[int]) -> set[int]:
+    """The published shares whose numerator or base is hidden. (A share taken as a bound
+    instead would need its rounding as an interval, and the attacker's programme found
+    pins that it allowed, decisions.md §34.)"""
     values = measured.values
-    narrowed: set[int] = set()
+    found: set[int] = set()
     for layout, offset in zip(measured.layouts, measured.offsets, strict=True):
         for n, kind, reveals in zip(
             layout.statistics, layout.statistic_kinds, layout.reveals, strict=True
         ):
-            share = values[n + offset]
-            if kind is not Kind.SHARE or len(reveals) != 2 or share is None or n + offset in hidden:
-                continue
-            a, b = reveals[0] + offset, reveals[1] + offset
-            published = rounded_value(Kind.SHARE, share)
-            if b not in hidden and a in hidden:
-                numerator = round(published * values[b])
-                if _within(a, numerator, bound, lo, hi):
-                    narrowed.add(a)
-            elif (
-                a not in hidden
-                and b in hidden
-                and published
-                and _within(b, round(values[a] / published), bound, lo, hi)
+            if (
+                kind is Kind.SHARE
+                and values[n + offset] is not None
+                and any(r + offset in hidden for r in reveals)
             ):
-                narrowed.add(b)
-    return narrowed
-
-
-def _within(n: int, published: int, bound: int, lo: list[int], hi: list[int]) -> bool:
-    """Narrow a count to what a published (perturbed) value of it allows; True if it did."""
-    least, most = (0, 0) if published <= 0 else (max(1, published - bound), published + bound)
-    if least <= lo[n] and most >= hi[n]:
-        return False
-    lo[n], hi[n] = max(lo[n], least), min(hi[n], most)
-    return True
+                found.add(n + offset)
+    return found
 
 
 def _narrow_sum(total: int, terms: tuple[int, ...], lo: list[int], hi: list[int]) -> set[int]:
@@ -214,6 +196,23 @@ def _narrow_sum(total: int, terms: tuple[int, ...], lo: list[int], hi: list[int]
             hi[t] = most
             changed.add(t)
     return changed
+
+
+# Headline shares (§7.4): over 2k persons or more in the total column, never hidden to
+# protect another figure, so their numerators are never complements.
+KEPT_SHARES = frozenset({("share_to_work_or_studies", "total"), ("share_to_goal", "total")})
+
+
+def _numerators_of_kept_shares(measured: MeasuredLeaves, limit: int) -> set[int]:
+    """The numerators of the headline shares whose published base is 2k or more: hiding one
+    as a complement would hide its share (its numerator hidden) or leave it in the share."""
+    values = measured.values
+    found: set[int] = set()
+    for layout, offset in zip(measured.layouts, measured.offsets, strict=True):
+        for n, reveals in zip(layout.statistics, layout.reveals, strict=True):
+            if layout.pointers[n] in KEPT_SHARES and values[reveals[1] + offset] >= 2 * limit:
+                found.add(reveals[0] + offset)
+    return found
 
 
 def _complement(
