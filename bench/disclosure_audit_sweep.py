@@ -15,26 +15,8 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
 
-from service.domain.facts import Period, ReportingRules
-from service.statistics.answer import AnswerInputs, build_statistics_answer
-from tests.disclosure_audit import Finding, audit_parameters, audit_with_truth
-from tests.statistics_inputs import small_forbund
-
-
-def audited(seed: int) -> list[Finding]:
-    """The attacker's findings in the full answer of förbund `seed`."""
-    interventions, facts = small_forbund(seed)
-
-    def answer(size: int) -> dict[str, Any]:
-        rules = ReportingRules(min_cell_size=size)
-        return build_statistics_answer(
-            AnswerInputs("f", Period.year(2023), rules, interventions, facts)
-        )
-
-    protected = answer(5)
-    return audit_with_truth(protected, answer(0), **audit_parameters(protected))
+from tests.statistics_inputs import small_forbund_findings
 
 
 def main(argv: list[str]) -> None:
@@ -42,7 +24,7 @@ def main(argv: list[str]) -> None:
     first, last = numbers if len(numbers) == 2 else (0, 300)
     started, findings, with_any = time.perf_counter(), 0, 0
     for seed in range(first, last):
-        found = audited(seed)
+        found = small_forbund_findings(seed)
         findings += len(found)
         with_any += bool(found)
         if "-v" in argv:

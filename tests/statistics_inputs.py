@@ -18,6 +18,7 @@ from service.domain.facts import (
     ReportingRules,
 )
 from service.statistics.answer import AnswerInputs, build_statistics_answer
+from tests.disclosure_audit import Finding, audit_parameters, audit_with_truth
 
 PERIOD = Period.year(2023)
 INTERVENTIONS = [
@@ -124,3 +125,18 @@ def drawn_facts(
                 )
             )  # fmt: skip
     return facts
+
+
+def small_forbund_findings(seed: int) -> list[Finding]:
+    """The attacker's findings (tests/disclosure_audit.py) in the full answer of
+    `small_forbund(seed)` with k = 5, after checking the audit is sound for it."""
+    interventions, facts = small_forbund(seed)
+
+    def answer(size: int) -> dict[str, Any]:
+        rules = ReportingRules(min_cell_size=size)
+        return build_statistics_answer(
+            AnswerInputs("f", Period.year(2023), rules, interventions, facts)
+        )
+
+    protected = answer(5)
+    return audit_with_truth(protected, answer(0), **audit_parameters(protected))

@@ -136,15 +136,20 @@ def _propagated(
     (narrowing only, so the same bounds as propagating everything again)."""
     if from_leaves is None:
         pending = set(range(len(found.sums)))
+        unequal = set(range(len(found.inequalities)))
     else:
         pending = {m for n in from_leaves for m in found.member_of.get(n, ())}
+        unequal = {m for n in from_leaves for m in found.in_inequality.get(n, ())}
     for _ in range(50):
-        if not pending:
+        if not pending and not unequal:
             break
         touched: set[int] = set()
         for number in sorted(pending):
             total, terms = found.sums[number]
             touched |= _narrow_sum(total, terms, lo, hi)
+        for number in sorted(unequal):
+            smaller, larger = found.inequalities[number]
+            touched |= _narrow_inequality(smaller, larger, lo, hi)
         for small, large in found.orders:
             if hi[small] > hi[large]:
                 hi[small] = hi[large]
@@ -153,6 +158,7 @@ def _propagated(
                 lo[large] = lo[small]
                 touched.add(large)
         pending = {m for n in touched for m in found.member_of.get(n, ())}
+        unequal = {m for n in touched for m in found.in_inequality.get(n, ())}
     return lo, hi
 
 
@@ -213,6 +219,26 @@ def _numerators_of_kept_shares(measured: MeasuredLeaves, limit: int) -> set[int]
             if layout.pointers[n] in KEPT_SHARES and values[reveals[1] + offset] >= 2 * limit:
                 found.add(reveals[0] + offset)
     return found
+
+
+def _narrow_inequality(
+    smaller: tuple[int, ...], larger: tuple[int, ...], lo: list[int], hi: list[int]
+) -> set[int]:
+    """Narrow the bounds of Σ smaller ≤ Σ larger; the leaves that changed."""
+    changed: set[int] = set()
+    least_smaller = sum(lo[a] for a in smaller)
+    most_larger = sum(hi[b] for b in larger)
+    for a in smaller:
+        most = most_larger - (least_smaller - lo[a])
+        if most < hi[a]:
+            hi[a] = most
+            changed.add(a)
+    for b in larger:
+        least = least_smaller - (most_larger - hi[b])
+        if least > lo[b]:
+            lo[b] = least
+            changed.add(b)
+    return changed
 
 
 def _complement(

@@ -13,7 +13,10 @@ count from the published ones; these are the sums and orders the reader knows:
 - across scopes: each count of the total = the sum over the interventions (not unique
   participants);
 - orders: new ≤ active, progressed ≤ completed_exits, a support code ≤ its base, unique
-  participants ≤ active, youth or adult to work/studies ≤ their completed exits.
+  participants ≤ active, youth or adult to work/studies ≤ their completed exits;
+- inequalities of sums (decisions.md §35): every person has a support code (`unknown` where
+  none was given), so the base ≤ the sum of its codes; `none` and `unknown` exclude every
+  other code, so none + unknown + any other code ≤ the base.
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ class Identities:
     orders: list[tuple[int, int]]
     counts: list[int]  # the count leaves
     member_of: dict[int, list[int]]  # leaf → the sums it is the total or a term of
+    # Σ smaller ≤ Σ larger, and leaf → the inequalities it is in
+    inequalities: list[tuple[tuple[int, ...], tuple[int, ...]]]
+    in_inequality: dict[int, list[int]]
 
 
 def identities(measured: MeasuredLeaves, rules: ReportingRules) -> Identities:
@@ -73,11 +79,16 @@ def _identities(
 ) -> Identities:
     sums: list[tuple[int, tuple[int, ...]]] = []
     orders: list[tuple[int, int]] = []
+    inequalities: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
     counts: list[int] = []
     for layout, offset in zip(layouts, offsets, strict=True):
         within = _within(layout, rules)
         sums += [(t + offset, tuple(x + offset for x in terms)) for t, terms in within[0]]
         orders += [(a + offset, b + offset) for a, b in within[1]]
+        inequalities += [
+            (tuple(x + offset for x in small), tuple(x + offset for x in large))
+            for small, large in within[2]
+        ]
         counts += [n + offset for n, kind in enumerate(layout.kinds) if kind is Count]
     total_scope = roots.index(TOTAL_ROOT)
     total_layout = layouts[total_scope]
@@ -91,14 +102,23 @@ def _identities(
     for number, (total, terms) in enumerate(sums):
         for leaf in (total, *terms):
             member_of.setdefault(leaf, []).append(number)
-    return Identities(sums, orders, counts, member_of)
+    in_inequality: dict[int, list[int]] = {}
+    for number, (small, large) in enumerate(inequalities):
+        for leaf in {*small, *large}:
+            in_inequality.setdefault(leaf, []).append(number)
+    return Identities(sums, orders, counts, member_of, inequalities, in_inequality)
 
 
 @lru_cache(maxsize=64)
 def _within(
     layout: Layout, rules: ReportingRules
-) -> tuple[list[tuple[int, tuple[int, ...]]], list[tuple[int, int]]]:
-    """The sums and orders within one measures object (a pure function of both)."""
+) -> tuple[
+    list[tuple[int, tuple[int, ...]]],
+    list[tuple[int, int]],
+    list[tuple[tuple[int, ...], tuple[int, ...]]],
+]:
+    """The sums, orders and inequalities within one measures object (a pure function of
+    both)."""
     number = layout.number
     sums = []
     for total, terms in _sums_by_pointer(layout.template, rules):
@@ -109,7 +129,12 @@ def _within(
         for a, b in _orders_by_pointer(layout.template)
         if a in number and b in number
     ]
-    return sums, orders
+    inequalities = [
+        (tuple(number[a] for a in small), tuple(number[b] for b in large))
+        for small, large in _inequalities_by_pointer(layout.template)
+        if all(p in number for p in (*small, *large))
+    ]
+    return sums, orders, inequalities
 
 
 def _sums_by_pointer(
@@ -158,6 +183,42 @@ def _orders_by_pointer(measures: Mapping[str, Any]) -> list[tuple[Pointer, Point
                     (("support_before_after", code, moment, column), ("completed_exits", column))
                 )
         found.append((("unique_participants", column), ("active", column)))
+    return found
+
+
+SUPPORT_BASES = (
+    (("support_at_enrollment",), ("active",)),
+    (("support_before_after", "*", "at_enrollment"), ("completed_exits",)),
+    (("support_before_after", "*", "at_exit"), ("completed_exits",)),
+)
+EXCLUSIVE_CODES = ("none", "unknown")
+
+
+def _inequalities_by_pointer(
+    measures: Mapping[str, Any],
+) -> list[tuple[list[Pointer], list[Pointer]]]:
+    """Σ smaller ≤ Σ larger among the support codes and their base, in each column."""
+    found: list[tuple[list[Pointer], list[Pointer]]] = []
+    for at, base in SUPPORT_BASES:
+        codes = list(_at(measures, at[:1]))
+        star = at.index("*") if "*" in at else None
+
+        def code_at(code: str, column: str, at: Pointer = at, star: int | None = star) -> Pointer:
+            path = (*at, code) if star is None else (*at[:star], code, *at[star + 1 :])
+            return (*path, column)
+
+        exclusive = [c for c in EXCLUSIVE_CODES if c in codes]
+        for column in COLUMNS:
+            whole = (*base, column)
+            if "unknown" in codes:
+                found.append(([whole], [code_at(c, column) for c in codes]))
+            for code in codes:
+                if code not in EXCLUSIVE_CODES and exclusive:
+                    found.append(
+                        ([*(code_at(c, column) for c in exclusive), code_at(code, column)], [whole])
+                    )
+            if len(exclusive) == 2:
+                found.append(([code_at(c, column) for c in exclusive], [whole]))
     return found
 
 
