@@ -17,8 +17,10 @@ interval at least 4D wide that cannot lie inside 1..k − 1 (D = ⌊k / 2⌋; a 
 be 0, cell_key). Where several sums together would still pin a hidden count, or narrow it
 to inside 1..k − 1, or give away a hidden zero, `hidden_leaves` finds it by propagating
 the reader's bounds over every identity (disclosure_relations) and repairs it: a provable
-zero is published, a pinned count gets one complement, never a headline total over 2k.
-The shares of hidden counts are hidden last, so they are no source of bounds.
+zero is published, a pinned count gets one complement, never a headline total over 2k;
+where no complement can be found, every count of its measures object that may be one is
+hidden (failing closed). The shares of hidden counts are hidden last, so they are no
+source of bounds.
 tests/disclosure_audit.py plays the attacker's full linear programme to check the result.
 
 Scopes agree because an intervention asked alone is cut from the full answer (answer.py).
@@ -60,6 +62,7 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
     lo, hi = _bounds(measured, hidden, complements, found, bound, limit)
     for _ in range(MAX_ROUNDS):
         zeros: list[int] = []
+        unrepaired: list[int] = []
         widened = False
         for n in sorted(hidden - statistics):
             if hi[n] <= 0:  # a zero the reader can prove: nothing to hide
@@ -72,6 +75,15 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
                     hidden.add(extra)
                     complements.add(extra)
                     widened = True
+                else:
+                    unrepaired.append(n)
+        if unrepaired and not widened and not zeros:
+            # Fail closed: nothing to hide beside the pin, so hide what may be hidden in
+            # its measures object.
+            behind = _scope_behind(unrepaired, measured, found, hidden | kept, limit, bound)
+            hidden |= behind
+            complements |= behind
+            widened = bool(behind)
         if widened:  # a published count now hidden: what was derived from it is void
             lo, hi = _bounds(measured, hidden, complements, found, bound, limit)
         elif zeros:  # only narrower: carry the bounds, re-propagate from what narrowed
@@ -221,6 +233,23 @@ def _numerators_of_kept_shares(measured: MeasuredLeaves, limit: int) -> set[int]
     return found
 
 
+def _scope_behind(
+    pinned: list[int],
+    measured: MeasuredLeaves,
+    found: Identities,
+    hidden: set[int],
+    limit: int,
+    bound: int,
+) -> set[int]:
+    """Every count of the measures objects of `pinned` that may be a complement."""
+    scopes = {measured.scope_of(n) for n in pinned}
+    return {
+        m
+        for m in found.counts
+        if measured.scope_of(m) in scopes and _may_complement(m, measured, hidden, limit, bound)
+    }
+
+
 def _narrow_inequality(
     smaller: tuple[int, ...], larger: tuple[int, ...], lo: list[int], hi: list[int]
 ) -> set[int]:
@@ -250,26 +279,31 @@ def _complement(
     for number in found.member_of.get(n, ()):
         total, terms = found.sums[number]
         candidates |= {total, *terms}
-    values = measured.values
 
-    def cost(m: int) -> tuple[int, int]:
-        # A detail (a reason, a band, a code) first, then its total, then a headline
-        # figure's split by kön, then a headline total; the smallest first.
-        at = measured.pointer(m)
-        headline = len(at) >= 2 and at[-2] in HEADLINE
-        column_total = at[-1] == "total"
-        return (2 * headline + column_total, values[m])
-
-    # Never a headline total that may be over 2k persons (§7.4): noise protects it then.
     options = [
-        m
-        for m in candidates
-        if m not in hidden
-        and m != n
-        and values[m] > 0
-        and not (cost(m)[0] == 3 and values[m] >= 2 * limit - bound)
+        m for m in candidates if m != n and _may_complement(m, measured, hidden, limit, bound)
     ]
-    return min(options, key=cost) if options else None
+    return min(options, key=lambda m: _cost(measured, m)) if options else None
+
+
+def _cost(measured: MeasuredLeaves, m: int) -> tuple[int, int]:
+    """A detail (a reason, a band, a code) first, then its total, then a headline figure's
+    split by kön, then a headline total; the smallest first."""
+    at = measured.pointer(m)
+    headline = len(at) >= 2 and at[-2] in HEADLINE
+    column_total = at[-1] == "total"
+    return (2 * headline + column_total, measured.values[m])
+
+
+def _may_complement(
+    m: int, measured: MeasuredLeaves, hidden: set[int], limit: int, bound: int
+) -> bool:
+    """A published count above zero, and never a headline total that may be over 2k persons
+    (§7.4): noise protects it then."""
+    value = measured.values[m]
+    if m in hidden or value <= 0:
+        return False
+    return not (_cost(measured, m)[0] == 3 and value >= 2 * limit - bound)
 
 
 def measure_roots(tree: Mapping[str, Any]) -> list[tuple[Pointer, Mapping[str, Any]]]:

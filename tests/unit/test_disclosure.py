@@ -253,11 +253,12 @@ def test_cost_per_participant_gives_away_no_more_than_the_published_count() -> N
 
 # Small förbund (tests.statistics_inputs.small_forbund) in which the attacker's programme
 # pinned hidden counts before decisions.md §34–35: the first 30 of the sweep's answers
-# with a finding on the code before, and ten found only by the reader of a′ = s·b′.
+# with a finding on the code before, ten found only by the reader of a′ = s·b′, and 14,
+# where the service fails closed.
 REPAIRED = (13, 20, 34, 49, 71, 90, 101, 107, 110, 112, 114, 127, 152, 159, 160, 163, 164,
             175, 186, 188, 208, 221, 233, 235, 246, 256, 289, 290, 297, 298,
-            1, 3, 5, 6, 7, 8, 9, 11, 12, 16)  # fmt: skip
-STILL_PINNED = (14, 51, 201)
+            1, 3, 5, 6, 7, 8, 9, 11, 12, 16, 14)  # fmt: skip
+STILL_PINNED = (51, 201)
 
 
 @pytest.mark.parametrize("seed", REPAIRED)
