@@ -187,7 +187,8 @@ def disclosure_note(settings: ReportSettings, *, hidden: bool = True) -> str:
     )
     small = (
         f" Antal under {size} och medelvärden, medianer och andelar som bygger på färre än "
-        f"{size} personer visas som .. (uppgift visas inte)."
+        f"{size} personer visas som .. (uppgift visas inte), liksom en andel vars antal "
+        "visas som .. (andelen skulle visa antalet)."
     )
     return f"{noise}{small if hidden else ''} Summor kan därför avvika något från summan av " + (
         "sina delar."
