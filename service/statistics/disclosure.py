@@ -69,7 +69,7 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
                 values[n] = 0
                 hidden.discard(n)
                 zeros.append(n)
-            elif lo[n] == hi[n] or (lo[n] >= 1 and hi[n] <= limit - 1):
+            elif _pinned(lo[n], hi[n], limit):
                 extra = _complement(n, measured, found, hidden | kept, limit, bound)
                 if extra is not None:
                     hidden.add(extra)
@@ -92,7 +92,20 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
             lo, hi = _propagated(found, lo, hi, from_leaves=set(zeros))
         else:
             break
+    else:  # out of rounds: a pin the bounds still show is not published as it is
+        for n in sorted(hidden - statistics):
+            if hi[n] <= 0:
+                values[n] = 0
+                hidden.discard(n)
+        pinned = [n for n in hidden - statistics if _pinned(lo[n], hi[n], limit)]
+        hidden |= _scope_behind(pinned, measured, found, hidden | kept, limit, bound)
     return sorted(hidden | _shares_of_hidden_counts(measured, hidden))
+
+
+def _pinned(lo: int, hi: int, limit: int) -> bool:
+    """Whether the reader's bounds of a hidden count give it away: one value, or inside
+    1..k − 1."""
+    return lo == hi or (lo >= 1 and hi <= limit - 1)
 
 
 def _bounds(

@@ -13,9 +13,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
 from service.domain.facts import EnrollmentFacts, Period, ReportingRules
+from service.statistics import answer as answer_module
+from service.statistics import disclosure
+from service.statistics.answer import AnswerInputs, build_statistics_answer
 from service.statistics.cell_key import max_noise, perturbed_count
 from service.statistics.disclosure import _narrow_inequality
-from tests.statistics_inputs import INTERVENTIONS, answer, enrollments, small_forbund_findings
+from service.statistics.disclosure_relations import identities
+from service.statistics.leaf_layout import MeasuredLeaves
+from tests.statistics_inputs import (
+    INTERVENTIONS,
+    answer,
+    enrollments,
+    small_forbund,
+    small_forbund_findings,
+)
 
 RULES = ReportingRules(min_cell_size=5)
 OPEN = ReportingRules(min_cell_size=0)
@@ -297,3 +308,36 @@ def test_an_inequality_narrows_bounds_but_never_past_the_truth(
     most = sum(before[b][1] for b in larger) - sum(before[a][0] for a in smaller)
     for a in smaller:
         assert hi[a] == min(before[a][1], most + before[a][0])
+
+
+@pytest.mark.parametrize("rounds", [1, disclosure.MAX_ROUNDS])
+def test_no_pin_the_service_sees_is_published_while_something_could_hide_it(
+    monkeypatch: pytest.MonkeyPatch, rounds: int
+) -> None:
+    # With one round, the rounds run out with pins left: the service fails closed then too.
+    monkeypatch.setattr(disclosure, "MAX_ROUNDS", rounds)
+    seen: list[tuple[MeasuredLeaves, set[int]]] = []
+
+    def kept(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
+        hidden = disclosure.hidden_leaves(measured, rules)
+        seen.append((measured, set(hidden)))
+        return hidden
+
+    monkeypatch.setattr(answer_module, "hidden_leaves", kept)
+    k, bound = RULES.min_cell_size, max_noise(RULES.min_cell_size)
+    pins = 0
+    for seed in (14, 13, 20, 34, 49, 71, 90, 160, 175):
+        interventions, facts = small_forbund(seed)
+        seen.clear()
+        build_statistics_answer(AnswerInputs("f", Period.year(2023), RULES, interventions, facts))
+        measured, hidden = seen[-1]
+        counts = hidden - set(measured.statistics)
+        complements = {n for n in counts if measured.values[n] >= k}  # published ≥ k
+        found = identities(measured, RULES)
+        lo, hi = disclosure._bounds(measured, hidden, complements, found, bound, k)
+        for n in counts:
+            if disclosure._pinned(lo[n], hi[n], k):
+                pins += 1
+                behind = disclosure._scope_behind([n], measured, found, hidden, k, bound)
+                assert not behind, (seed, measured.pointer(n), lo[n], hi[n])
+    assert rounds == 1 or pins == 0
