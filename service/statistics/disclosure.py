@@ -9,7 +9,8 @@ marker (the answer never says why):
 - a share, mean, median or cost per participant over fewer than min_cell_size persons
   (its base, also perturbed);
 - a share whose numerator or base is a hidden count: s = a′ / b′ with b′ published gives
-  a′ = s·b′ (and a′ / s gives b′), so a share of a hidden count would publish it.
+  a′ = s·b′ (and a′ / s gives b′), so a share of a hidden count would publish it; and a
+  cost per participant whose count is hidden (the cost ÷ it gives the count).
 
 Almost nothing is hidden to protect something else. The noise makes that safe: a reader
 who subtracts published counts learns a hidden count only as c′ ± D over the terms, an
@@ -58,7 +59,7 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
     complements: set[int] = set()
     found = identities(measured, rules)
     bound = max_noise(limit)
-    kept = _numerators_of_kept_shares(measured, limit)
+    kept = _numerators_of_kept_shares(measured, limit, bound)
     lo, hi = _bounds(measured, hidden, complements, found, bound, limit)
     for _ in range(MAX_ROUNDS):
         zeros: list[int] = []
@@ -99,7 +100,7 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
                 hidden.discard(n)
         pinned = [n for n in hidden - statistics if _pinned(lo[n], hi[n], limit)]
         hidden |= _scope_behind(pinned, measured, found, hidden | kept, limit, bound)
-    return sorted(hidden | _shares_of_hidden_counts(measured, hidden))
+    return sorted(hidden | _statistics_of_hidden_counts(measured, hidden))
 
 
 def _pinned(lo: int, hi: int, limit: int) -> bool:
@@ -187,10 +188,16 @@ def _propagated(
     return lo, hi
 
 
-def _shares_of_hidden_counts(measured: MeasuredLeaves, hidden: set[int]) -> set[int]:
-    """The published shares whose numerator or base is hidden. (A share taken as a bound
-    instead would need its rounding as an interval, and the attacker's programme found
-    pins that it allowed, decisions.md §34.)"""
+# A share gives its counts back (a′ = s·b′); a cost per participant gives its count back
+# to whoever knows the cost (cost ÷ it). A mean or median says nothing of its n.
+GIVE_COUNTS_BACK = frozenset({Kind.SHARE, Kind.AMOUNT})
+
+
+def _statistics_of_hidden_counts(measured: MeasuredLeaves, hidden: set[int]) -> set[int]:
+    """The published shares whose numerator or base is hidden, and the costs per
+    participant whose count is. (A share taken as a bound instead would need its rounding
+    as an interval, and the attacker's programme found pins that it allowed, decisions.md
+    §34.)"""
     values = measured.values
     found: set[int] = set()
     for layout, offset in zip(measured.layouts, measured.offsets, strict=True):
@@ -198,7 +205,7 @@ def _shares_of_hidden_counts(measured: MeasuredLeaves, hidden: set[int]) -> set[
             layout.statistics, layout.statistic_kinds, layout.reveals, strict=True
         ):
             if (
-                kind is Kind.SHARE
+                kind in GIVE_COUNTS_BACK
                 and values[n + offset] is not None
                 and any(r + offset in hidden for r in reveals)
             ):
@@ -234,14 +241,17 @@ def _narrow_sum(total: int, terms: tuple[int, ...], lo: list[int], hi: list[int]
 KEPT_SHARES = frozenset({("share_to_work_or_studies", "total"), ("share_to_goal", "total")})
 
 
-def _numerators_of_kept_shares(measured: MeasuredLeaves, limit: int) -> set[int]:
-    """The numerators of the headline shares whose published base is 2k or more: hiding one
-    as a complement would hide its share (its numerator hidden) or leave it in the share."""
+def _numerators_of_kept_shares(measured: MeasuredLeaves, limit: int, bound: int) -> set[int]:
+    """The numerators of the headline shares whose base may be 2k or more (published 2k − D
+    or more, as for a headline total): hiding one as a complement would hide its share (its
+    numerator hidden) or leave it in the share."""
     values = measured.values
     found: set[int] = set()
     for layout, offset in zip(measured.layouts, measured.offsets, strict=True):
         for n, reveals in zip(layout.statistics, layout.reveals, strict=True):
-            if layout.pointers[n] in KEPT_SHARES and values[reveals[1] + offset] >= 2 * limit:
+            if layout.pointers[n] not in KEPT_SHARES:
+                continue
+            if values[reveals[1] + offset] >= 2 * limit - bound:
                 found.add(reveals[0] + offset)
     return found
 
