@@ -33,10 +33,12 @@ ZERO_HIDDEN_POSITIONS = 13
 
 
 def max_noise(min_cell_size: int) -> int:
-    """The largest noise on a count: enough that c' ± D always leaves 1..k−1."""
+    """The largest noise on a count: enough that c' ± D always leaves 1..k−1, and never
+    below 2, as with D = 1 (k = 2 or 3) the attacker's programme pinned counts in most
+    small förbund (decisions.md §36)."""
     if min_cell_size <= 1:
         return 0
-    return max(1, min_cell_size // 2)
+    return max(2, min_cell_size // 2)
 
 
 def _table(bound: int) -> tuple[int, ...]:

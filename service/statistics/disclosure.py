@@ -14,7 +14,7 @@ marker (the answer never says why):
 
 Almost nothing is hidden to protect something else. The noise makes that safe: a reader
 who subtracts published counts learns a hidden count only as c′ ± D over the terms, an
-interval at least 4D wide that cannot lie inside 1..k − 1 (D = ⌊k / 2⌋; a hidden value may
+interval at least 4D wide that cannot lie inside 1..k − 1 (D ≥ ⌊k / 2⌋; a hidden value may
 be 0, cell_key). Where several sums together would still pin a hidden count, or narrow it
 to inside 1..k − 1, or give away a hidden zero, `hidden_leaves` finds it by propagating
 the reader's bounds over every identity (disclosure_relations) and repairs it: a provable

@@ -14,7 +14,7 @@ from hypothesis import strategies as hs
 
 from service.domain.facts import EnrollmentFacts, FinanceRecord, ReportingRules
 from service.statistics.answer import AnswerInputs, _scopes, statistics_tree
-from service.statistics.cell_key import perturbed_count, record_key, text_key
+from service.statistics.cell_key import max_noise, perturbed_count, record_key, text_key
 from service.statistics.disclosure import TOTAL_ROOT, measure_roots
 from service.statistics.leaf_layout import MeasuredLeaves
 from service.statistics.measure_values import MeasuresPlan
@@ -162,7 +162,7 @@ def test_unique_participants_carry_the_noise_of_exactly_their_persons(
         expected = perturbed_count(
             len(persons),
             sum(map(hashed, persons)),
-            k // 2,
+            max_noise(k),
             text_key(f"unique_participants/{column}"),
         )
         assert flat.values[layout.number[("unique_participants", column)] + offset] == expected
