@@ -127,16 +127,20 @@ def drawn_facts(
     return facts
 
 
-def small_forbund_findings(seed: int) -> list[Finding]:
-    """The attacker's findings (tests/disclosure_audit.py) in the full answer of
-    `small_forbund(seed)` with k = 5, after checking the audit is sound for it."""
+def small_forbund_answer(seed: int, size: int, **more: Any) -> dict[str, Any]:
+    """The full answer of `small_forbund(seed)` for 2023 with min_cell_size `size`; `more`
+    adds inputs (finances, …)."""
     interventions, facts = small_forbund(seed)
+    rules = ReportingRules(min_cell_size=size)
+    return build_statistics_answer(
+        AnswerInputs("f", Period.year(2023), rules, interventions, facts, **more)
+    )
 
-    def answer(size: int) -> dict[str, Any]:
-        rules = ReportingRules(min_cell_size=size)
-        return build_statistics_answer(
-            AnswerInputs("f", Period.year(2023), rules, interventions, facts)
-        )
 
-    protected = answer(5)
-    return audit_with_truth(protected, answer(0), **audit_parameters(protected))
+def small_forbund_findings(seed: int, size: int = 5) -> list[Finding]:
+    """The attacker's findings (tests/disclosure_audit.py) in the full answer of
+    `small_forbund(seed)` with min_cell_size `size`, after checking the audit is sound for
+    it."""
+    protected = small_forbund_answer(seed, size)
+    truth = small_forbund_answer(seed, 0)
+    return audit_with_truth(protected, truth, **audit_parameters(protected))

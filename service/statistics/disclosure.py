@@ -62,15 +62,11 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
     kept = _numerators_of_kept_shares(measured, limit, bound)
     lo, hi = _bounds(measured, hidden, complements, found, bound, limit)
     for _ in range(MAX_ROUNDS):
-        zeros: list[int] = []
         unrepaired: list[int] = []
         widened = False
+        zeros = _publish_provable_zeros(measured, hidden - statistics, hidden, hi)
         for n in sorted(hidden - statistics):
-            if hi[n] <= 0:  # a zero the reader can prove: nothing to hide
-                values[n] = 0
-                hidden.discard(n)
-                zeros.append(n)
-            elif _pinned(lo[n], hi[n], limit):
+            if _pinned(lo[n], hi[n], limit):
                 extra = _complement(n, measured, found, hidden | kept, limit, bound)
                 if extra is not None:
                     hidden.add(extra)
@@ -94,13 +90,22 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
         else:
             break
     else:  # out of rounds: a pin the bounds still show is not published as it is
-        for n in sorted(hidden - statistics):
-            if hi[n] <= 0:
-                values[n] = 0
-                hidden.discard(n)
+        _publish_provable_zeros(measured, hidden - statistics, hidden, hi)
         pinned = [n for n in hidden - statistics if _pinned(lo[n], hi[n], limit)]
         hidden |= _scope_behind(pinned, measured, found, hidden | kept, limit, bound)
     return sorted(hidden | _statistics_of_hidden_counts(measured, hidden))
+
+
+def _publish_provable_zeros(
+    measured: MeasuredLeaves, counts: set[int], hidden: set[int], hi: list[int]
+) -> list[int]:
+    """The hidden `counts` the reader can prove are 0, published as 0 (nothing to hide):
+    taken out of `hidden`, set in measured.values, and returned in increasing order."""
+    zeros = [n for n in sorted(counts) if hi[n] <= 0]
+    for n in zeros:
+        measured.values[n] = 0
+        hidden.discard(n)
+    return zeros
 
 
 def _pinned(lo: int, hi: int, limit: int) -> bool:

@@ -186,10 +186,11 @@ def _orders_by_pointer(measures: Mapping[str, Any]) -> list[tuple[Pointer, Point
     return found
 
 
-SUPPORT_BASES = (
-    (("support_at_enrollment",), ("active",)),
-    (("support_before_after", "*", "at_enrollment"), ("completed_exits",)),
-    (("support_before_after", "*", "at_exit"), ("completed_exits",)),
+# Support codes by where they sit: (path before the code, path after it, their base).
+SUPPORT_CELLS: tuple[tuple[Pointer, Pointer, Pointer], ...] = (
+    (("support_at_enrollment",), (), ("active",)),
+    (("support_before_after",), ("at_enrollment",), ("completed_exits",)),
+    (("support_before_after",), ("at_exit",), ("completed_exits",)),
 )
 EXCLUSIVE_CODES = ("none", "unknown")
 
@@ -199,26 +200,20 @@ def _inequalities_by_pointer(
 ) -> list[tuple[list[Pointer], list[Pointer]]]:
     """Σ smaller ≤ Σ larger among the support codes and their base, in each column."""
     found: list[tuple[list[Pointer], list[Pointer]]] = []
-    for at, base in SUPPORT_BASES:
-        codes = list(_at(measures, at[:1]))
-        star = at.index("*") if "*" in at else None
-
-        def code_at(code: str, column: str, at: Pointer = at, star: int | None = star) -> Pointer:
-            path = (*at, code) if star is None else (*at[:star], code, *at[star + 1 :])
-            return (*path, column)
-
+    for before, after, base in SUPPORT_CELLS:
+        codes = list(_at(measures, before))
         exclusive = [c for c in EXCLUSIVE_CODES if c in codes]
+        others = [c for c in codes if c not in EXCLUSIVE_CODES]
         for column in COLUMNS:
+            cell = {code: (*before, code, *after, column) for code in codes}
             whole = (*base, column)
             if "unknown" in codes:
-                found.append(([whole], [code_at(c, column) for c in codes]))
-            for code in codes:
-                if code not in EXCLUSIVE_CODES and exclusive:
-                    found.append(
-                        ([*(code_at(c, column) for c in exclusive), code_at(code, column)], [whole])
-                    )
+                found.append(([whole], list(cell.values())))
+            if exclusive:
+                for code in others:
+                    found.append(([*(cell[c] for c in exclusive), cell[code]], [whole]))
             if len(exclusive) == 2:
-                found.append(([code_at(c, column) for c in exclusive], [whole]))
+                found.append(([cell[c] for c in exclusive], [whole]))
     return found
 
 

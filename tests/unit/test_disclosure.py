@@ -15,17 +15,16 @@ from hypothesis import strategies as hs
 from service.domain.facts import EnrollmentFacts, Period, ReportingRules
 from service.statistics import answer as answer_module
 from service.statistics import disclosure
-from service.statistics.answer import AnswerInputs, build_statistics_answer
 from service.statistics.cell_key import max_noise, perturbed_count
 from service.statistics.disclosure import _narrow_inequality
 from service.statistics.disclosure_relations import identities
 from service.statistics.leaf_layout import MeasuredLeaves
-from tests.disclosure_audit import audit_parameters, audit_with_truth
 from tests.statistics_inputs import (
     INTERVENTIONS,
     answer,
     enrollments,
     small_forbund,
+    small_forbund_answer,
     small_forbund_findings,
 )
 
@@ -270,14 +269,11 @@ def test_a_cost_per_participant_is_hidden_with_its_count(seed: int) -> None:
     # give the count back (a review found seed 2272: 20,400 a participant gives 5).
     from service.domain.facts import FinanceRecord
 
-    interventions, facts = small_forbund(seed)
     finances = [
         FinanceRecord(info.intervention_id, 2023, None, 100_000 + 1000 * n)
-        for n, info in enumerate(interventions)
+        for n, info in enumerate(small_forbund(seed)[0])
     ]
-    result = build_statistics_answer(
-        AnswerInputs("f", Period.year(2023), RULES, interventions, facts, finances=finances)
-    )
+    result = small_forbund_answer(seed, RULES.min_cell_size, finances=finances)
     scopes = [*result["interventions"], result["total"]]
     assert any(scope["measures"]["active"]["total"] is None for scope in scopes)
     for scope in scopes:
@@ -306,17 +302,8 @@ def test_the_attacker_pins_no_hidden_count_of_a_small_forbund(seed: int) -> None
 def test_a_small_min_cell_size_gets_noise_enough(size: int, seed: int) -> None:
     # With D = 1 (k = 2 or 3) the programme pinned counts in 27–30 of 40 small förbund;
     # D is never below 2 (decisions.md §36).
-    interventions, facts = small_forbund(seed)
-
-    def answered(k: int) -> dict[str, Any]:
-        rules = ReportingRules(min_cell_size=k)
-        return build_statistics_answer(
-            AnswerInputs("f", Period.year(2023), rules, interventions, facts)
-        )
-
-    protected = answered(size)
-    assert protected["disclosure"]["max_noise"] == 2
-    assert audit_with_truth(protected, answered(0), **audit_parameters(protected)) == []
+    assert max_noise(size) == 2
+    assert small_forbund_findings(seed, size) == []
 
 
 @pytest.mark.parametrize("seed", STILL_PINNED)
@@ -371,9 +358,8 @@ def test_no_pin_the_service_sees_is_published_while_something_could_hide_it(
     k, bound = RULES.min_cell_size, max_noise(RULES.min_cell_size)
     pins = 0
     for seed in (14, 13, 20, 34, 49, 71, 90, 160, 175):
-        interventions, facts = small_forbund(seed)
         seen.clear()
-        build_statistics_answer(AnswerInputs("f", Period.year(2023), RULES, interventions, facts))
+        small_forbund_answer(seed, RULES.min_cell_size)
         measured, hidden = seen[-1]
         counts = hidden - set(measured.statistics)
         complements = {n for n in counts if measured.values[n] >= k}  # published ≥ k
