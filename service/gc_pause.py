@@ -49,3 +49,14 @@ def cyclic_gc_paused() -> Iterator[None]:
                 _gc_paused_since, overdue = time.monotonic(), True
         if overdue:
             gc.collect()
+
+
+def freeze_startup_objects() -> None:
+    """Keep what a process built at its start (modules, the app, its routes and schemas,
+    the container) out of every later collection: a long-running process's full passes
+    otherwise scan all of it again, each pass 120–150 ms in a request worker, once every
+    20,000–40,000 events of an import (docs/decisions.md §37). What is made later is
+    collected as before; what is frozen lives as long as the process, as it would."""
+    gc.collect()
+    gc.freeze()
+

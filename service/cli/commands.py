@@ -148,6 +148,7 @@ def project(
 ) -> None:
     """Keep the read models caught up with the event store until stopped (SIGTERM, Ctrl-C)."""
     from service.adapters.projection import Projector
+    from service.gc_pause import freeze_startup_objects
     from service.runtime.child_process import stop_when_closed
     from service.runtime.projection_worker import follow, projection_pace
     from service.runtime.stop_signals import StopSignals
@@ -163,6 +164,7 @@ def project(
     # and rests between them keep an import from waiting long (projection_worker.py).
     batch_size, pause = projection_pace(container.settings.is_sqlite)
     projector = Projector(container.store, batch_size=batch_size)
+    freeze_startup_objects()
     follow(projector, container.settings.projection_poll_seconds, stopping, pause)
 
 
@@ -382,9 +384,11 @@ def import_events(
     from service.cli.import_events import run_import
     from service.cli.messages import command_error, unreadable_file
     from service.domain.errors import DomainError
+    from service.gc_pause import freeze_startup_objects
 
     console = Console(stderr=True)
     container = open_container()
+    freeze_startup_objects()
     try:
         with container.audit.command("import", association_id=association) as ran:
             try:

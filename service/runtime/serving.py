@@ -25,6 +25,7 @@ import uvicorn
 
 from service.adapters.log_redaction import redact_database_errors_in_logs
 from service.bootstrap import Container
+from service.gc_pause import freeze_startup_objects
 from service.runtime.child_process import (
     ChildKeepsFailingError,
     ChildProcess,
@@ -103,6 +104,7 @@ class _Worker(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         try:
             await super().startup(sockets)  # a failed app start exits here: no byte
+            freeze_startup_objects()
             if self.ready_fd is not None:
                 # The supervisor may have closed its end (it is stopping): nothing to say.
                 with contextlib.suppress(OSError):
