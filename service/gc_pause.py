@@ -59,4 +59,3 @@ def freeze_startup_objects() -> None:
     collected as before; what is frozen lives as long as the process, as it would."""
     gc.collect()
     gc.freeze()
-
