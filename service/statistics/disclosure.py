@@ -40,7 +40,7 @@ from typing import Any
 
 from service.domain.facts import ReportingRules
 from service.statistics.cell_key import max_noise
-from service.statistics.disclosure_lp import tightened
+from service.statistics.disclosure_lp import pinned, tighten
 from service.statistics.disclosure_relations import Identities, identities
 from service.statistics.leaf_layout import MeasuredLeaves
 from service.statistics.measures_format import Kind, Pointer
@@ -120,11 +120,11 @@ class _ReaderView:
 
     def pins(self, hidden: set[int], lo: list[int], hi: list[int], solve: bool) -> list[int]:
         """The hidden counts, in order, that the bounds `lo`, `hi` pin, or that a reader who
-        guesses pins (`guessed`; with `solve`, a reader who also solves the programme)."""
-        guessed = self.guessed(hidden, solve)
+        guesses pins (`guessed_pins`; with `solve`, a reader who also solves the programme)."""
+        guessed = self.guessed_pins(hidden, solve)
         return [n for n in sorted(self.counts) if _pinned(lo[n], hi[n], self.limit) or n in guessed]
 
-    def guessed(self, hidden: set[int], solve: bool) -> set[int]:
+    def guessed_pins(self, hidden: set[int], solve: bool) -> set[int]:
         """The hidden counts pinned for a reader who solves the linear programme (with
         `solve`), and who takes hidden counts for ones published as 1..k − 1 (true
         0..k − 1 + D), complements too. Such a reader is right about a
@@ -144,7 +144,7 @@ class _ReaderView:
             )
             lo, hi = _propagated(self.found, lo, hi)
             consistent = all(lo[n] <= hi[n] for n in self.found.counts)
-            if consistent and (not solve or tightened(self.found, lo, hi, self.counts, limit)):
+            if consistent and (not solve or tighten(self.found, lo, hi, self.counts, limit)):
                 return {n for n in self.counts if _pinned(lo[n], hi[n], limit)}
             if not guessable:
                 # Only facts the domain refuses contradict the identities (an exit dated
@@ -166,10 +166,8 @@ def _publish_provable_zeros(
     return zeros
 
 
-def _pinned(lo: int, hi: int, limit: int) -> bool:
-    """Whether the reader's bounds of a hidden count give it away: one value, or inside
-    1..k − 1."""
-    return lo == hi or (lo >= 1 and hi <= limit - 1)
+# One definition, disclosure_lp's, for both readers.
+_pinned = pinned
 
 
 def _bounds(
@@ -227,7 +225,8 @@ def _propagated(
     """Bounds narrowed by every identity, until nothing narrows (the linear programme's
     bounds, sum by sum); with `from_leaves`, bounds already propagated of which only these
     leaves narrowed since: the sums they are in first, then whatever narrows after them
-    (narrowing only, so the same bounds as propagating everything again)."""
+    (narrowing only, so the same bounds as propagating everything again). Bounds that
+    cross stop it: they hold a wrong guess (_ReaderView.guessed_pins)."""
     if from_leaves is None:
         pending = set(range(len(found.sums)))
         unequal = set(range(len(found.inequalities)))
@@ -252,7 +251,7 @@ def _propagated(
                 lo[large] = lo[small]
                 touched.add(large)
         if any(lo[n] > hi[n] for n in touched):
-            break  # bounds that hold a wrong guess (_ReaderView.guessed) only cross further
+            break  # a wrong guess: the bounds would only cross further
         pending = {m for n in touched for m in found.member_of.get(n, ())}
         unequal = {m for n in touched for m in found.in_inequality.get(n, ())}
     return lo, hi

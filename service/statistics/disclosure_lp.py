@@ -3,13 +3,13 @@
 Propagating bounds sum by sum (disclosure._propagated) sees what each identity says alone
 and what follows step by step; a reader who solves the linear programme of all of them at
 once can see more: chains of sums across scopes that pin a count no single step does.
-`tightened` narrows the bounds of hidden counts to the programme's own: for each, its
+`tighten` narrows the bounds of hidden counts to the programme's own: for each, its
 least and greatest value over every table of counts that satisfies the known bounds and
 every identity (disclosure_relations). The attacker's audit (tests/disclosure_audit.py)
 solves the same kind of programme from its own reading of product.md.
 
-HiGHS solves it (highspy), in one instance per answer and round, each solve starting from
-the last one's basis. Solutions that push all the counts at once down, then up, show most
+HiGHS solves it (highspy, imported when first needed: 60 ms a process that never solves),
+in one instance per answer and round, each solve starting from the last one's basis. Solutions that push all the counts at once down, then up, show most
 of them free (seen at two values, one of them 0 or k or more); only the rest get a
 programme each.
 """
@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
+from functools import cache
 from typing import Any
 
-import highspy
 import numpy as np
 
 from service.statistics.disclosure_relations import Identities
@@ -29,19 +29,26 @@ from service.statistics.disclosure_relations import Identities
 _NO_BOUND = 10**11
 # The solver's values are floats: an integer count within this of a bound is at it.
 _TOLERANCE = 1e-6
-_PRIMAL_SIMPLEX = 4
-MINIMISE = highspy.ObjSense.kMinimize
-MAXIMISE = highspy.ObjSense.kMaximize
+# HiGHS's option simplex_strategy: 1 the dual simplex (serial), 4 the primal.
+_DUAL_SIMPLEX, _PRIMAL_SIMPLEX = 1, 4
 
 
-def tightened(
+def pinned(lo: int, hi: int, limit: int) -> bool:
+    """Whether a reader's bounds of a hidden count give it away: one value, or inside
+    1..k − 1 (k = limit)."""
+    return lo == hi or (lo >= 1 and hi <= limit - 1)
+
+
+def tighten(
     found: Identities, lo: list[int], hi: list[int], hidden: Collection[int], limit: int
 ) -> bool:
     """Narrow lo[n]..hi[n] of the `hidden` counts, in place, where the programme shows a
-    pin (one value, or inside 1..limit − 1); False when no table of counts satisfies the
-    bounds (they hold a guess that is wrong)."""
+    pin; False when no table of counts satisfies the bounds (they hold a wrong guess). A
+    count HiGHS leaves unsettled (twice: warm, then from scratch) is given one value, so
+    that it is taken for a pin and repaired: failing toward hiding, the same way for the
+    same answer every time."""
     counts = set(found.counts)
-    targets = [n for n in sorted(hidden) if n in counts and not _pinned(lo[n], hi[n], limit)]
+    targets = [n for n in sorted(hidden) if n in counts and not pinned(lo[n], hi[n], limit)]
     if not targets:
         return True
     problem = _Problem(found, lo, hi)
@@ -59,23 +66,29 @@ def tightened(
     left = columns
     try:
         while left:
-            seen(problem.solve(left, MINIMISE))
-            seen(problem.solve(left, MAXIMISE))
+            seen(problem.solve(left, maximise=False))
+            seen(problem.solve(left, maximise=True))
             still = [c for c in left if not _free(seen_lo[c], seen_hi[c], limit)]
             if len(still) == len(left):
                 break
             left = still
     except _Infeasible:
         return False
+    except _Unsettled:
+        pass  # each count not seen free gets its own programmes below
     for n, column in zip(targets, columns, strict=True):
         if _free(seen_lo[column], seen_hi[column], limit):
             continue
-        least = problem.solve([column], MINIMISE)
-        seen(least)
-        if _free(seen_lo[column], seen_hi[column], limit):
+        try:
+            least = problem.solve([column], maximise=False)
+            seen(least)
+            if _free(seen_lo[column], seen_hi[column], limit):
+                continue
+            most = problem.solve([column], maximise=True)
+            seen(most)
+        except (_Unsettled, _Infeasible):
+            lo[n] = hi[n]
             continue
-        most = problem.solve([column], MAXIMISE)
-        seen(most)
         if least is not None:
             lo[n] = max(lo[n], math.ceil(least[column] - _TOLERANCE))
         if most is not None:
@@ -83,18 +96,27 @@ def tightened(
     return True
 
 
-def _pinned(lo: int, hi: int, limit: int) -> bool:
-    return lo == hi or (lo >= 1 and hi <= limit - 1)
-
-
 def _free(least: float, most: float, limit: int) -> bool:
     """Whether values seen in solutions already show that a count is no pin."""
+    if least > most:  # none seen yet
+        return False
     low, high = math.ceil(least - _TOLERANCE), math.floor(most + _TOLERANCE)
     return high > low and (low <= 0 or high >= limit)
 
 
 class _Infeasible(Exception):
     """No table of counts satisfies the programme."""
+
+
+class _Unsettled(Exception):
+    """HiGHS ended a solve neither optimal, unbounded nor infeasible."""
+
+
+@cache
+def _highspy() -> Any:
+    import highspy
+
+    return highspy
 
 
 # A row of the programme: (leaf, factor) pairs whose sum is 0 (a sum) or at most 0.
@@ -106,6 +128,7 @@ class _Problem:
     HiGHS instance: each solve after the first starts from the last one's basis."""
 
     def __init__(self, found: Identities, lo: list[int], hi: list[int]) -> None:
+        highspy = _highspy()
         leaves = list(found.counts)
         self.column = {leaf: c for c, leaf in enumerate(leaves)}
         self.size = len(leaves)
@@ -133,10 +156,11 @@ class _Problem:
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = self._rows(equal + at_most)
         # highspy's `Highs` calls into HiGHS in its constructor, before output can be turned
         # off, and HiGHS prints its banner to standard out then: the plain class it wraps
-        # (in highspy's __all__, not in its type stubs).
-        self.highs = highspy._Highs()  # type: ignore[attr-defined]
+        # (in highspy's __all__, not in its type stubs; highspy is pinned for it).
+        self.highs = highspy._Highs()
         self.highs.setOptionValue("output_flag", False)
-        self.highs.passModel(lp)
+        if self.highs.passModel(lp) != highspy.HighsStatus.kOk:
+            raise RuntimeError("disclosure control's programme was refused by HiGHS")
         self.objective: list[int] = []
 
     def _rows(self, rows: list[Row]) -> tuple[Any, Any, Any]:
@@ -150,25 +174,42 @@ class _Problem:
             starts.append(len(indices))
         return np.array(starts), np.array(indices), np.array(values, dtype=float)
 
-    def solve(self, columns: list[int], sense: Any) -> np.ndarray | None:
-        """A solution that minimises or maximises (`sense`) the sum of these columns; None
-        when that is unbounded."""
-        highs = self.highs
+    def solve(self, columns: list[int], maximise: bool) -> np.ndarray | None:
+        """A solution that minimises or maximises the sum of these columns; None when that
+        is unbounded."""
+        highspy, highs = _highspy(), self.highs
         if self.objective:
             highs.changeColsCost(len(self.objective), self.objective, [0.0] * len(self.objective))
         highs.changeColsCost(len(columns), columns, [1.0] * len(columns))
         self.objective = columns
+        sense = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
         highs.changeObjectiveSense(sense)
-        highs.run()
-        # After the first solve only the objective changes: the last basis stays feasible,
-        # and the primal simplex goes on from it (the dual simplex starts over, 20–50×
-        # slower on an answer of 20 insatser).
-        highs.setOptionValue("simplex_strategy", _PRIMAL_SIMPLEX)
-        status = highs.getModelStatus()
+        status = self._run()
         if status == highspy.HighsModelStatus.kOptimal:
             return np.asarray(highs.getSolution().col_value)
         if status == highspy.HighsModelStatus.kUnbounded:
             return None
         if status == highspy.HighsModelStatus.kInfeasible:
             raise _Infeasible
-        raise RuntimeError(f"disclosure control's programme failed: {status}")
+        raise _Unsettled(status)
+
+    def _run(self) -> Any:
+        """Solve, warm from the last basis with the primal simplex (only the objective
+        changed since: the basis stays feasible; the dual simplex would start over, 20–50×
+        slower on an answer of 20 insatser); once more from scratch with the dual simplex
+        if HiGHS leaves it unsettled, as it may on a degenerate programme."""
+        highspy, highs = _highspy(), self.highs
+        highs.run()
+        status = highs.getModelStatus()
+        settled = (
+            highspy.HighsModelStatus.kOptimal,
+            highspy.HighsModelStatus.kUnbounded,
+            highspy.HighsModelStatus.kInfeasible,
+        )
+        if status not in settled:
+            highs.clearSolver()
+            highs.setOptionValue("simplex_strategy", _DUAL_SIMPLEX)
+            highs.run()
+            status = highs.getModelStatus()
+        highs.setOptionValue("simplex_strategy", _PRIMAL_SIMPLEX)
+        return status

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
+from service.statistics import disclosure_lp
 from service.statistics.disclosure import UNBOUNDED, _propagated
-from service.statistics.disclosure_lp import tightened
+from service.statistics.disclosure_lp import pinned, tighten
 from service.statistics.disclosure_relations import Identities
 
 K = 5
@@ -31,21 +32,21 @@ def test_three_sums_together_pin_what_each_alone_does_not() -> None:
     lo, hi = [2, 2, 2, 0, 0, 0], [2, 2, 2, 6, 6, 6]
     lo, hi = _propagated(found, lo, hi)
     assert (lo[3:], hi[3:]) == ([0, 0, 0], [2, 2, 2])
-    assert tightened(found, lo, hi, {3, 4, 5}, K)
+    assert tighten(found, lo, hi, {3, 4, 5}, K)
     assert (lo[3:], hi[3:]) == ([1, 1, 1], [1, 1, 1])
 
 
 def test_a_guess_the_published_figures_contradict_is_refused() -> None:
     # t = a + b with t published as 9..9 and both terms taken for 0..3: no table fits.
     found = _identities([(0, (1, 2))], 3)
-    assert not tightened(found, [9, 0, 0], [9, 3, 3], {1, 2}, K)
+    assert not tighten(found, [9, 0, 0], [9, 3, 3], {1, 2}, K)
 
 
 def test_a_count_the_sums_leave_free_keeps_its_bounds() -> None:
     # a + b = 8 (published 6..10), each hidden 0..6: a may be 0 or 6, nothing to narrow.
     found = _identities([(0, (1, 2))], 3)
     lo, hi = [6, 0, 0], [10, 6, 6]
-    assert tightened(found, lo, hi, {1, 2}, K)
+    assert tighten(found, lo, hi, {1, 2}, K)
     assert (lo, hi) == ([6, 0, 0], [10, 6, 6])
 
 
@@ -72,7 +73,7 @@ def test_the_programme_never_narrows_past_the_truth(seed: int, leaves: int, nois
         elif value <= K - 1 + noise:
             hi[n] = K - 1 + noise
     lo, hi = _propagated(found, lo, hi)
-    assert tightened(found, lo, hi, hidden, K)
+    assert tighten(found, lo, hi, hidden, K)
     for n, value in enumerate(truth):
         assert lo[n] <= value <= hi[n], (n, value, lo[n], hi[n])
 
@@ -81,5 +82,20 @@ def test_the_programme_never_narrows_past_the_truth(seed: int, leaves: int, nois
 def test_nothing_hidden_costs_no_programme(size: int) -> None:
     found = _identities([(0, (1, 2))], 3)
     lo, hi = [3, 1, 2], [3, 1, 2]
-    assert tightened(found, lo, hi, set(), size)
+    assert tighten(found, lo, hi, set(), size)
     assert (lo, hi) == ([3, 1, 2], [3, 1, 2])
+
+
+def test_a_count_the_solver_leaves_unsettled_is_taken_for_a_pin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # HiGHS may end a degenerate programme undecided: that count is repaired as a pin
+    # (one value), not published on a bound nobody proved.
+    def unsettled(self: object, columns: list[int], maximise: bool) -> None:
+        raise disclosure_lp._Unsettled("kUnknown")
+
+    monkeypatch.setattr(disclosure_lp._Problem, "solve", unsettled)
+    found = _identities([(0, (1, 2))], 3)
+    lo, hi = [6, 0, 0], [10, 6, 6]
+    assert tighten(found, lo, hi, {1, 2}, K)
+    assert all(pinned(lo[n], hi[n], K) for n in (1, 2))
