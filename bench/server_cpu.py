@@ -16,40 +16,25 @@ from __future__ import annotations
 import os
 import resource
 import sys
-from pathlib import Path
 
 from bench.common import live_server, workdir
 from bench.http_writes import batch_events, history_events, posted_rate
-from tests.server_process import provision
+from tests.server_process import command_line, descendants_of, provision, stat_fields
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _children(pid: int) -> list[int]:
-    """`pid` and its descendants."""
-    found = [pid]
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except OSError:  # gone meanwhile
-            continue
-        if parent == pid:
-            found += _children(int(entry.name))
-    return found
-
-
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+    """User + system CPU of a process (0 once it has gone)."""
+    fields = stat_fields(pid)
+    return (int(fields[11]) + int(fields[12])) / _TICKS if fields else 0.0
 
 
 def _role(pid: int) -> str:
-    command = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    command = command_line(pid)
     if "serve-worker" in command:
         return "worker"
-    return "projection" if " project " in command else "supervisor"
+    return "projection" if "project" in command else "supervisor"
 
 
 def _own_cpu() -> float:
@@ -62,7 +47,7 @@ def run(kind: str, rounds: int) -> None:
         tenant = provision(server.url, server.env, "bench-server-cpu")
         posted_rate(tenant, batch_events(tenant, 50), 50)  # warm up
         assert server.process is not None
-        processes = _children(server.process.pid)
+        processes = [server.process.pid, *descendants_of(server.process.pid)]
         makers = {
             "pure": lambda: batch_events(tenant, 9000),
             "mixed": lambda: history_events(tenant, 3000),

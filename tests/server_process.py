@@ -162,7 +162,7 @@ def command_line(pid: int) -> list[str]:
         return []
 
 
-def _stat_fields(pid: int) -> list[str] | None:
+def stat_fields(pid: int) -> list[str] | None:
     """The fields of /proc/<pid>/stat after the command name, or None if it has gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -176,7 +176,7 @@ def children_of(parent: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            fields = _stat_fields(int(entry.name))
+            fields = stat_fields(int(entry.name))
             if fields and fields[1] == str(parent) and fields[0] != "Z":
                 found.append(int(entry.name))
     return found
@@ -192,7 +192,7 @@ def descendants_of(parent: int) -> list[int]:
 
 def is_running(pid: int) -> bool:
     """Whether process `pid` exists and is not a zombie."""
-    fields = _stat_fields(pid)
+    fields = stat_fields(pid)
     return fields is not None and fields[0] != "Z"
 
 
