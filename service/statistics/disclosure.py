@@ -102,8 +102,8 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
     else:  # out of rounds: a pin the bounds still show is not published as it is
         _publish_provable_zeros(measured, hidden - statistics, hidden, hi)
         view = _ReaderView(measured, found, hidden - statistics, complements, bound, limit)
-        pinned = view.pins(hidden, lo, hi, solve=True)
-        hidden |= _scope_behind(pinned, measured, found, hidden | kept, limit, bound)
+        left = view.pins(hidden, lo, hi, solve=True)
+        hidden |= _scope_behind(left, measured, found, hidden | kept, limit, bound)
     return sorted(hidden | _statistics_of_hidden_counts(measured, hidden))
 
 
@@ -122,7 +122,7 @@ class _ReaderView:
         """The hidden counts, in order, that the bounds `lo`, `hi` pin, or that a reader who
         guesses pins (`guessed_pins`; with `solve`, a reader who also solves the programme)."""
         guessed = self.guessed_pins(hidden, solve)
-        return [n for n in sorted(self.counts) if _pinned(lo[n], hi[n], self.limit) or n in guessed]
+        return [n for n in sorted(self.counts) if pinned(lo[n], hi[n], self.limit) or n in guessed]
 
     def guessed_pins(self, hidden: set[int], solve: bool) -> set[int]:
         """The hidden counts pinned for a reader who solves the linear programme (with
@@ -145,7 +145,7 @@ class _ReaderView:
             lo, hi = _propagated(self.found, lo, hi)
             consistent = all(lo[n] <= hi[n] for n in self.found.counts)
             if consistent and (not solve or tighten(self.found, lo, hi, self.counts, limit)):
-                return {n for n in self.counts if _pinned(lo[n], hi[n], limit)}
+                return {n for n in self.counts if pinned(lo[n], hi[n], limit)}
             if not guessable:
                 # Only facts the domain refuses contradict the identities (an exit dated
                 # before its enrollment, in a test): the bounds say nothing more then.
@@ -164,10 +164,6 @@ def _publish_provable_zeros(
         measured.values[n] = 0
         hidden.discard(n)
     return zeros
-
-
-# One definition, disclosure_lp's, for both readers.
-_pinned = pinned
 
 
 def _bounds(

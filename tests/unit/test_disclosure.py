@@ -371,7 +371,7 @@ def test_no_pin_the_service_sees_is_published_while_something_could_hide_it(
         found = identities(measured, RULES)
         lo, hi = disclosure._bounds(measured, hidden, complements, found, bound, k)
         for n in counts:
-            if disclosure._pinned(lo[n], hi[n], k):
+            if disclosure.pinned(lo[n], hi[n], k):
                 pins += 1
                 kept = disclosure._numerators_of_kept_shares(measured, k, bound)
                 behind = disclosure._scope_behind([n], measured, found, hidden | kept, k, bound)
