@@ -139,10 +139,9 @@ class _ReaderView:
         if not guessable and not solve:
             return set()  # the round's own bounds are this reader's
         while True:
-            lo, hi = reader_bounds(
-                values, hidden, self.complements - guessable, self.found, bound, limit
+            lo, hi = _bounds(
+                self.measured, hidden, self.complements - guessable, self.found, bound, limit
             )
-            lo, hi = _propagated(self.found, lo, hi)
             consistent = all(lo[n] <= hi[n] for n in self.found.counts)
             if consistent and (not solve or tighten(self.found, lo, hi, self.counts, limit)):
                 return {n for n in self.counts if pinned(lo[n], hi[n], limit)}
