@@ -12,7 +12,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from service.adapters.database import DurabilityError, make_engine, verify_durability
+from service.adapters.database import (
+    SQLITE_CACHE_KIB,
+    SQLITE_CHECKPOINT_PAGES,
+    SQLITE_WAL_KEPT_BYTES,
+    DurabilityError,
+    make_engine,
+    verify_durability,
+)
 from service.adapters.migrations import (
     SchemaMismatchError,
     compare_type,
@@ -58,6 +65,19 @@ def test_sqlite_runs_with_wal_and_full_synchronous(tmp_path: Path) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 2
+    engine.dispose()
+
+
+def test_sqlite_connections_are_sized_for_a_chunk_of_writes(tmp_path: Path) -> None:
+    """The sizes of decisions.md §39, on every connection: with SQLite's defaults a batch
+    chunk's cost per event doubled as the store grew (docs/benchmarks.md)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as connection:
+        setting = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert setting("cache_size") == -SQLITE_CACHE_KIB
+        assert setting("wal_autocheckpoint") == SQLITE_CHECKPOINT_PAGES
+        assert setting("journal_size_limit") == SQLITE_WAL_KEPT_BYTES
+        assert setting("temp_store") == 2  # MEMORY
     engine.dispose()
 
 
