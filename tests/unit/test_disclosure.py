@@ -292,7 +292,12 @@ REPAIRED = (13, 20, 34, 49, 71, 90, 101, 107, 110, 112, 114, 127, 152, 159, 160,
             1, 3, 5, 6, 7, 8, 9, 11, 12, 16, 14, 51, 201)  # fmt: skip
 
 
-@pytest.mark.parametrize("seed", REPAIRED)
+# And the first 60 of the sweep's seeds, found or not before: a change to disclosure
+# control that opens a new gap is likely to open one there (the sweep of 300 takes 4 min).
+SWEPT = sorted(set(REPAIRED) | set(range(60)))
+
+
+@pytest.mark.parametrize("seed", SWEPT)
 def test_the_attacker_pins_no_hidden_count_of_a_small_forbund(seed: int) -> None:
     assert small_forbund_findings(seed) == []
 
