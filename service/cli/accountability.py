@@ -95,7 +95,7 @@ def erase(
                 pseudonym = identity.pseudonym
             plan = container.removal.plan_erasure(association, pseudonym)
             done = container.removal.carry_out(plan, kind="erasure", operator=operator_name())
-        container.removal.reclaim_space()
+        _reclaim_space(container)
     finally:
         container.close()
     typer.echo(
@@ -103,6 +103,21 @@ def erase(
         f"{done.stored_years} publicerade år sparade.",
         err=True,
     )
+
+
+def _reclaim_space(container: Container) -> None:
+    """The removed rows gone from the file's bytes, or exit 1 saying what to do."""
+    from service.adapters.removal import SpaceNotReclaimedError
+
+    try:
+        container.removal.reclaim_space()
+    except SpaceNotReclaimedError:
+        typer.echo(
+            "Uppgifterna är borttagna, men databasens logg (WAL) kunde inte tömmas: en "
+            "läsare höll den. Kör `python -m service gallra` igen när ingen import pågår.",
+            err=True,
+        )
+        raise typer.Exit(1) from None
 
 
 def gallra(
@@ -131,7 +146,7 @@ def gallra(
         if years is not None:
             _gallra_audit_log(container, years, dry_run)
         if not dry_run:
-            container.removal.reclaim_space()
+            _reclaim_space(container)
             if not plans and years is None:
                 record(container, "gallra", None, 0)
     finally:

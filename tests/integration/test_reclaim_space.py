@@ -1,0 +1,70 @@
+"""`reclaim_space` on SQLite (decisions.md §22, §39): the VACUUM builds its copy on disk,
+not in the memory the connections keep statement journals in, and a WAL a reader holds
+is reported, not passed over."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+
+from service.adapters.database import make_engine
+from service.adapters.removal import SpaceNotReclaimedError, reclaim_space
+
+
+def _engine_with_rows(path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE notes (body TEXT)")
+        connection.exec_driver_sql(
+            "INSERT INTO notes VALUES (?)", [("removed-" + "x" * 200,) for _ in range(500)]
+        )
+        connection.exec_driver_sql("DELETE FROM notes")
+    return engine
+
+
+def test_the_vacuum_builds_its_copy_on_disk_and_the_connection_is_given_back_as_it_was(
+    tmp_path: Path,
+) -> None:
+    engine = _engine_with_rows(tmp_path / "x.db")
+    statements: list[str] = []
+
+    @event.listens_for(engine, "connect")
+    def _traced(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
+
+    engine.dispose()  # the next connection is a new one, traced
+    reclaim_space(engine)
+
+    vacuum = statements.index("VACUUM")
+    assert "PRAGMA temp_store=FILE" in statements[:vacuum]
+    assert statements[vacuum + 1] == "PRAGMA temp_store=MEMORY"
+    with engine.connect() as connection:  # the pool's one connection, reused
+        assert connection.exec_driver_sql("PRAGMA temp_store").scalar() == 2
+    assert b"removed-" not in (tmp_path / "x.db").read_bytes()
+    assert (tmp_path / "x.db-wal").stat().st_size == 0
+    engine.dispose()
+
+
+def test_a_wal_a_reader_holds_is_reported_not_passed_over(tmp_path: Path) -> None:
+    engine = _engine_with_rows(tmp_path / "x.db")
+
+    @event.listens_for(engine, "connect")
+    def _impatient(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=50")  # not the service's 30 s
+
+    engine.dispose()
+    reader = sqlite3.connect(tmp_path / "x.db", isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM notes").fetchone()  # a snapshot, held
+    try:
+        with pytest.raises(SpaceNotReclaimedError):
+            reclaim_space(engine)
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    reclaim_space(engine)  # once the reader has gone, it goes through
+    engine.dispose()
