@@ -7,13 +7,13 @@ from typing import Any
 from eventsourcing_sqlalchemy.datastore import transactions
 from sqlalchemy import Engine, create_engine, event, text
 
-# SQLite's sizes for a writer whose chunk of 1,000 events dirties a few thousand pages of
-# randomly keyed indexes (decisions.md §39). With the defaults (a 2 MiB page cache, a
-# checkpoint whenever the WAL passes 1,000 pages, statement journals in files) such a
-# chunk spilled dirty pages into the WAL before its commit, copied every page into a
-# savepoint's journal file and checkpointed after every commit, and its cost per event
-# doubled as the store grew to 100,000 events.
-SQLITE_CACHE_KIB = 65_536  # at most, per connection; allocated as pages are used
+# SQLite's sizes for a writer whose chunk of 1,000 events dirties about 5,000 pages (20
+# MiB) of randomly keyed indexes (decisions.md §39). With the defaults (a 2 MiB page
+# cache, a checkpoint whenever the WAL passes 1,000 pages, statement journals in files)
+# such a chunk spilled dirty pages into the WAL before its commit, copied every page into
+# a savepoint's journal file and checkpointed after every commit: an import's cost per
+# event grew by half to double as the store grew to 90,000 events.
+SQLITE_CACHE_KIB = 32_768  # at most, per connection; allocated as pages are used
 SQLITE_CHECKPOINT_PAGES = 16_384  # a WAL of 64 MiB at 4 KiB a page
 SQLITE_WAL_KEPT_BYTES = 64 * 1024 * 1024  # a WAL grown past this is cut back to it
 
