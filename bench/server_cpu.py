@@ -77,7 +77,7 @@ def run(kind: str, rounds: int) -> None:
                     f"{spent.get('worker', 0):.0f}, projection {spent.get('projection', 0):.0f}, "
                     f"client {client:.0f}"
                 )
-        resident = max(_resident_mib(pid) for pid in processes if _role(pid) == "worker")
+        resident = max((_resident_mib(p) for p in processes if _role(p) == "worker"), default=0.0)
         print(f"{kind}: the largest request worker holds {resident:.0f} MiB")
 
 
