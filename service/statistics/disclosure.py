@@ -68,14 +68,18 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
     bound = max_noise(limit)
     kept = _numerators_of_kept_shares(measured, limit, bound)
     lo, hi = _bounds(measured, hidden, complements, found, bound, limit)
+    # Pins nothing may be hidden beside, not even in their measures object: only headline
+    # totals that noise protects are left there (§7.4). Set aside, so that the reader's
+    # programme still looks for pins elsewhere.
+    accepted: set[int] = set()
     for _ in range(MAX_ROUNDS):
         unrepaired: list[int] = []
         widened = False
         zeros = _publish_provable_zeros(measured, hidden - statistics, hidden, hi)
         view = _ReaderView(measured, found, hidden - statistics, complements, bound, limit)
-        pins = view.pins(hidden, lo, hi, solve=False)
+        pins = [n for n in view.pins(hidden, lo, hi, solve=False) if n not in accepted]
         if not pins and not zeros:  # nothing the bounds show: last, the reader's programme
-            pins = view.pins(hidden, lo, hi, solve=True)
+            pins = [n for n in view.pins(hidden, lo, hi, solve=True) if n not in accepted]
         for n in pins:
             extra = _complement(n, measured, found, hidden | kept, limit, bound)
             if extra is not None:
@@ -91,6 +95,9 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
             hidden |= behind
             complements |= behind
             widened = bool(behind)
+            if not behind:
+                accepted.update(unrepaired)
+                continue  # the same bounds, without these pins: the programme's turn
         if widened:  # a published count now hidden: what was derived from it is void
             lo, hi = _bounds(measured, hidden, complements, found, bound, limit)
         elif zeros:  # only narrower: carry the bounds, re-propagate from what narrowed

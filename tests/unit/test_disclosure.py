@@ -324,6 +324,32 @@ def test_the_known_gap_the_attacker_still_pins_a_count_of_this() -> None:
     assert small_forbund_findings(*KNOWN_GAP)
 
 
+@pytest.mark.parametrize(("seed", "size"), [(201, 5), (244, 2)])
+def test_pins_nothing_can_be_hidden_beside_still_leave_the_reader_its_programme(
+    seed: int, size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In these answers a round's pins have nothing that may be hidden beside them (only
+    headline totals that noise protects). The rounds once stopped there, so the reader's
+    linear programme never looked for pins elsewhere in the answer."""
+    calls: list[tuple[str, bool]] = []
+    scope_behind, pins = disclosure._scope_behind, disclosure._ReaderView.pins
+
+    def recorded_scope(*args: Any) -> set[int]:
+        behind = scope_behind(*args)
+        calls.append(("scope", bool(behind)))
+        return behind
+
+    def recorded_pins(view: Any, hidden: Any, lo: Any, hi: Any, solve: bool) -> list[int]:
+        calls.append(("pins", solve))
+        return pins(view, hidden, lo, hi, solve)
+
+    monkeypatch.setattr(disclosure, "_scope_behind", recorded_scope)
+    monkeypatch.setattr(disclosure._ReaderView, "pins", recorded_pins)
+    small_forbund_answer(seed, size)
+    stuck = calls.index(("scope", False))
+    assert ("pins", True) in calls[stuck:]
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     values=hs.lists(hs.integers(0, 12), min_size=3, max_size=7),
