@@ -175,21 +175,25 @@ def reclaim_space(engine: Engine) -> None:
         cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
         # VACUUM builds its copy of the whole file in temporary storage, which database.py
         # keeps in memory for statement journals: a large store would not fit.
+        temp_store = cursor.execute("PRAGMA temp_store").fetchone()[0]
         cursor.execute("PRAGMA temp_store=FILE")
         try:
             cursor.execute("VACUUM")
-        finally:
-            cursor.execute("PRAGMA temp_store=MEMORY")  # the connection goes back to the pool
-        # A reader still in a snapshot after the busy timeout keeps the WAL, and the old
-        # pages in it: said, not passed over (the erasure itself is committed).
+        finally:  # the connection goes back to the pool as it came
+            cursor.execute(f"PRAGMA temp_store={int(temp_store)}")
+        # The vacuumed file is in the WAL until a checkpoint copies it over the old one. A
+        # reader still in a snapshot after the busy timeout keeps the checkpoint from
+        # finishing, and the old pages stay: said, not passed over (the removal itself is
+        # committed).
         busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         cursor.close()
     finally:
         raw.close()
     if busy:
         raise SpaceNotReclaimedError(
-            "a reader kept the WAL: the removed rows may remain in it until the next "
-            "checkpoint; run `python -m service gallra` again when no import is running"
+            "another connection was reading: the removed rows may remain in the database "
+            "file and its WAL until a checkpoint completes; run `python -m service gallra` "
+            "again when nothing else runs"
         )
 
 

@@ -95,29 +95,33 @@ def erase(
                 pseudonym = identity.pseudonym
             plan = container.removal.plan_erasure(association, pseudonym)
             done = container.removal.carry_out(plan, kind="erasure", operator=operator_name())
-        _reclaim_space(container)
+            typer.echo(
+                f"Klart: {len(done.enrollments)} inskrivningar, {done.events} händelser "
+                f"raderade; {done.stored_years} publicerade år sparade.",
+                err=True,
+            )
+            if not _space_reclaimed(container):
+                raise typer.Exit(1)  # the command's audit entry gets status 1
     finally:
         container.close()
-    typer.echo(
-        f"Klart: {len(done.enrollments)} inskrivningar, {done.events} händelser raderade; "
-        f"{done.stored_years} publicerade år sparade.",
-        err=True,
-    )
 
 
-def _reclaim_space(container: Container) -> None:
-    """The removed rows gone from the file's bytes, or exit 1 saying what to do."""
+def _space_reclaimed(container: Container) -> bool:
+    """Whether the removed rows are gone from the database files' bytes; if not, says so
+    and what to do."""
     from service.adapters.removal import SpaceNotReclaimedError
 
     try:
         container.removal.reclaim_space()
     except SpaceNotReclaimedError:
         typer.echo(
-            "Uppgifterna är borttagna, men databasens logg (WAL) kunde inte tömmas: en "
-            "läsare höll den. Kör `python -m service gallra` igen när ingen import pågår.",
+            "Det som togs bort är borta ur tjänsten men kan finnas kvar i databasfilerna på "
+            "disken: en annan process (en import eller en statistikfråga) läste databasen "
+            "samtidigt. Kör `python -m service gallra` igen när inget annat körs.",
             err=True,
         )
-        raise typer.Exit(1) from None
+        return False
+    return True
 
 
 def gallra(
@@ -146,7 +150,9 @@ def gallra(
         if years is not None:
             _gallra_audit_log(container, years, dry_run)
         if not dry_run:
-            _reclaim_space(container)
+            if not _space_reclaimed(container):
+                record(container, "gallra", None, 1)
+                raise typer.Exit(1)
             if not plans and years is None:
                 record(container, "gallra", None, 0)
     finally:
