@@ -78,7 +78,8 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
         zeros = _publish_provable_zeros(measured, hidden - statistics, hidden, hi)
         view = _ReaderView(measured, found, hidden - statistics, complements, bound, limit)
         pins = [n for n in view.pins(hidden, lo, hi, solve=False) if n not in accepted]
-        if not pins and not zeros:  # nothing the bounds show: last, the reader's programme
+        solved = not pins and not zeros
+        if solved:  # nothing the bounds show: last, the reader's programme
             pins = [n for n in view.pins(hidden, lo, hi, solve=True) if n not in accepted]
         for n in pins:
             extra = _complement(n, measured, found, hidden | kept, limit, bound)
@@ -97,6 +98,8 @@ def hidden_leaves(measured: MeasuredLeaves, rules: ReportingRules) -> list[int]:
             widened = bool(behind)
             if not behind:
                 accepted.update(unrepaired)
+                if solved:
+                    break  # the programme has had its turn: nothing else it pins
                 continue  # the same bounds, without these pins: the programme's turn
         if widened:  # a published count now hidden: what was derived from it is void
             lo, hi = _bounds(measured, hidden, complements, found, bound, limit)

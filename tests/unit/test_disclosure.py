@@ -324,13 +324,9 @@ def test_the_known_gap_the_attacker_still_pins_a_count_of_this() -> None:
     assert small_forbund_findings(*KNOWN_GAP)
 
 
-@pytest.mark.parametrize(("seed", "size"), [(201, 5), (244, 2)])
-def test_pins_nothing_can_be_hidden_beside_still_leave_the_reader_its_programme(
-    seed: int, size: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """In these answers a round's pins have nothing that may be hidden beside them (only
-    headline totals that noise protects). The rounds once stopped there, so the reader's
-    linear programme never looked for pins elsewhere in the answer."""
+def _calls_of_a_round_trip(seed: int, size: int, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """In order: whether each `_scope_behind` found something to hide, and whether each
+    reader's look at the pins solved the programme, for one small förbund's answer."""
     calls: list[tuple[str, bool]] = []
     scope_behind, pins = disclosure._scope_behind, disclosure._ReaderView.pins
 
@@ -346,8 +342,31 @@ def test_pins_nothing_can_be_hidden_beside_still_leave_the_reader_its_programme(
     monkeypatch.setattr(disclosure, "_scope_behind", recorded_scope)
     monkeypatch.setattr(disclosure._ReaderView, "pins", recorded_pins)
     small_forbund_answer(seed, size)
+    assert ("scope", False) in calls  # the case below occurs in this answer
+    return calls
+
+
+def test_pins_nothing_can_be_hidden_beside_still_leave_the_reader_its_programme(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In this answer a round's pins from the bounds have nothing that may be hidden beside
+    them (only headline totals that noise protects). The rounds once stopped there, so
+    the reader's linear programme never looked for pins elsewhere (decisions.md §40)."""
+    calls = _calls_of_a_round_trip(201, 5, monkeypatch)
     stuck = calls.index(("scope", False))
     assert ("pins", True) in calls[stuck:]
+    # ... within the rounds, not only in the last look after them
+    assert calls.count(("pins", False)) < disclosure.MAX_ROUNDS
+
+
+def test_pins_the_programme_found_that_nothing_can_be_hidden_beside_end_the_rounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Here the programme's own pins are the ones nothing may be hidden beside: it has had
+    its turn, and the same round again would find the same."""
+    calls = _calls_of_a_round_trip(244, 2, monkeypatch)
+    stuck = calls.index(("scope", False))
+    assert calls[stuck - 1] == ("pins", True) and calls[stuck + 1 :] == []
 
 
 @settings(max_examples=300, deadline=None)
