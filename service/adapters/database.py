@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event, text
 SQLITE_CACHE_KIB = 32_768  # at most, per connection; allocated as pages are used
 SQLITE_CHECKPOINT_PAGES = 16_384  # a WAL of 64 MiB at 4 KiB a page
 SQLITE_WAL_KEPT_BYTES = 64 * 1024 * 1024  # a WAL grown past this is cut back to it
+# How long a connection waits for another's lock before it gives up (SQLITE_BUSY).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 class DurabilityError(RuntimeError):
@@ -48,7 +50,7 @@ def make_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")

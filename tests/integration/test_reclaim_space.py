@@ -4,6 +4,7 @@ is reported, not passed over."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, event
 
 from service.adapters.database import make_engine
 from service.adapters.removal import SpaceNotReclaimedError, reclaim_space
+from tests.server_process import dedicated_database, run_cli, service_env
 
 
 def _engine_with_removed_rows(path: Path) -> Engine:
@@ -78,3 +80,36 @@ def test_a_wal_a_reader_holds_is_reported_not_passed_over(tmp_path: Path) -> Non
         reader.close()
     reclaim_space(engine)  # once the reader has gone, it goes through
     engine.dispose()
+
+
+def test_a_gallring_another_process_holds_up_says_so_and_is_audited_as_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gallra` run in this process (its own container, as from the shell) while another
+    process reads the database: exit 1, a message staff can act on, an audit entry with
+    status 1; run again once the reader is done: exit 0."""
+    from typer.testing import CliRunner
+
+    from service.adapters import database
+    from service.cli.commands import app
+
+    with dedicated_database("sqlite", tmp_path) as url:
+        env = service_env(url, tmp_path)
+        run_cli(env, "migrate")
+        monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 50)  # not 30 s in a test
+        reader = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        try:
+            held_up = CliRunner().invoke(app, ["gallra"], env=env, catch_exceptions=False)
+        finally:
+            reader.execute("COMMIT")
+            reader.close()
+        again = CliRunner().invoke(app, ["gallra"], env=env, catch_exceptions=False)
+        exported = run_cli(env, "audit", "export")
+
+    assert held_up.exit_code == 1, held_up.output
+    assert "Kör `python -m service gallra` igen när inget annat körs." in held_up.stderr
+    assert again.exit_code == 0, again.output
+    entries = [json.loads(line) for line in exported.splitlines()]
+    assert [e["status"] for e in entries if e["action"] == "gallra"] == [1, 0]
