@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     pseudonym_key: str | None = None
     max_body_bytes: int = 1024 * 1024
     batch_max_bytes: int = 16 * 1024 * 1024
-    projection_poll_seconds: float = 1.0
+    projection_poll_seconds: float = Field(default=1.0, gt=0)
     ready_max_lag_events: int = 1000
     # Requests a minute per API key (per address before authentication); 0 turns it off.
     # Left unset: PRODUCTION_RATE_LIMIT in production, off elsewhere (docs/rate-limiting.md).

@@ -22,7 +22,8 @@ from typing import IO
 
 log = logging.getLogger("uppfoljning.children")
 # A child that dies soon after its start (a database newer than the code, a bad setting,
-# an import error) is restarted after 1, 2, 4 ... seconds, up to a minute; one that ran
+# an import error) is restarted after 1, 2, 4 ... check intervals (serve checks every
+# UPPFOLJNING_PROJECTION_POLL_SECONDS, 1 s by default), up to a minute; one that ran
 # this long before it died is restarted at once.
 STABLE_SECONDS = 30.0
 _LONGEST_BACK_OFF_SECONDS = 60.0

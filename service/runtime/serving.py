@@ -42,7 +42,6 @@ log = logging.getLogger("uppfoljning.serve")
 # TimeoutStopSec and Compose's grace period give.
 GRACEFUL_SHUTDOWN_SECONDS = 20
 _STOP_SECONDS = 25
-_CHECK_SECONDS = 1.0
 
 
 def worker_child(fd: int) -> ChildProcess:
@@ -72,19 +71,23 @@ def supervise_server(
         if not catch_up_until(container.projector, signals.stopping) or signals.stopping.is_set():
             return 0
         container.close()  # the supervisor holds no connection while it waits
-        return _run_children(listening, workers, signals)
+        # The same pace as the projection's polling: how often children are checked, and
+        # the first of the back-offs of a child that dies at its start.
+        return _run_children(listening, workers, signals, settings.projection_poll_seconds)
     finally:
         listening.close()
 
 
-def _run_children(listening: socket.socket, workers: int, signals: StopSignals) -> int:
+def _run_children(
+    listening: socket.socket, workers: int, signals: StopSignals, check_seconds: float
+) -> int:
     fd = listening.fileno()
     children = [projection_child(), *(worker_child(fd) for _ in range(workers))]
     try:
         for child in children:
             child.start()
         log.info("serving with %d request worker(s) and a projection process", workers)
-        supervise(children, signals.stopping, _CHECK_SECONDS)
+        supervise(children, signals.stopping, check_seconds)
         return 0
     except ChildKeepsFailingError as error:
         log.error("%s; stopping the server (see the errors above)", error)
