@@ -331,15 +331,15 @@ def _numerators_of_kept_shares(measured: MeasuredLeaves, limit: int, bound: int)
 
 
 def _scope_behind(
-    pinned: list[int],
+    pins: list[int],
     measured: MeasuredLeaves,
     found: Identities,
     hidden: set[int],
     limit: int,
     bound: int,
 ) -> set[int]:
-    """Every count of the measures objects of `pinned` that may be a complement."""
-    scopes = {measured.scope_of(n) for n in pinned}
+    """Every count of the measures objects of `pins` that may be a complement."""
+    scopes = {measured.scope_of(n) for n in pins}
     return {
         m
         for m in found.counts

@@ -324,7 +324,7 @@ def test_the_known_gap_the_attacker_still_pins_a_count_of_this() -> None:
     assert small_forbund_findings(*KNOWN_GAP)
 
 
-def _calls_of_a_round_trip(seed: int, size: int, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+def _disclosure_calls(seed: int, size: int, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """In order: whether each `_scope_behind` found something to hide, and whether each
     reader's look at the pins solved the programme, for one small förbund's answer."""
     calls: list[tuple[str, bool]] = []
@@ -352,7 +352,7 @@ def test_pins_nothing_can_be_hidden_beside_still_leave_the_reader_its_programme(
     """In this answer a round's pins from the bounds have nothing that may be hidden beside
     them (only headline totals that noise protects). The rounds once stopped there, so
     the reader's linear programme never looked for pins elsewhere (decisions.md §40)."""
-    calls = _calls_of_a_round_trip(201, 5, monkeypatch)
+    calls = _disclosure_calls(201, 5, monkeypatch)
     stuck = calls.index(("scope", False))
     assert ("pins", True) in calls[stuck:]
     # ... within the rounds, not only in the last look after them
@@ -364,7 +364,7 @@ def test_pins_the_programme_found_that_nothing_can_be_hidden_beside_end_the_roun
 ) -> None:
     """Here the programme's own pins are the ones nothing may be hidden beside: it has had
     its turn, and the same round again would find the same."""
-    calls = _calls_of_a_round_trip(244, 2, monkeypatch)
+    calls = _disclosure_calls(244, 2, monkeypatch)
     stuck = calls.index(("scope", False))
     assert calls[stuck - 1] == ("pins", True) and calls[stuck + 1 :] == []
 
