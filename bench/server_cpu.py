@@ -5,10 +5,13 @@
 One `python -m service serve` on a fresh database; in each round this process posts
 9,000 pure `enrolled` events, then the history of 3,000 people (9,000 events), in requests
 of 1,000, and reads from `/proc` the CPU (user + system) each of the server's processes
-spent meanwhile, and its own. Printed per round: the rate and, per event, the request
-worker's, the projection child's and the client's CPU. The wall time of a sequential
-import is about the worker's CPU plus the client's: the CPU figures say which one moved
-when the rate moves, on a machine whose rate swings by a third between runs. The store
+spent meanwhile, and its own; on PostgreSQL also the CPU of the PostgreSQL backends that
+serve each of them (found by the connections' application_name, which holds the process
+id). Printed per round: the rate and, per event, the request worker's, the projection
+child's and the client's CPU (with their backends'). The wall time of a sequential import
+is about the worker's CPU plus its backend's plus the client's, printed as "one import's
+chain" with the rate that alone would give: the CPU figures say which part moved when
+the rate moves, on a machine whose rate swings by a third between runs. The store
 grows by 18,000 events a round, so later rounds show what a larger store costs. Printed
 last: the resident memory of the largest request worker.
 """
@@ -19,8 +22,11 @@ import os
 import resource
 import sys
 
+import psycopg
+
 from bench.common import live_server, workdir
 from bench.http_writes import batch_events, history_events, posted_rate
+from service.adapters.database import APPLICATION_NAME
 from tests.server_process import command_line, descendants_of, provision, stat_fields
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -46,6 +52,30 @@ def _role(pid: int) -> str:
     return "projection" if "project" in command else "supervisor"
 
 
+def _backends(url: str, processes: list[int]) -> dict[int, str]:
+    """PostgreSQL's backends (pid → the role of the server process they serve)."""
+    roles = {f"{APPLICATION_NAME} {pid}": _role(pid) for pid in processes}
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as connection:
+        rows = connection.execute(
+            "SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database()"
+        ).fetchall()
+    return {pid: roles[name] for pid, name in rows if name in roles}
+
+
+def _roles(kind: str, url: str, processes: list[int]) -> dict[int, str]:
+    """The server's processes and (PostgreSQL) their backends: pid → role."""
+    roles = {pid: _role(pid) for pid in processes}
+    if kind == "postgres":
+        roles |= {pid: f"{role} backend" for pid, role in _backends(url, processes).items()}
+    return roles
+
+
+def _with_backend(spent: dict[str, float], role: str) -> str:
+    backend = f" (backend {spent[role + ' backend']:.0f})" if role + " backend" in spent else ""
+    return f"{spent.get(role, 0):.0f}{backend}"
+
+
 def _own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -61,21 +91,27 @@ def run(kind: str, rounds: int) -> None:
             "pure": lambda: batch_events(tenant, 9000),
             "mixed": lambda: history_events(tenant, 3000),
         }
+        url = server.env["UPPFOLJNING_DATABASE_URL"]
         for _ in range(rounds):
             for name, make in makers.items():
                 events = make()
-                before = {pid: _cpu_seconds(pid) for pid in processes}
+                roles = _roles(kind, url, processes)
+                before = {pid: _cpu_seconds(pid) for pid in roles}
                 own = _own_cpu()
                 rate = posted_rate(tenant, events, 1000)
                 client = (_own_cpu() - own) / len(events) * 1e6
+                # A backend opened during the round (a pool's new connection) from 0 CPU.
+                roles |= _roles(kind, url, processes)
                 spent: dict[str, float] = {}
-                for pid in processes:
-                    used = (_cpu_seconds(pid) - before[pid]) / len(events) * 1e6
-                    spent[_role(pid)] = spent.get(_role(pid), 0.0) + used
+                for pid, role in roles.items():
+                    used = (_cpu_seconds(pid) - before.get(pid, 0.0)) / len(events) * 1e6
+                    spent[role] = spent.get(role, 0.0) + used
+                chain = spent.get("worker", 0) + spent.get("worker backend", 0) + client
                 print(
                     f"{kind} {name}: {rate:,.0f} ev/s; CPU µs an event: request workers "
-                    f"{spent.get('worker', 0):.0f}, projection {spent.get('projection', 0):.0f}, "
-                    f"client {client:.0f}"
+                    f"{_with_backend(spent, 'worker')}, projection "
+                    f"{_with_backend(spent, 'projection')}, client {client:.0f}; "
+                    f"one import's chain {chain:.0f} µs = {1e6 / chain:,.0f} ev/s"
                 )
         resident = max((_resident_mib(p) for p in processes if _role(p) == "worker"), default=0.0)
         print(f"{kind}: the largest request worker holds {resident:.0f} MiB")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from eventsourcing_sqlalchemy.datastore import transactions
@@ -20,6 +21,10 @@ SQLITE_WAL_KEPT_BYTES = 64 * 1024 * 1024  # a WAL grown past this is cut back to
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+# PostgreSQL's application_name of a connection: this, and the process id.
+APPLICATION_NAME = "uppfoljning"
+
+
 class DurabilityError(RuntimeError):
     """The database is not set up to keep acknowledged writes through a crash."""
 
@@ -29,7 +34,7 @@ def make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         # connect_timeout: a database host that drops packets must not hang /ready and
         # every request for the kernel's TCP timeout.
-        return create_engine(
+        server_engine = create_engine(
             url,
             pool_pre_ping=True,
             pool_size=10,
@@ -37,6 +42,8 @@ def make_engine(url: str) -> Engine:
             connect_args={"connect_timeout": 5},
             hide_parameters=True,  # pseudonyms and event data stay out of logged errors
         )
+        event.listen(server_engine, "do_connect", _name_connection)
+        return server_engine
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
@@ -67,6 +74,13 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN" if _read_only_transaction() else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _name_connection(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+    """Name each PostgreSQL connection after the process that opened it, as
+    `pg_stat_activity` shows it: which of the server's processes (a request worker, the
+    projection child) a backend works for. A name given in the URL is kept."""
+    params.setdefault("application_name", f"{APPLICATION_NAME} {os.getpid()}")
 
 
 def _read_only_transaction() -> bool:

@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from service.adapters.database import (
+    APPLICATION_NAME,
     SQLITE_CACHE_KIB,
     SQLITE_CHECKPOINT_PAGES,
     SQLITE_WAL_KEPT_BYTES,
@@ -160,3 +161,17 @@ def test_sqlite_never_hands_out_an_id_of_the_events_or_the_enrollment_versions_t
     for table in ("uppfoljning_events", "enrollment_versions"):
         assert "AUTOINCREMENT" in ddl[table], ddl[table]
     assert "BINARY(16)" in ddl["uppfoljning_events"], ddl["uppfoljning_events"]
+
+
+def test_each_postgresql_connection_names_the_process_that_opened_it(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    with engine.connect() as connection:
+        name = connection.scalar(text("SELECT current_setting('application_name')"))
+    engine.dispose()
+    assert name == f"{APPLICATION_NAME} {os.getpid()}"
+    # An operator's own name, given in the URL, is kept.
+    separator = "&" if "?" in postgres_url else "?"
+    named = make_engine(f"{postgres_url}{separator}application_name=reporting")
+    with named.connect() as connection:
+        assert connection.scalar(text("SELECT current_setting('application_name')")) == "reporting"
+    named.dispose()
