@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
 from service.domain import errors as e
+from service.domain.personnummer_guard import redact_identity_numbers
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("uppfoljning.api")
@@ -111,13 +112,21 @@ def validation_errors(raw: list[Any]) -> list[dict[str, Any]]:
             # The location is a character offset, not a field: point at the body itself.
             out.append({"field": "body", "message": "the body is not valid JSON"})
             continue
-        location = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        location = [
+            _field_part(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")
+        ]
         item: dict[str, Any] = {"field": ".".join(location) or "body", "message": err["msg"]}
         expected = (err.get("ctx") or {}).get("expected")
         if err.get("type") in ("enum", "literal_error") and expected:
             item["allowed"] = re.findall(r"'([^']*)'", expected)
         out.append(item)
     return out
+
+
+def _field_part(part: object) -> str:
+    """A part of an error's location. An unknown field is named by the client's own key,
+    which is not echoed when it holds a personnummer."""
+    return redact_identity_numbers(str(part))
 
 
 def _allowed_methods(request: Request) -> str:

@@ -219,10 +219,14 @@ def _holds_number(runs: Iterator[list[str]]) -> bool:
     )
 
 
+# What stands for the whole of a text that held a number: a log line must not keep any
+# part of one, and a URL cut in pieces is no use to anyone.
+PLACEHOLDER = "[borttaget: personnummer]"
+
+
 def redact_identity_numbers(text: str) -> str:
-    """`text`, or a placeholder for the whole of it when it holds a number: a log line
-    must not keep any part of one, and a URL cut in pieces is no use to anyone."""
-    return "[borttaget: personnummer]" if contains_identity_number(text) else text
+    """`text`, or PLACEHOLDER when it holds a number."""
+    return PLACEHOLDER if contains_identity_number(text) else text
 
 
 def require_no_identity_number(field: str, text: str) -> str:

@@ -191,3 +191,24 @@ def test_the_cli_refuses_a_system_key_named_by_a_number(
     )
     assert result.returncode == 2 and result.stdout == ""
     assert "personnummer" in result.stderr and "9876" not in result.stderr
+
+
+def test_a_number_sent_as_a_field_name_is_not_echoed(tenant: Tenant, container: Container) -> None:
+    before = event_count(container)
+    for key in ("19811218-9876", "198112189876", "PNR 811218-9876"):
+        response = tenant.enroll(**{key: ""})
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert not any(d in response.text for d in DIGITS), response.text
+        # The error still points at the body's unknown field, named by a placeholder.
+        assert [e["field"] for e in response.json()["errors"]] == ["[borttaget: personnummer]"]
+    item = {"id": str(uuid.uuid4()), "type": "voided", "enrollment_id": str(uuid.uuid4()),
+            "data": {"why": "fel", "19811218-9876": 1}, "198112189876": 2}  # fmt: skip
+    response = tenant.post(f"{tenant.base}/events:batch", {"events": [item]})
+    assert response.status_code == 200, response.text
+    assert response.json()["results"][0]["status"] == 422
+    assert not any(d in response.text for d in DIGITS), response.text
+    response = tenant.post(f"{tenant.base}/events:batch", {"events": [item], "811218-9876": 0})
+    assert response.status_code == 422, response.text
+    assert not any(d in response.text for d in DIGITS), response.text
+    assert event_count(container) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from service.adapters.identity_log_redaction import RedactIdentityNumbers
 from service.domain.personnummer_guard import (
+    PLACEHOLDER,
     REMEMBERED_LENGTH,
     _ascii_contains_identity_number,
     _ascii_digit_runs,
@@ -196,3 +198,35 @@ def test_a_logged_message_with_a_number_is_replaced_whole() -> None:
     )  # fmt: skip
     assert RedactIdentityNumbers().filter(record)
     assert record.getMessage() == "[borttaget: personnummer]"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/associations/a/statistics?year=2025&q=19121212%201212",
+        "/api/v1/enrollments/19121212%201212",
+        "/api/v1/associations/a/statistics?q=121212%2B1212",
+        "/api/v1/associations/a/statistics?q=121212+1212",
+        # Full-width digits, as UTF-8 bytes percent-encoded.
+        "/x?q="
+        + quote("\uff11\uff19\uff11\uff12\uff11\uff12\uff11\uff12-\uff11\uff12\uff11\uff12"),
+    ],
+)
+def test_a_percent_encoded_number_in_a_logged_url_is_replaced(url: str) -> None:
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", url, "1.1", 422), None,
+    )  # fmt: skip
+    assert RedactIdentityNumbers().filter(record)
+    message = record.getMessage()
+    assert "1212" not in message and "%EF%BC%91" not in message, message
+    assert "422" in message and PLACEHOLDER in message
+
+
+def test_a_percent_sign_alone_is_no_number() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/api/v1/x?q=50%25&id=2024-03-01", "1.1", 200), None,
+    )  # fmt: skip
+    assert RedactIdentityNumbers().filter(record)
+    assert "/api/v1/x?q=50%25&id=2024-03-01" in record.getMessage()
