@@ -127,20 +127,30 @@ def _run(
 
 
 def how_to_read(year: int) -> str:
-    """What to run next to read the demo's figures: the export, or the API with a key."""
+    """What to run next to read the demo's figures: the export, or the API with a key.
+    A system key makes only association_admin keys; the admin's key makes the analyst's."""
     api = f"http://127.0.0.1:8000/api/v1/associations/{ASSOCIATION_ID}"
+    key_of = ".venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)[\"key\"])'"
+
+    def new_key(variable: str, by: str, name: str, role: str) -> str:
+        return (
+            f'    {variable}=$(curl -sS -X POST {api}/api-keys -H "Authorization: Bearer ${by}" '
+            f'-H \'Content-Type: application/json\' -d \'{{"name": "{name}", '
+            f'"role": "{role}"}}\' | {key_of})'
+        )
+
     return "\n".join(
         [
             "Så läser du demons siffror:",
             "  Årsredovisningens tabeller som fil (även docx, csv, json, html):",
             f"    .venv/bin/python -m service export --association {ASSOCIATION_ID} "
             f"--year {year} --format xlsx",
-            "  Via API:t (starta med make run): en systemnyckel, sedan en analytikernyckel:",
+            "  Via API:t (starta med make run): en systemnyckel, med den en nyckel för "
+            "förbundets administratör, med den en analytikernyckel:",
             "    ROOT=$(.venv/bin/python -m service create-key --role system_admin --name demo)",
-            f'    curl -sS -X POST {api}/api-keys -H "Authorization: Bearer $ROOT" '
-            '-H \'Content-Type: application/json\' -d \'{"name": "analytiker", '
-            '"role": "analyst"}\'',
-            f'    curl -sS "{api}/statistics?year={year}" -H "Authorization: Bearer <nyckeln>"',
+            new_key("ADMIN", "ROOT", "förbundsadmin", "association_admin"),
+            new_key("ANALYST", "ADMIN", "analytiker", "analyst"),
+            f'    curl -sS "{api}/statistics?year={year}" -H "Authorization: Bearer $ANALYST"',
         ]
     )
 

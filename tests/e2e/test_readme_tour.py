@@ -12,11 +12,14 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 
+from service.cli.demo import how_to_read
+from service.cli.demo_data import ASSOCIATION_ID, ASSOCIATION_NAME
 from tests.conftest import POSTGRES_URL
-from tests.server_process import ROOT, dedicated_database, running_server
+from tests.server_process import API, ROOT, bearer, dedicated_database, run_cli, running_server
 
 README_URL = "http://127.0.0.1:8000"
 
@@ -87,3 +90,32 @@ def test_readme_tour_runs_against_a_real_server(kind: str, tmp_path: Path) -> No
     assert answers[-1]["status"] == 409 and answers[-1]["detail"]
     # Keys are secrets: the server log never shows one.
     assert "upf_" not in log
+
+
+@pytest.mark.slow
+def test_the_demos_instructions_run_against_a_real_server(tmp_path: Path) -> None:
+    """What `python -m service demo` prints last, run as printed (the association made as
+    the demo makes it; only the server's address changed)."""
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    with dedicated_database("sqlite", tmp_path) as url, running_server(url, tmp_path) as server:
+        root = run_cli(server.env, "create-key").strip()
+        made = httpx.post(
+            f"{server.url}{API}/associations",
+            json={"id": ASSOCIATION_ID, "name": ASSOCIATION_NAME},
+            headers=bearer(root),
+        )
+        assert made.status_code == 201, made.text
+        commands = [line.strip() for line in how_to_read(2025).splitlines() if line[:4] == "    "]
+        script = "set -euo pipefail\n" + "\n".join(commands)
+        done = subprocess.run(
+            ["bash", "-c", script.replace(README_URL, server.url)],
+            cwd=tmp_path,
+            env=server.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    statistics = json_documents(done.stdout)[-1]
+    assert "total" in statistics and "suppressed" in statistics, statistics
+    assert (tmp_path / f"uppfoljning-{ASSOCIATION_ID}-2025.xlsx").stat().st_size > 0
