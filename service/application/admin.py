@@ -77,6 +77,7 @@ class AdminCommands:
         """Change name or settings; an event, so as_of answers see the rules then in force."""
         require_association(principal, slug, write=True, roles=ADMINS)
         association = self.association(slug)
+        _require_may_change_protection(principal, association.settings, settings)
         if association.change(name=name, settings=settings, recorded_by=principal.key_id):
             self._save_new(association, f"association {slug!r}")
         return association
@@ -225,3 +226,22 @@ class AdminCommands:
                 self.store.save(aggregate)
         except WriteConflictError:
             raise AlreadyExistsError(f"{what} was changed at the same time; try again") from None
+
+
+# The refusal of an association admin's lowering of min_cell_size (the web page finds it).
+LOWERING_REFUSED = "min_cell_size may be lowered only with the operator's system key"
+
+
+def _require_may_change_protection(
+    principal: Principal, current: dict[str, Any], requested: dict[str, Any]
+) -> None:
+    """Disclosure control protects participants from the förbund's own keys too (product.md
+    §7: the attacker may hold an admin key). An association admin may raise min_cell_size;
+    only the operator's system key, acting for the controller, may lower it (to 0
+    included): otherwise an admin could turn control off for a moment, and every `as_of`
+    answer at that instant would give exact counts of every year (decisions.md §41)."""
+    wanted = requested.get("min_cell_size")
+    if principal.role == Role.SYSTEM_ADMIN.value or not isinstance(wanted, int):
+        return  # a value that is no number is refused by the settings' own check
+    if wanted < current["min_cell_size"]:
+        raise ForbiddenError(LOWERING_REFUSED)

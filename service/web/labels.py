@@ -109,6 +109,11 @@ _REFUSALS: tuple[tuple[str, str], ...] = (
         "Ange ett heltal inom gränserna i hjälptexten.",
     ),
     (r"year must be from", "Året godtas inte (2000 till nästa år)."),
+    (
+        r"min_cell_size may be lowered only",
+        "Gränsen kan höjas här men bara sänkas av driftansvarig (med systemnyckel): en lägre "
+        "gräns ger deltagarna ett svagare skydd.",
+    ),
     (r"is not a valid code", "Välj ett av alternativen."),
     (r"is already in use|already exists|Already", "Det finns redan, med andra uppgifter."),
 )
@@ -151,4 +156,6 @@ def field_of(error: DomainError, fields: set[str]) -> str:
             return name
     if "open enrollment" in error.detail and "pseudonym" in fields:
         return "pseudonym"
+    if error.detail.startswith("min_cell_size") and "min_cell_size" in fields:
+        return "min_cell_size"
     return "form"

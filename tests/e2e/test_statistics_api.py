@@ -183,3 +183,30 @@ def test_one_intervention_asked_alone_shows_what_the_full_answer_shows(
     team_b = next(i for i in full["interventions"] if i["intervention"] == "team-b")
     assert team_b["measures"]["active"]["female"] is None
     assert full["disclosure"]["max_noise"] == 2
+
+
+def test_an_admin_cannot_switch_disclosure_control_off(
+    client: TestClient, container: Container
+) -> None:
+    """The review's attack: an admin sets min_cell_size to 0 for a moment, then the analyst
+    reads exact counts of any year with `as_of` at that instant. Only the operator's system
+    key may lower the setting; the admin may raise it."""
+    tenant = make_tenant(client, container, settings={"min_cell_size": 5})
+    assert tenant.enroll(enrolled_on="2024-02-01").status_code == 201
+
+    def settings_to(size: int, key: str) -> Any:
+        body = {"settings": {"min_cell_size": size}}
+        return client.patch(tenant.base, json=body, headers=bearer(key))
+
+    for lower in (0, 4):
+        refused = settings_to(lower, tenant.admin_key)
+        assert refused.status_code == 403, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert "system key" in refused.json()["detail"]
+    answer = tenant.statistics(year=2024, as_of=datetime.now(UTC).isoformat())
+    assert answer["disclosure"]["min_cell_size"] == 5
+    assert answer["total"]["measures"]["active"]["total"] is None  # one person: hidden
+    assert settings_to(7, tenant.admin_key).status_code == 200  # raising is the admin's
+    assert settings_to(7, tenant.admin_key).status_code == 200  # and so is a repeat
+    assert settings_to(3, tenant.system_key).status_code == 200  # lowering the operator's
+    assert tenant.statistics(year=2024)["disclosure"]["min_cell_size"] == 3

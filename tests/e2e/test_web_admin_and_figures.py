@@ -231,6 +231,16 @@ def test_admin_changes_the_settings(browser: TestClient, tenant: Tenant) -> None
         "retention_years_after_exit" not in settings
         or settings["retention_years_after_exit"] is None
     )
+    # Raised to 4 above; the admin may not lower it again (only the operator may).
+    lower = {**form, "min_cell_size": "0", "csrf": csrf_of(kept.text)}
+    refused = browser.post("/admin/installningar", data=lower)
+    assert refused.status_code == 422  # a refused form, as every other
+    assert errors_of(refused.text) == [
+        "Gränsen kan höjas här men bara sänkas av driftansvarig (med systemnyckel): en lägre "
+        "gräns ger deltagarna ett svagare skydd."
+    ]
+    assert 'id="min_cell_size-fel"' in refused.text
+    assert tenant.get(tenant.base, key=tenant.admin_key).json()["settings"]["min_cell_size"] == 4
 
 
 def test_admin_records_finances_for_cost_per_participant(

@@ -67,7 +67,10 @@ def read_association(
 def change_association(
     aid: AssociationId, body: AssociationPatch, principal: PrincipalDep, container: ContainerDep
 ) -> AssociationPublic:
-    """Change the name or settings; later answers use them (as_of uses those then in force)."""
+    """Change the name or settings; later answers use them (as_of uses those then in force).
+
+    An association admin may raise `min_cell_size`; only a system key (the operator, for
+    the controller) may lower it: 403 otherwise."""
     return _public(container.admin.change_association(principal, aid, body.name, _settings(body)))
 
 
