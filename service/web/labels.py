@@ -82,6 +82,7 @@ _REFUSALS: tuple[tuple[str, str], ...] = (
     (r"before a support change", "Datumet får inte vara före ett byte av försörjning."),
     (r"age at enrollment", "Åldern vid inskrivningen måste vara 15–67 år."),
     (r"4-digit SCB kommunkod", "Ange kommunkoden med fyra siffror (SCB:s kommunkod)."),
+    (r"not one of SCB's kommunkoder", "Kommunkoden finns inte i SCB:s lista över kommuner."),
     (
         r"'none' cannot be combined",
         "”Ingen offentlig försörjning” går inte att kombinera med annan försörjning.",
@@ -98,6 +99,8 @@ _REFUSALS: tuple[tuple[str, str], ...] = (
     (r"is voided", "Inskrivningen är makulerad; inget mer kan registreras."),
     (r"before the intervention starts", "Insatsen har inte börjat det datumet."),
     (r"after the intervention ended", "Insatsen har upphört det datumet."),
+    (r"intervention is not open on", "Insatsen pågår inte det datumet."),
+    (r"has not begun", "Året har inte börjat än."),
     (r"already closed", "Insatsen är stängd."),
     (r"only in individual interventions", "Deltagare skrivs bara in i individinriktade insatser."),
     (r"a coach key must list", "En coachnyckel måste ha minst en insats."),
@@ -115,7 +118,10 @@ _REFUSALS: tuple[tuple[str, str], ...] = (
         "gräns ger deltagarna ett svagare skydd.",
     ),
     (r"is not a valid code", "Välj ett av alternativen."),
-    (r"is already in use|already exists|Already", "Det finns redan, med andra uppgifter."),
+    (
+        r"is already in use|already exists|exists already|Already",
+        "Det finns redan, med andra uppgifter.",
+    ),
 )
 
 
@@ -158,4 +164,6 @@ def field_of(error: DomainError, fields: set[str]) -> str:
         return "pseudonym"
     if error.detail.startswith("min_cell_size") and "min_cell_size" in fields:
         return "min_cell_size"
+    if "exists already" in error.detail and "id" in fields:
+        return "id"  # an intervention's Kortnamn in use
     return "form"

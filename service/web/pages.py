@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from service.domain.codes import Role
 from service.domain.errors import DomainError
+from service.domain.municipalities import municipality_names
 from service.domain.personnummer_guard import MESSAGE as IDENTITY_MESSAGE
 from service.domain.personnummer_guard import contains_identity_number
 from service.domain.principal import Principal
@@ -33,6 +34,7 @@ templates.env.globals.update(
     SUPPORT_CHOICES=labels.SUPPORT_CHOICES,
     EDUCATION_NAMES=labels.EDUCATION_CHOICES,
     EXIT_REASON_NAMES=labels.EXIT_REASON_CHOICES,
+    MUNICIPALITY_NAMES=municipality_names(),
 )
 
 Text = Annotated[str, Form()]

@@ -216,15 +216,18 @@ def export(request: Request, year: int, fmt: str) -> Response:
     viewer = signed_in(request)
     audited(request, viewer)
     aid = viewer.principal.association_id or ""
-    if fmt not in dict(EXPORT_FORMATS) or not 2000 <= year <= 2100:
+    if fmt not in dict(EXPORT_FORMATS):
         return page(request, "refused.html", viewer, status=404, title="Formatet finns inte.")
+    if not 2000 <= year <= 2100:
+        return page(request, "refused.html", viewer, status=404, title="Året finns inte.")
     try:
         require_association(viewer.principal, aid, write=False, roles=READERS)
         content, media_type, extension = container_of(request).annual_exports.export(
             aid, year, fmt, None
         )
     except DomainError as error:
-        return page(request, "refused.html", viewer, status=403, title=labels.refusal(error))
+        status = 422 if isinstance(error, InvalidValueError) else 403
+        return page(request, "refused.html", viewer, status=status, title=labels.refusal(error))
     filename = f"uppfoljning-{aid}-{year}.{extension}"
     return Response(
         content,

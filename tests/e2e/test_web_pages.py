@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.bootstrap import Container
-from tests.conftest import Tenant, make_tenant
+from tests.conftest import TODAY, Tenant, make_tenant
 from tests.server_process import bearer
 
 ENROLLMENT = {
@@ -184,9 +184,13 @@ def test_avslut_byte_and_makulering(browser: TestClient, tenant: Tenant) -> None
     eid = page.url.path.rsplit("/", 1)[1]
     refused = browser.post(
         f"/inskrivningar/{eid}/avslut",
-        data={"csrf": csrf_of(page.text), "exited_on": "2025-12-01", "reason": "work"},
-    )
+        data={"csrf": csrf_of(page.text), "exited_on": "2025-12-01", "reason": "work",
+              "progressed": "nej"},
+    )  # fmt: skip
     assert errors_of(refused.text) == ["Avslutsdatumet får inte vara före inskrivningsdatumet."]
+    # What was typed is kept for the correction, Stegförflyttning too.
+    assert '<option value="nej" selected>Nej</option>' in refused.text
+    assert '<option value="ja" selected>' not in refused.text
     changed = browser.post(
         f"/inskrivningar/{eid}/forsorjning",
         data={"csrf": csrf_of(page.text), "changed_on": "2026-02-01", "support": ["none"]},
@@ -202,6 +206,9 @@ def test_avslut_byte_and_makulering(browser: TestClient, tenant: Tenant) -> None
         },
     )
     assert "Avslutet är registrerat." in done.text and "Avslutad 2026-03-01 (Arbete)" in done.text
+    # After the exit the page shows the support at the exit, not the one before it.
+    assert "Försörjning nu" not in done.text
+    assert re.search(r"<dt>Försörjning vid avslut</dt><dd>[^<]+</dd>", done.text)
     state = tenant.client.get(f"/api/v1/enrollments/{eid}", headers=bearer(tenant.coach_key)).json()
     assert (state["state"]["exit_reason"], state["state"]["progressed"]) == ("work", True)
     # A personnummer in the reason is refused beside the field, not echoed, and not written.
@@ -326,6 +333,10 @@ def test_admin_registers_an_intervention(browser: TestClient, tenant: Tenant) ->
     assert errors_of(bad.text) == [
         "Kortnamnet ska vara 2–63 små bokstäver a–z, siffror och bindestreck."
     ]
+    # A Kortnamn in use, with other contents: said beside the Kortnamn.
+    taken = browser.post("/admin/insatser", data={**data, "name": "Annat", "kind": "individual"})
+    assert errors_of(taken.text) == ["Det finns redan, med andra uppgifter."]
+    assert 'id="id-fel"' in taken.text
 
 
 def test_every_page_is_swedish_and_outside_the_openapi_document(
@@ -370,3 +381,23 @@ def test_rattelse_sends_only_what_changed_and_an_exit_can_be_retracted(
         f"/inskrivningar/{eid}/angra-avslut", data={"csrf": csrf_of(page.text), "why": "Fel"}
     )
     assert "Avslutet är ångrat" in retracted.text and ">Pågår<" in retracted.text
+
+
+def test_refusals_are_told_in_swedish_where_they_belong(
+    browser: TestClient, tenant: Tenant
+) -> None:
+    """The review's cases that fell through to "Värdet godtas inte." (the domain's English
+    detail matched no sentence) or said the wrong thing."""
+    sign_in(browser, tenant.coach_key)
+    early = enroll(browser, enrolled_on="2014-12-31")  # team-a starts 2015-01-01
+    assert early.status_code == 422
+    assert errors_of(early.text) == ["Insatsen pågår inte det datumet."]
+    assert 'id="enrolled_on-fel"' in early.text
+    nowhere = enroll(browser, municipality="9999")
+    assert errors_of(nowhere.text) == ["Kommunkoden finns inte i SCB:s lista över kommuner."]
+    browser.post("/logga-ut", data={"csrf": csrf_of(browser.get("/").text)})
+    sign_in(browser, tenant.analyst_key)
+    future = browser.get(f"/statistik/export/{TODAY.year + 1}/xlsx")
+    assert future.status_code == 422 and "Året har inte börjat än." in future.text
+    ancient = browser.get("/statistik/export/1990/xlsx")
+    assert ancient.status_code == 404 and "Året finns inte." in ancient.text
