@@ -94,4 +94,6 @@ RED_TEAM_SPELLINGS = [
     # Nine characters, twelve digits once NFKC has read the circled numbers (review of
     # issue 21: the guard let a text under ten characters off before NFKC).
     "\u2472\u2467\u2460\u246b\u2471\u2468\u2467\u2466\u2465",
+    # A modifier letter that looks like a dash (U+30FC), found by a review's attack.
+    "19811218\u30fc9876",
 ]

@@ -13,7 +13,8 @@ How a text is read:
 3. Every decimal digit of any script (category Nd) counts as its value.
 4. The text is cut into digit groups. A letter ends a run of groups; anything else (a
    space, `-`, an en dash, `_`, `+`, `.`, `/`, `:` …, up to `MAX_GAP` of them) only
-   separates two groups of one run. `PNR:198112189876`, `1981-12-18-9876`,
+   separates two groups of one run. A modifier letter (category Lm: `ー` U+30FC, `ˉ`, …)
+   looks like a dash and separates too. `PNR:198112189876`, `1981-12-18-9876`,
    `19 81 12 18 - 98 76` and `19811218–9876` are runs.
 5. Any consecutive groups of a run that hold 10 or 12 digits in all are a candidate. A
    candidate is a number when it passes `pseudonym.normalise` (Luhn check digit, a real
@@ -87,7 +88,7 @@ def _digit_runs(cleaned: str) -> Iterator[list[str]]:
         if digits:
             groups.append("".join(digits))
             digits = []
-        if category.startswith("L") or (groups and gap >= MAX_GAP):
+        if (category.startswith("L") and category != "Lm") or (groups and gap >= MAX_GAP):
             if groups:
                 yield groups
             groups, gap = [], 0
