@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -16,7 +16,7 @@ from service.adapters.audit_log import PAGE_SIZE
 from service.domain.association import DEFAULT_SETTINGS, RETENTION
 from service.domain.codes import Role
 from service.domain.errors import DomainError
-from service.reporting.years import in_stockholm
+from service.reporting.years import STOCKHOLM, in_stockholm
 from service.web import labels
 from service.web.pages import (
     SEE_OTHER,
@@ -400,8 +400,11 @@ def _audit_page(request: Request, viewer: Viewer) -> Response:
     if not errors:
         entries = container.audit.log(
             viewer.principal, _aid(viewer),
-            start=datetime.combine(start, time(), tzinfo=UTC) if start else None,
-            end=datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC) if end else None,
+            # Days of Swedish time, as the page shows the entries' times.
+            start=datetime.combine(start, time(), tzinfo=STOCKHOLM) if start else None,
+            end=datetime.combine(end + timedelta(days=1), time(), tzinfo=STOCKHOLM)
+            if end
+            else None,
             key_id=key or None, action=action or None, page=page_no,
         )  # fmt: skip
     protocol = container.audit.protocol(viewer.principal, _aid(viewer))

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from html import unescape
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from service.adapters.tables import audit_log
 from service.api.app import create_app
 from service.bootstrap import Container
 from tests.conftest import Tenant, make_tenant
@@ -420,3 +423,25 @@ def test_the_log_page_shows_the_gallringsprotokoll_without_whom(
     cells = re.findall(r'<td class="num">(\d+)</td>', section)
     assert cells[0] == "1"  # one enrollment, counted, never named
     assert "pseudonym-erased" not in page
+
+
+def test_the_log_filter_takes_days_of_swedish_time(
+    browser: TestClient, tenant: Tenant, container: Container
+) -> None:
+    """The page shows Swedish time, so its dates are Swedish days: 23:30 UTC on 23
+    November is 00:30 on the 24th in Stockholm (the review found UTC days)."""
+    assert tenant.get(f"{tenant.base}/statistics", params={"year": 2025}).status_code == 200
+    with container.engine.begin() as connection:
+        connection.execute(
+            update(audit_log)
+            .where(audit_log.c.action == "GET /api/v1/associations/{aid}/statistics")
+            .values(recorded_at=datetime(2026, 11, 23, 23, 30))  # naive UTC, as stored
+        )
+    sign_in(browser, tenant.admin_key)
+
+    def statistics_rows(day: str) -> list[str]:
+        page = browser.get("/admin/logg", params={"from": day, "to": day})
+        return re.findall(r"<tr><td>([\d-]{10} [\d:]{8})</td><td>analyst</td>", page.text)
+
+    assert statistics_rows("2026-11-24") == ["2026-11-24 00:30:00"]
+    assert statistics_rows("2026-11-23") == []

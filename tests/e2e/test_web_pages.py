@@ -401,3 +401,26 @@ def test_refusals_are_told_in_swedish_where_they_belong(
     assert future.status_code == 422 and "Året har inte börjat än." in future.text
     ancient = browser.get("/statistik/export/1990/xlsx")
     assert ancient.status_code == 404 and "Året finns inte." in ancient.text
+
+
+def test_a_structural_insats_offers_no_inskrivning(browser: TestClient, tenant: Tenant) -> None:
+    made = tenant.post(
+        f"{tenant.base}/interventions",
+        {"id": "natverk", "name": "Nätverket", "kind": "structural", "starts_on": "2019-01-01"},
+        key=tenant.admin_key,
+    )
+    assert made.status_code == 201, made.text
+    key = tenant.post(
+        f"{tenant.base}/api-keys",
+        {"name": "samordnare", "role": "coach", "interventions": ["natverk", "team-a"]},
+        key=tenant.admin_key,
+    )
+    assert key.status_code == 201, key.text
+    sign_in(browser, key.json()["key"])
+    structural = browser.get("/insatser/natverk")
+    assert structural.status_code == 200
+    assert "/insatser/natverk/inskrivning" not in structural.text
+    assert "Insatsen är strukturövergripande: den har inga inskrivningar av deltagare." in (
+        structural.text
+    )
+    assert "/insatser/team-a/inskrivning" in browser.get("/insatser/team-a").text
