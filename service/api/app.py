@@ -7,13 +7,20 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 
 from service import __version__
 from service.api.audit import AuditRequests
 from service.api.batch_gc_pause import BatchGcPause
 from service.api.cache_control import NoStore
 from service.api.docs_ui import install_docs
-from service.api.errors import API_PROBLEMS, install_error_handlers
+from service.api.errors import (
+    API_PROBLEMS,
+    http_problem,
+    install_error_handlers,
+    validation_problem,
+)
 from service.api.identity_guard import IdentityNumberGuard
 from service.api.middleware import BodyGuard
 from service.api.openapi import declare_problem_schema
@@ -65,7 +72,7 @@ def create_app(container: Container, *, catch_up_at_start: bool = True) -> FastA
         app.include_router(router, prefix=API_PREFIX, responses=API_PROBLEMS)
     declare_problem_schema(app)
     # The Swedish web pages at `/` (service/web), outside the OpenAPI document.
-    web.install(app)
+    web.install(app, {HTTPException: http_problem, RequestValidationError: validation_problem})
     settings = container.settings if container is not None else Settings()
     # Innermost of the middleware: it sees the route the router matched.
     app.add_middleware(AuditRequests, prefix=API_PREFIX)

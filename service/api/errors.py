@@ -139,6 +139,24 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+def validation_problem(_: Request, error: Exception) -> JSONResponse:
+    """A request the schemas refuse: 422 naming each field."""
+    assert isinstance(error, RequestValidationError)
+    errors = validation_errors(list(error.errors()))
+    fields = ", ".join(sorted({err["field"] for err in errors}))
+    return problem(422, f"the request is invalid: {fields}", errors)
+
+
+def http_problem(request: Request, error: Exception) -> JSONResponse:
+    """The framework's own errors (404, 405, ...) as problems."""
+    assert isinstance(error, HTTPException)
+    detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+    headers = dict(getattr(error, "headers", None) or {})
+    if error.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return problem(error.status_code, detail, headers=headers or None)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error, the framework's included, answers problem+json."""
 
@@ -146,21 +164,8 @@ def install_error_handlers(app: FastAPI) -> None:
     def _domain(_: Request, error: e.DomainError) -> JSONResponse:
         return domain_problem(error)
 
-    @app.exception_handler(RequestValidationError)
-    def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
-        errors = validation_errors(list(error.errors()))
-        fields = ", ".join(sorted({err["field"] for err in errors}))
-        return problem(422, f"the request is invalid: {fields}", errors)
-
-    @app.exception_handler(HTTPException)
-    def _http(request: Request, error: HTTPException) -> JSONResponse:
-        detail = (
-            error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
-        )
-        headers = dict(getattr(error, "headers", None) or {})
-        if error.status_code == 405:
-            headers["Allow"] = _allowed_methods(request)
-        return problem(error.status_code, detail, headers=headers or None)
+    app.add_exception_handler(RequestValidationError, validation_problem)
+    app.add_exception_handler(HTTPException, http_problem)
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -9,7 +9,8 @@ pages; statistics_pages.py and admin_pages.py the others. docs/web.md has the de
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -57,8 +58,34 @@ router = APIRouter(include_in_schema=False)
 QUIET_DAYS = 182
 
 
-def install(app: FastAPI) -> None:
-    """Mount the pages, their static files and their two exceptions on `app`."""
+# Paths that are not the pages': the API, its documents and the health checks.
+_NOT_PAGES = ("/api/", "/docs", "/openapi.json", "/health", "/ready")
+ErrorHandler = Callable[[Request, Exception], Response | Awaitable[Response]]
+
+
+def _page_or(problem: ErrorHandler) -> ErrorHandler:
+    """The framework's error as a Swedish page on the pages' paths, and as `problem`
+    (problem+json) elsewhere. A browser meets them: an address typed wrong, or a form's
+    address reloaded after a refusal (a GET of a path that only takes POST)."""
+
+    async def handler(request: Request, error: Exception) -> Response:
+        path = request.url.path
+        if path.startswith(_NOT_PAGES):
+            answer = problem(request, error)
+            return await answer if inspect.isawaitable(answer) else answer
+        status = getattr(error, "status_code", 422)
+        if status == 405 and request.method in ("GET", "HEAD"):
+            return redirect(path.rsplit("/", 1)[0] or "/")  # the page the form is on
+        if status in (404, 405, 422):  # 422: an id or a year in the path that is none
+            return page(request, "refused.html", None, status=404, title="Sidan finns inte")
+        return page(request, "refused.html", None, status=status, title="Något gick fel")
+
+    return handler
+
+
+def install(app: FastAPI, problems: Mapping[type[Exception], ErrorHandler]) -> None:
+    """Mount the pages, their static files and their exceptions on `app`; the errors of
+    `problems` answer as the pages' own on their paths (see `_page_or`)."""
     app.include_router(router)
     app.include_router(statistics_pages.router)
     app.include_router(admin_pages.router)
@@ -80,6 +107,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(admin_pages.NotAdmin, not_admin)
     app.add_exception_handler(SignInRequired, sign_in_required)
     app.add_exception_handler(CsrfRefused, csrf_refused)
+    for kind, problem in problems.items():
+        app.add_exception_handler(kind, _page_or(problem))
 
 
 # --- start, sign-in, sign-out, accessibility ------------------------------------------

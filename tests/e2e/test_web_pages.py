@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import timedelta
 from html import unescape
 from typing import Any
@@ -424,3 +425,24 @@ def test_a_structural_insats_offers_no_inskrivning(browser: TestClient, tenant: 
         structural.text
     )
     assert "/insatser/team-a/inskrivning" in browser.get("/insatser/team-a").text
+
+
+def test_a_wrong_address_is_a_swedish_page_and_a_reloaded_form_goes_back(
+    browser: TestClient, tenant: Tenant
+) -> None:
+    """The framework's errors on the pages' paths (the review met raw English JSON)."""
+    for path in ("/finns-inte", "/inskrivningar/inte-ett-id", "/statistik/export/abc/xlsx"):
+        wrong = browser.get(path, follow_redirects=False)
+        assert wrong.status_code == 404, path
+        assert wrong.headers["content-type"].startswith("text/html")
+        assert "<h1>Sidan finns inte</h1>" in wrong.text
+    # The address of a refused form, reloaded: back to the page the form is on.
+    for path, page_of in (("/logga-in", "/"), ("/admin/nycklar", "/admin"),
+                          (f"/inskrivningar/{uuid.uuid4()}/avslut", "/inskrivningar/")):  # fmt: skip
+        again = browser.get(path, follow_redirects=False)
+        assert again.status_code == 303 and again.headers["location"].startswith(page_of), path
+    # The API keeps its problems.
+    api = browser.get("/api/v1/finns-inte")
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+    method = browser.get(f"{tenant.base}/events:batch")
+    assert method.status_code == 405 and "POST" in method.headers["allow"]
