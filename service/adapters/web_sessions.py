@@ -59,6 +59,17 @@ def use_session(
     return WebSession(row.key_id, row.csrf_token)
 
 
+def renew_csrf(session: Session, session_id: str) -> str:
+    """A new CSRF token for the session: forms made with the old one are refused."""
+    csrf = secrets.token_urlsafe(32)
+    session.execute(
+        update(web_sessions)
+        .where(web_sessions.c.id_hash == _hash(session_id))
+        .values(csrf_token=csrf)
+    )
+    return csrf
+
+
 def close_session(session: Session, session_id: str) -> None:
     """Sign out: the session is gone."""
     session.execute(delete(web_sessions).where(web_sessions.c.id_hash == _hash(session_id)))

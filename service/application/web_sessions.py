@@ -61,6 +61,12 @@ class WebSessions:
                 return None
         return principal, found.csrf_token
 
+    def renew_csrf(self, session_id: str) -> str:
+        """The session's new CSRF token; a form made before it is refused (a reload of the
+        page that answered it posts it again)."""
+        with unit_of_work(self.store, audited=False) as session:
+            return store_sessions.renew_csrf(session, session_id)
+
     def sign_out(self, session_id: str) -> None:
         """End the session."""
         with unit_of_work(self.store, audited=False) as session:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -200,8 +201,13 @@ def create_key(
         except DomainError as error:
             refused(error, set(values), errors)
         else:
+            # Its form is spent: a reload of this page would post it again and make a
+            # second key. With a new CSRF token the reload is refused, and nothing is made.
+            csrf = container_of(request).sessions.renew_csrf(viewer.session_id)
             return _admin_page(
-                request, viewer, new_key={"id": key_id, "key": key, "name": name.strip()}
+                request,
+                replace(viewer, csrf=csrf),
+                new_key={"id": key_id, "key": key, "name": name.strip()},
             )
     return _admin_page(request, viewer, errors, {"key": values}, status=422)
 

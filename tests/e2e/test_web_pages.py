@@ -309,6 +309,18 @@ def test_admin_creates_a_key_shown_once_and_revokes_it(browser: TestClient, tena
     )
     key = re.search(r'id="ny-nyckel" type="text" readonly value="([^"]+)"', created.text)
     assert key and "Nyckeln visas bara den här gången." in created.text
+    # A reload of that page posts the same form again: refused, no second key.
+    reloaded = browser.post(
+        "/admin/nycklar",
+        data={
+            "csrf": csrf_of(page),
+            "name": "Ny coach",
+            "role": "coach",
+            "interventions": "team-a",
+        },
+    )
+    assert reloaded.status_code == 403 and "Formuläret godtogs inte" in reloaded.text
+    assert browser.get("/admin").text.count("<td>Ny coach</td>") == 1
     assert key.group(1) not in browser.get("/admin").text  # shown once
     with TestClient(browser.app) as other:
         sign_in(other, key.group(1))
@@ -320,7 +332,7 @@ def test_admin_creates_a_key_shown_once_and_revokes_it(browser: TestClient, tena
         assert "Nyckeln är återkallad." in revoked.text
         assert other.get("/insatser/team-a").url.path == "/"  # its session ended
     refused = browser.post(
-        "/admin/nycklar", data={"csrf": csrf_of(page), "name": "C", "role": "coach"}
+        "/admin/nycklar", data={"csrf": csrf_of(revoked.text), "name": "C", "role": "coach"}
     )
     assert errors_of(refused.text) == ["En coachnyckel måste ha minst en insats."]
 
