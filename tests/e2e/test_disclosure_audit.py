@@ -27,7 +27,7 @@ from service.adapters.eventstore import unit_of_work
 from service.bootstrap import Container
 from service.cli.demo import run_demo
 from service.cli.demo_data import ASSOCIATION_ID
-from tests.conftest import Tenant, bearer, make_tenant
+from tests.conftest import Tenant, bearer, make_tenant, system_key
 from tests.disclosure_audit import (
     EDUCATION,
     EXIT_REASONS,
@@ -151,8 +151,9 @@ def statistics(tenant: Tenant, year: int, scope: str | None) -> dict[str, Any]:
 
 
 def set_min_cell_size(tenant: Tenant, value: int) -> None:
+    """As the operator: only a system key lowers it (decisions.md §41)."""
     response = tenant.client.patch(
-        tenant.base, headers=bearer(tenant.admin_key), json={"settings": {"min_cell_size": value}}
+        tenant.base, headers=bearer(tenant.system_key), json={"settings": {"min_cell_size": value}}
     )
     assert response.status_code == 200, response.text
 
@@ -227,7 +228,7 @@ def demo_tenant(client: TestClient, container: Container) -> Tenant:
                 created_by=None,
             )[1]
     admin, analyst = made["association_admin"], made["analyst"]
-    return Tenant(client, ASSOCIATION_ID, admin, admin, admin, analyst)
+    return Tenant(client, ASSOCIATION_ID, system_key(container), admin, admin, analyst)
 
 
 def test_no_hidden_value_of_the_demo_is_disclosed(client: TestClient, container: Container) -> None:
