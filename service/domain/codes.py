@@ -98,6 +98,8 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
 
 # The key a participant with no support codes (unknown) is counted under.
 UNKNOWN_SUPPORT = "unknown"
+# With disclosure control, the statistics' key of the kommuner not listed one by one.
+OTHER_MUNICIPALITY = "other"
 
 MIN_AGE = 15
 MAX_AGE = 67

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from service.domain.codes import AGE_BANDS, UNKNOWN_SUPPORT, Education, Support
+from service.domain.codes import (
+    AGE_BANDS,
+    OTHER_MUNICIPALITY,
+    UNKNOWN_SUPPORT,
+    Education,
+    Support,
+)
 from service.reporting import text
 from service.reporting.answer import MeasureSource, change, ratio
 from service.reporting.model import BLANK, Column, Row, RowStyle, Table, Value
@@ -102,8 +108,9 @@ def municipality_table(ctx: ReportContext, scope: Scope) -> Table:
     """Kommun of those active during the year."""
     notes = NoteBook()
     path = ["municipality"]
-    codes = sorted(_codes(scope, path, []), key=lambda c: (c == UNKNOWN_SUPPORT, c))
-    if any(c not in ctx.municipality_names for c in codes if c != UNKNOWN_SUPPORT):
+    last = (OTHER_MUNICIPALITY, UNKNOWN_SUPPORT)  # after the kommuner, in this order
+    codes = sorted(_codes(scope, path, []), key=lambda c: (last.index(c) if c in last else -1, c))
+    if any(c not in ctx.municipality_names for c in codes if c not in last):
         notes.ref(MUNICIPALITY_CODE_NOTE)
     labelled = [(c, _municipality_label(c, ctx.municipality_names)) for c in codes]
     title = f"Kommun, aktiva under {ctx.year}"
@@ -113,6 +120,8 @@ def municipality_table(ctx: ReportContext, scope: Scope) -> Table:
 def _municipality_label(code: str, names: Mapping[str, str]) -> str:
     if code == UNKNOWN_SUPPORT:
         return "Uppgift saknas"
+    if code == OTHER_MUNICIPALITY:
+        return "Övriga kommuner"
     return f"{names[code]} ({code})" if code in names else f"Kommunkod {code}"
 
 

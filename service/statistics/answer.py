@@ -11,7 +11,11 @@ Choices the specification leaves open:
 - Its cost per participant is the summed recorded cost of the listed individual
   interventions for the year / the active participants of those with a recorded cost.
 - `municipality` lists, in every measures object, the codes present among the active
-  participants of the whole answer (sorted), then "unknown"; so all objects have the same keys.
+  participants of the whole answer (sorted), then "unknown"; so all objects have the same
+  keys. With disclosure control only the codes whose count in the total would be published
+  (at least min_cell_size after its noise) are listed, the others counted together under
+  "other", which is always listed: a key never tells that someone of a small kommun took
+  part (docs/decisions.md §42).
 - `support_before_after` lists the support codes and "unknown" (an empty set), like
   `support_at_enrollment`.
 - Facts of another association, voided ones and those of unlisted interventions are skipped.
@@ -26,7 +30,7 @@ from functools import partial
 from operator import attrgetter
 from typing import Any
 
-from service.domain.codes import InterventionKind
+from service.domain.codes import OTHER_MUNICIPALITY, InterventionKind
 from service.domain.errors import NotFoundError
 from service.domain.facts import (
     ActivityRecord,
@@ -38,7 +42,7 @@ from service.domain.facts import (
     ReportingRules,
 )
 from service.statistics import definitions as st
-from service.statistics.cell_key import max_noise
+from service.statistics.cell_key import max_noise, perturbed_count, record_key
 from service.statistics.disclosure import TOTAL_ROOT, hidden_leaves
 from service.statistics.kept import KeptByIdentity
 from service.statistics.leaf_layout import MeasuredLeaves
@@ -147,10 +151,10 @@ def _scopes(inputs: AnswerInputs, only_intervention: str | None) -> _Scopes:
     individual = frozenset(
         i.intervention_id for i in chosen if i.kind == InterventionKind.INDIVIDUAL
     )
-    present = frozenset[str]().union(*(found.municipalities for found in listed))
+    codes = _shown_municipalities([found.municipalities for found in listed], inputs.rules)
     context = Context(
-        period, inputs.rules, st.listed_municipalities(present), inputs.anonymous,
-        inputs.activities, inputs.finances, individual,
+        period, inputs.rules, codes, inputs.anonymous, inputs.activities, inputs.finances,
+        individual,
     )  # fmt: skip
     return _Scopes(chosen, facts_of, active_of, context)
 
@@ -163,10 +167,10 @@ class _InterventionFacts:
 
     counted: list[EnrollmentFacts]
     active: list[EnrollmentFacts]
-    municipalities: frozenset[str]
+    municipalities: dict[str, tuple[int, int]]  # code → (active enrollments, record keys' sum)
 
 
-_NO_FACTS = _InterventionFacts([], [], frozenset())
+_NO_FACTS = _InterventionFacts([], [], {})
 _KEPT_FACTS: KeptByIdentity[_InterventionFacts] = KeptByIdentity()
 _INTERVENTION_OF = attrgetter("intervention_id")
 
@@ -197,7 +201,31 @@ def _intervention_facts(
 ) -> _InterventionFacts:
     counted = [f for f in st.countable(facts) if f.association_id == association_id]
     active = st.active(counted, period)
-    return _InterventionFacts(counted, active, st.municipalities_present(active))
+    municipalities: dict[str, tuple[int, int]] = {}
+    for fact in active:
+        if fact.municipality:
+            count, keys = municipalities.get(fact.municipality, (0, 0))
+            municipalities[fact.municipality] = (count + 1, keys + record_key(fact))
+    return _InterventionFacts(counted, active, municipalities)
+
+
+def _shown_municipalities(
+    of_interventions: Sequence[dict[str, tuple[int, int]]], rules: ReportingRules
+) -> list[str]:
+    """The municipality keys of the answer (see the module's docstring): with disclosure
+    control, the codes whose count in the total, as it would be published (the same noise
+    from the same cell key), is at least min_cell_size; then `other` and `unknown`."""
+    size = rules.min_cell_size
+    if size <= 0:
+        return st.listed_municipalities(set().union(*of_interventions))
+    totals: dict[str, tuple[int, int]] = {}
+    for counts in of_interventions:
+        for code, (count, keys) in counts.items():
+            before = totals.get(code, (0, 0))
+            totals[code] = (before[0] + count, before[1] + keys)
+    bound = max_noise(size)
+    shown = [c for c, (n, keys) in totals.items() if perturbed_count(n, keys, bound) >= size]
+    return [*sorted(shown), OTHER_MUNICIPALITY, st.UNKNOWN_MUNICIPALITY]
 
 
 @dataclass(frozen=True, slots=True)

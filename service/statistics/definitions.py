@@ -10,13 +10,14 @@ removed by `countable`.
 from __future__ import annotations
 
 import statistics as pystats
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 
 from service.domain.calendar import add_months
 from service.domain.codes import (
     AGE_BANDS,
+    OTHER_MUNICIPALITY,
     UNKNOWN_SUPPORT,
     WORK_OR_STUDIES,
     Education,
@@ -36,7 +37,8 @@ from service.domain.facts import (
 Facts = Sequence[EnrollmentFacts]
 Groups = dict[str, list[EnrollmentFacts]]
 
-# The key a participant without a municipality is counted under.
+# The key a participant without a municipality is counted under; with disclosure control,
+# OTHER_MUNICIPALITY (domain.codes) that of the kommuner not listed one by one.
 UNKNOWN_MUNICIPALITY = "unknown"
 SUPPORT_KEYS: tuple[str, ...] = (*(s.value for s in Support), UNKNOWN_SUPPORT)
 
@@ -228,8 +230,17 @@ def listed_municipalities(present: Iterable[str]) -> list[str]:
 
 
 def municipality(active_facts: Facts, codes: Sequence[str]) -> Groups:
-    """Active participants per municipality code; `unknown` where none was given."""
-    return grouped(active_facts, codes, lambda f: f.municipality or UNKNOWN_MUNICIPALITY)
+    """Active participants per municipality code; `unknown` where none was given, `other`
+    for a code not listed (when `other` is)."""
+    listed = frozenset(codes)
+    return grouped(active_facts, codes, lambda f: municipality_key(f.municipality, listed))
+
+
+def municipality_key(code: str | None, listed: Container[str]) -> str:
+    """The key a participant of this municipality (or none) is counted under."""
+    if not code:
+        return UNKNOWN_MUNICIPALITY
+    return code if code in listed else OTHER_MUNICIPALITY
 
 
 def grouped(facts: Facts, keys: Sequence[str], key_of: Callable[[EnrollmentFacts], Any]) -> Groups:

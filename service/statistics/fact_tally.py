@@ -99,7 +99,7 @@ def contribution(
     support = st.support_codes(fact.support_at_enrollment)
     if st.is_active(fact, period):
         band = age_band(fact.age_at_enrollment)
-        municipality = fact.municipality or st.UNKNOWN_MUNICIPALITY
+        municipality = st.municipality_key(fact.municipality, numbers.municipality)
         cells += [numbers.active, numbers.band["active"][band]]
         cells.append(numbers.education.get(fact.education, NOWHERE))
         cells.append(numbers.municipality.get(municipality, NOWHERE))

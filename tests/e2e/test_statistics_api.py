@@ -210,3 +210,36 @@ def test_an_admin_cannot_switch_disclosure_control_off(
     assert settings_to(7, tenant.admin_key).status_code == 200  # and so is a repeat
     assert settings_to(3, tenant.system_key).status_code == 200  # lowering the operator's
     assert tenant.statistics(year=2024)["disclosure"]["min_cell_size"] == 3
+
+
+def test_a_kommun_of_a_few_participants_is_not_named_by_the_answer(
+    client: TestClient, container: Container
+) -> None:
+    """The review's attack: one woman from Kiruna (2584) enrolled in team-b; the answer
+    listed the key 2584 in every measures object, with male a published 0 and 0 in every
+    other insats, which told her kommun, kön and insats. With disclosure control a kommun
+    is listed only once its count in the total would be published; the others are counted
+    together as `other`, which is always listed."""
+    tenant = make_tenant(client, container, settings={"min_cell_size": 5})
+    for n in range(12):
+        body = {"pseudonym": f"p-avesta-{n:04}", "municipality": "2084", "sex": "male"}
+        assert tenant.enroll(**body).status_code == 201
+    lone = {"pseudonym": "p-kiruna-0001", "municipality": "2584"}
+    assert tenant.enroll("team-b", **lone).status_code == 201
+    answer = tenant.statistics(year=2023)
+    objects = [entry["measures"] for entry in answer["interventions"]] + [
+        answer["total"]["measures"]
+    ]
+    for measures in objects:
+        assert list(measures["municipality"]) == ["2084", "other", "unknown"]
+    assert answer["total"]["measures"]["municipality"]["2084"]["total"] is not None
+    # Kiruna is in `other`, which says nothing about where she lives.
+    assert answer["total"]["measures"]["municipality"]["other"]["total"] is None
+    # Without disclosure control every kommun is listed, as before.
+    lowered = client.patch(
+        tenant.base, json={"settings": {"min_cell_size": 0}}, headers=bearer(tenant.system_key)
+    )
+    assert lowered.status_code == 200, lowered.text
+    plain = tenant.statistics(year=2023)["total"]["measures"]["municipality"]
+    assert plain["2584"] == {"total": 1, "female": 1, "male": 0}
+    assert list(plain) == ["2084", "2584", "unknown"]

@@ -393,6 +393,23 @@ class TestInputs:
         assert [v.text() for v in active[:3]] == expected
         assert ".." in expected
 
+    def test_kommuner_not_listed_are_other_kommuner_before_unknown(self):
+        # With disclosure control the statistics list a kommun only at a published count;
+        # the others are `other`, which the table names and puts before "Uppgift saknas".
+        years = {y: real_answer(y) for y in (PREVIOUS_YEAR, YEAR)}
+        assert "other" in years[YEAR]["total"]["measures"]["municipality"]
+        made = build_annual_report(
+            association_name="Finsam Test",
+            year=YEAR,
+            current=years[YEAR],
+            previous=years[PREVIOUS_YEAR],
+            generated_as_of=None,
+            municipality_names={"1883": "Laxå"},
+        )
+        labels = [r.label for r in table(made, "team.municipality").rows]
+        assert labels[-2:] == ["Övriga kommuner", "Uppgift saknas"]
+        assert set(labels[:-2]) <= {"Aktiva under året", "Laxå (1883)"}
+
 
 def real_answer(year: int) -> dict[str, Any]:
     """A statistics answer from service.statistics.answer, for six people."""

@@ -87,13 +87,26 @@ def test_every_published_count_is_within_the_noise_of_the_truth(
     bound = protected["disclosure"]["max_noise"]
     for scope in ("interventions", "total"):
         shown = count_leaves(protected[scope])
-        true = dict(count_leaves(truth[scope]))
+        true = with_other_municipalities(dict(count_leaves(truth[scope])), dict(shown))
         for at, value in shown:
             if value is None:
                 continue
             assert abs(value - true[at]) <= bound, at
             assert (value == 0) == (true[at] == 0), at  # "–" means nobody
             assert value >= 5 or value == 0, at  # 1..4 is never shown
+
+
+def with_other_municipalities(
+    true: dict[tuple[Any, ...], Any], shown: dict[tuple[Any, ...], Any]
+) -> dict[tuple[Any, ...], Any]:
+    """The open answer's counts with the kommuner the protected answer does not list
+    summed under `other`, as the protected answer counts them."""
+    out = {at: 0 for at in shown if "other" in at}
+    for at, value in true.items():
+        folded = "municipality" in at and at not in shown
+        key = (*at[:-2], "other", at[-1]) if folded else at
+        out[key] = out.get(key, 0) + value
+    return out
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -318,10 +331,16 @@ def test_a_small_min_cell_size_gets_noise_enough(seed: int, size: int) -> None:
     assert small_forbund_findings(seed, size) == []
 
 
-def test_the_known_gap_the_attacker_still_pins_a_count_of_this() -> None:
-    # When this fails because nothing is found any more, take KNOWN_GAP out. (Not an
+# Of the same kind, found by sweeping seeds 300–699 (decisions.md §42): the attacker pins
+# early dropouts there once told which hidden counts are complements.
+KNOWN_GAPS = (KNOWN_GAP, (370, 5), (535, 5))
+
+
+@pytest.mark.parametrize(("seed", "size"), KNOWN_GAPS)
+def test_the_known_gaps_the_attacker_still_pins_a_count_of_these(seed: int, size: int) -> None:
+    # When this fails because nothing is found any more, take the gap out. (Not an
     # xfail: an audit found unsound raises, and must fail, not pass as expected.)
-    assert small_forbund_findings(*KNOWN_GAP)
+    assert small_forbund_findings(seed, size)
 
 
 def _disclosure_calls(seed: int, size: int, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
@@ -365,7 +384,8 @@ def test_pins_the_programme_found_that_nothing_can_be_hidden_beside_end_the_roun
     """Here the programme's own pins are the ones nothing may be hidden beside: it has had
     its turn, and the same round again would find the same."""
     calls = _disclosure_calls(244, 2, monkeypatch)
-    stuck = calls.index(("scope", False))
+    # The last stuck look (an earlier one, from the bounds, is set aside as above).
+    stuck = len(calls) - 1 - calls[::-1].index(("scope", False))
     assert calls[stuck - 1] == ("pins", True) and calls[stuck + 1 :] == []
 
 
