@@ -19,7 +19,15 @@ from openpyxl import load_workbook
 from service.cli.demo import how_to_read
 from service.cli.demo_data import ASSOCIATION_ID, ASSOCIATION_NAME
 from tests.conftest import POSTGRES_URL
-from tests.server_process import API, ROOT, bearer, dedicated_database, run_cli, running_server
+from tests.server_process import (
+    API,
+    ROOT,
+    ServerProcess,
+    bearer,
+    dedicated_database,
+    run_cli,
+    running_server,
+)
 
 README_URL = "http://127.0.0.1:8000"
 
@@ -38,6 +46,24 @@ def json_documents(text: str) -> list[dict[str, Any]]:
         document, at = decoder.raw_decode(text, at)
         found.append(document)
     return found
+
+
+def run_as_printed(
+    snippets: list[str], server: ServerProcess, folder: Path
+) -> subprocess.CompletedProcess[str]:
+    """Shell snippets run in `folder` against `server` (only its address changed); they
+    must all succeed."""
+    script = "set -euo pipefail\n" + "\n".join(snippets)
+    done = subprocess.run(
+        ["bash", "-c", script.replace(README_URL, server.url)],
+        cwd=folder,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
 
 
 def _skip_space(text: str, at: int) -> int:
@@ -61,16 +87,7 @@ def test_readme_tour_runs_against_a_real_server(kind: str, tmp_path: Path) -> No
         pytest.skip("UPPFOLJNING_TEST_POSTGRES_URL is not set (make test sets it)")
     (tmp_path / ".venv").symlink_to(ROOT / ".venv")
     with dedicated_database(kind, tmp_path) as url, running_server(url, tmp_path) as server:
-        script = "set -euo pipefail\n" + "\n".join(tour_snippets())
-        done = subprocess.run(
-            ["bash", "-c", script.replace(README_URL, server.url)],
-            cwd=tmp_path,
-            env=server.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
+        done = run_as_printed(tour_snippets(), server, tmp_path)
         log = server.log()
 
     answers = json_documents(done.stdout)
@@ -106,16 +123,7 @@ def test_the_demos_instructions_run_against_a_real_server(tmp_path: Path) -> Non
         )
         assert made.status_code == 201, made.text
         commands = [line.strip() for line in how_to_read(2025).splitlines() if line[:4] == "    "]
-        script = "set -euo pipefail\n" + "\n".join(commands)
-        done = subprocess.run(
-            ["bash", "-c", script.replace(README_URL, server.url)],
-            cwd=tmp_path,
-            env=server.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
+        done = run_as_printed(commands, server, tmp_path)
     statistics = json_documents(done.stdout)[-1]
     assert "total" in statistics and "suppressed" in statistics, statistics
     assert (tmp_path / f"uppfoljning-{ASSOCIATION_ID}-2025.xlsx").stat().st_size > 0

@@ -298,27 +298,12 @@ def test_a_wrong_year_is_refused_beside_the_field(browser: TestClient, tenant: T
 
 def test_admin_creates_a_key_shown_once_and_revokes_it(browser: TestClient, tenant: Tenant) -> None:
     page = sign_in(browser, tenant.admin_key)
-    created = browser.post(
-        "/admin/nycklar",
-        data={
-            "csrf": csrf_of(page),
-            "name": "Ny coach",
-            "role": "coach",
-            "interventions": "team-a",
-        },
-    )
+    form = {"csrf": csrf_of(page), "name": "Ny coach", "role": "coach", "interventions": "team-a"}
+    created = browser.post("/admin/nycklar", data=form)
     key = re.search(r'id="ny-nyckel" type="text" readonly value="([^"]+)"', created.text)
     assert key and "Nyckeln visas bara den här gången." in created.text
     # A reload of that page posts the same form again: refused, no second key.
-    reloaded = browser.post(
-        "/admin/nycklar",
-        data={
-            "csrf": csrf_of(page),
-            "name": "Ny coach",
-            "role": "coach",
-            "interventions": "team-a",
-        },
-    )
+    reloaded = browser.post("/admin/nycklar", data=form)
     assert reloaded.status_code == 403 and "Formuläret godtogs inte" in reloaded.text
     assert browser.get("/admin").text.count("<td>Ny coach</td>") == 1
     assert key.group(1) not in browser.get("/admin").text  # shown once

@@ -378,14 +378,7 @@ class TestInputs:
         assert (now, before) == kept
 
     def test_accepts_answers_made_by_the_statistics_module(self):
-        years = {y: real_answer(y) for y in (PREVIOUS_YEAR, YEAR)}
-        made = build_annual_report(
-            association_name="Finsam Test",
-            year=YEAR,
-            current=years[YEAR],
-            previous=years[PREVIOUS_YEAR],
-            generated_as_of=None,
-        )
+        years, made = real_report()
         active = row(table(made, "team.results"), "Aktiva under året").values
         published = years[YEAR]["interventions"][0]["measures"]["active"]
         columns = ("total", "female", "male")
@@ -396,19 +389,25 @@ class TestInputs:
     def test_kommuner_not_listed_are_other_kommuner_before_unknown(self):
         # With disclosure control the statistics list a kommun only at a published count;
         # the others are `other`, which the table names and puts before "Uppgift saknas".
-        years = {y: real_answer(y) for y in (PREVIOUS_YEAR, YEAR)}
+        years, made = real_report(municipality_names={"1883": "Laxå"})
         assert "other" in years[YEAR]["total"]["measures"]["municipality"]
-        made = build_annual_report(
-            association_name="Finsam Test",
-            year=YEAR,
-            current=years[YEAR],
-            previous=years[PREVIOUS_YEAR],
-            generated_as_of=None,
-            municipality_names={"1883": "Laxå"},
-        )
         labels = [r.label for r in table(made, "team.municipality").rows]
         assert labels[-2:] == ["Övriga kommuner", "Uppgift saknas"]
         assert set(labels[:-2]) <= {"Aktiva under året", "Laxå (1883)"}
+
+
+def real_report(**options: Any) -> tuple[dict[int, dict[str, Any]], AnnualReport]:
+    """The statistics module's answers of both years, and the report made of them."""
+    years = {y: real_answer(y) for y in (PREVIOUS_YEAR, YEAR)}
+    made = build_annual_report(
+        association_name="Finsam Test",
+        year=YEAR,
+        current=years[YEAR],
+        previous=years[PREVIOUS_YEAR],
+        generated_as_of=None,
+        **options,
+    )
+    return years, made
 
 
 def real_answer(year: int) -> dict[str, Any]:
