@@ -99,6 +99,8 @@ def test_readme_tour_runs_against_a_real_server(kind: str, tmp_path: Path) -> No
     statistics = next(a for a in answers if "suppressed" in a)
     assert statistics["total"]["measures"]["active"]["female"] is None
     assert "/total/measures/active/female" in statistics["suppressed"]
+    # Nor is her kommun named: one person's kommun is counted under `other`.
+    assert list(statistics["total"]["measures"]["municipality"]) == ["other", "unknown"]
     # The export is a real workbook with the förbund's name in it.
     workbook = load_workbook(tmp_path / "arsredovisning-2025.xlsx")
     cells = [str(c.value) for ws in workbook for row in ws.iter_rows() for c in row if c.value]
