@@ -249,6 +249,7 @@ class HttpTenant:
     coach_key: str
     analyst_key: str
     interventions: tuple[str, ...]
+    system_key: str = ""  # the operator's key that made the association (provision)
 
     @property
     def base(self) -> str:
@@ -304,5 +305,11 @@ def provision(
         )
         analyst = post(f"{base}/api-keys", admin["key"], {"name": "analyst", "role": "analyst"})
     return HttpTenant(
-        url, association_id, admin["key"], coach["key"], analyst["key"], tuple(interventions)
+        url,
+        association_id,
+        admin["key"],
+        coach["key"],
+        analyst["key"],
+        tuple(interventions),
+        root,
     )

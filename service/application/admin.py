@@ -228,20 +228,21 @@ class AdminCommands:
             raise AlreadyExistsError(f"{what} was changed at the same time; try again") from None
 
 
-# The refusal of an association admin's lowering of min_cell_size (the web page finds it).
-LOWERING_REFUSED = "min_cell_size may be lowered only with the operator's system key"
+# The refusal of an association admin's change of min_cell_size (the web page finds it).
+CHANGE_REFUSED = "min_cell_size may be changed only with the operator's system key"
 
 
 def _require_may_change_protection(
     principal: Principal, current: dict[str, Any], requested: dict[str, Any]
 ) -> None:
     """Disclosure control protects participants from the förbund's own keys too (product.md
-    §7: the attacker may hold an admin key). An association admin may raise min_cell_size;
-    only the operator's system key, acting for the controller, may lower it (to 0
-    included): otherwise an admin could turn control off for a moment, and every `as_of`
-    answer at that instant would give exact counts of every year (decisions.md §41)."""
+    §7: the attacker may hold an admin key), so only the operator's system key, acting for
+    the controller, changes min_cell_size. Lowering it would let an admin turn control off
+    for a moment and read every year through `as_of` at that instant; raising it draws the
+    noise from another table, and two answers of the same persons from two tables give
+    some counts exactly (decisions.md §41)."""
     wanted = requested.get("min_cell_size")
-    if principal.role == Role.SYSTEM_ADMIN.value or not isinstance(wanted, int):
-        return  # a value that is no number is refused by the settings' own check
-    if wanted < current["min_cell_size"]:
-        raise ForbiddenError(LOWERING_REFUSED)
+    if principal.role == Role.SYSTEM_ADMIN.value or wanted is None:
+        return
+    if wanted != current["min_cell_size"]:
+        raise ForbiddenError(CHANGE_REFUSED)

@@ -21,6 +21,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "accept_personal_identity_numbers": False,
 }
 
+# The largest min_cell_size: its noise, ±k/2, is what the cell key's tables hold up to a
+# bound of 25 (service/statistics/cell_key.py); above it the outer noises would be empty.
+MAX_MIN_CELL_SIZE = 50
+
 # Gallring (product.md §12): years after an enrollment's exit its event-level data is kept.
 # Not among the defaults: an association that never set it keeps its settings unchanged.
 RETENTION = "retention_years_after_exit"
@@ -32,7 +36,7 @@ def checked_settings(settings: dict[str, Any]) -> dict[str, Any]:
     for name, low, high in (
         ("early_dropout_months", 0, 24),
         ("youth_max_age", 15, 67),
-        ("min_cell_size", 0, 100),
+        ("min_cell_size", 0, MAX_MIN_CELL_SIZE),
     ):
         value = merged[name]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from service.adapters.audit_log import PAGE_SIZE
-from service.domain.association import DEFAULT_SETTINGS, RETENTION
+from service.domain.association import DEFAULT_SETTINGS, MAX_MIN_CELL_SIZE, RETENTION
 from service.domain.codes import Role
 from service.domain.errors import DomainError
 from service.reporting.years import STOCKHOLM, in_stockholm
@@ -229,7 +229,7 @@ def revoke_key(request: Request, kid: str, csrf: Text = "") -> Response:
 NUMBER_SETTINGS = (
     ("early_dropout_months", "Tidigt avhopp: avslut inom så många månader", 0, 24),
     ("youth_max_age", "Högsta ålder som räknas som ung", 15, 67),
-    ("min_cell_size", "Minsta antal personer bakom en redovisad siffra", 0, 100),
+    ("min_cell_size", "Minsta antal personer bakom en redovisad siffra", 0, MAX_MIN_CELL_SIZE),
 )
 
 

@@ -113,9 +113,9 @@ _REFUSALS: tuple[tuple[str, str], ...] = (
     ),
     (r"year must be from", "Året godtas inte (2000 till nästa år)."),
     (
-        r"min_cell_size may be lowered only",
-        "Gränsen kan höjas här men bara sänkas av driftansvarig (med systemnyckel): en lägre "
-        "gräns ger deltagarna ett svagare skydd.",
+        r"min_cell_size may be changed only",
+        "Gränsen ändras bara av driftansvarig (med systemnyckel): den bestämmer hur "
+        "deltagarna skyddas.",
     ),
     (r"is not a valid code", "Välj ett av alternativen."),
     (

@@ -190,7 +190,7 @@ def test_an_admin_cannot_switch_disclosure_control_off(
 ) -> None:
     """The review's attack: an admin sets min_cell_size to 0 for a moment, then the analyst
     reads exact counts of any year with `as_of` at that instant. Only the operator's system
-    key may lower the setting; the admin may raise it."""
+    key changes the setting (a raise too: see the next test)."""
     tenant = make_tenant(client, container, settings={"min_cell_size": 5})
     assert tenant.enroll(enrolled_on="2024-02-01").status_code == 201
 
@@ -198,18 +198,42 @@ def test_an_admin_cannot_switch_disclosure_control_off(
         body = {"settings": {"min_cell_size": size}}
         return client.patch(tenant.base, json=body, headers=bearer(key))
 
-    for lower in (0, 4):
-        refused = settings_to(lower, tenant.admin_key)
+    for other in (0, 4, 6):
+        refused = settings_to(other, tenant.admin_key)
         assert refused.status_code == 403, refused.text
         assert refused.headers["content-type"] == "application/problem+json"
         assert "system key" in refused.json()["detail"]
     answer = tenant.statistics(year=2024, as_of=datetime.now(UTC).isoformat())
     assert answer["disclosure"]["min_cell_size"] == 5
     assert answer["total"]["measures"]["active"]["total"] is None  # one person: hidden
-    assert settings_to(7, tenant.admin_key).status_code == 200  # raising is the admin's
-    assert settings_to(7, tenant.admin_key).status_code == 200  # and so is a repeat
-    assert settings_to(3, tenant.system_key).status_code == 200  # lowering the operator's
+    assert settings_to(5, tenant.admin_key).status_code == 200  # the same value: no change
+    assert settings_to(7, tenant.system_key).status_code == 200  # the operator's
+    assert settings_to(3, tenant.system_key).status_code == 200
     assert tenant.statistics(year=2024)["disclosure"]["min_cell_size"] == 3
+
+
+def test_every_answer_given_at_one_time_has_the_k_then_in_force(
+    client: TestClient, container: Container
+) -> None:
+    """The second review's attack: k changed from 5 to 6 draws the noise from another
+    table, and an `as_of` answer from before the change compared with one after gave 229
+    of 1,939 counts exactly. An `as_of` answer is protected with today's k."""
+    tenant = make_tenant(client, container, settings={"min_cell_size": 5})
+    for n in range(40):
+        body = {"pseudonym": f"person-{n:04}", "sex": ("female", "male")[n % 2],
+                "birth_year": 1960 + n % 40}  # fmt: skip
+        assert tenant.enroll(**body).status_code == 201
+    before = datetime.now(UTC).isoformat()
+    time.sleep(0.01)
+    changed = client.patch(
+        tenant.base, json={"settings": {"min_cell_size": 6}}, headers=bearer(tenant.system_key)
+    )
+    assert changed.status_code == 200, changed.text
+    now, then = tenant.statistics(year=2023), tenant.statistics(year=2023, as_of=before)
+    assert then["disclosure"] == now["disclosure"] == {
+        "method": "cell_key", "max_noise": 3, "min_cell_size": 6
+    }  # fmt: skip
+    assert then["total"] == now["total"] and then["suppressed"] == now["suppressed"]
 
 
 def test_a_kommun_of_a_few_participants_is_not_named_by_the_answer(

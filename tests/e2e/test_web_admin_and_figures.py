@@ -208,11 +208,11 @@ def test_admin_changes_the_settings(browser: TestClient, tenant: Tenant) -> None
     assert page.status_code == 200 and 'name="min_cell_size"' in page.text
     form = {
         "csrf": csrf_of(page.text), "name": "Södra Dalarna", "early_dropout_months": "3",
-        "youth_max_age": "25", "min_cell_size": "4", "goal_reasons": ["work", "studies"],
+        "youth_max_age": "25", "min_cell_size": "0", "goal_reasons": ["work", "studies"],
         "retention_years_after_exit": "10",
     }  # fmt: skip
-    bad = browser.post("/admin/installningar", data={**form, "min_cell_size": "500"})
-    assert bad.status_code == 422 and 'id="min_cell_size-fel"' in bad.text
+    bad = browser.post("/admin/installningar", data={**form, "youth_max_age": "500"})
+    assert bad.status_code == 422 and 'id="youth_max_age-fel"' in bad.text
     before = tenant.get(tenant.base, key=tenant.admin_key).json()
     assert before["settings"]["min_cell_size"] == 0  # nothing written
     saved = browser.post("/admin/installningar", data=form)
@@ -221,7 +221,7 @@ def test_admin_changes_the_settings(browser: TestClient, tenant: Tenant) -> None
     assert after["name"] == "Södra Dalarna"
     assert after["settings"] == {
         **before["settings"], "early_dropout_months": 3, "youth_max_age": 25,
-        "min_cell_size": 4, "goal_reasons": ["work", "studies"],
+        "min_cell_size": 0, "goal_reasons": ["work", "studies"],
         "retention_years_after_exit": 10, "accept_personal_identity_numbers": False,
     }  # fmt: skip
     kept = browser.post(
@@ -234,16 +234,17 @@ def test_admin_changes_the_settings(browser: TestClient, tenant: Tenant) -> None
         "retention_years_after_exit" not in settings
         or settings["retention_years_after_exit"] is None
     )
-    # Raised to 4 above; the admin may not lower it again (only the operator may).
-    lower = {**form, "min_cell_size": "0", "csrf": csrf_of(kept.text)}
-    refused = browser.post("/admin/installningar", data=lower)
+    # min_cell_size is the operator's: shown read-only, and a change posted anyway refused.
+    assert re.search(r'name="min_cell_size"[^>]* readonly', kept.text)
+    raised = {**form, "min_cell_size": "4", "csrf": csrf_of(kept.text)}
+    refused = browser.post("/admin/installningar", data=raised)
     assert refused.status_code == 422  # a refused form, as every other
     assert errors_of(refused.text) == [
-        "Gränsen kan höjas här men bara sänkas av driftansvarig (med systemnyckel): en lägre "
-        "gräns ger deltagarna ett svagare skydd."
+        "Gränsen ändras bara av driftansvarig (med systemnyckel): den bestämmer hur "
+        "deltagarna skyddas."
     ]
     assert 'id="min_cell_size-fel"' in refused.text
-    assert tenant.get(tenant.base, key=tenant.admin_key).json()["settings"]["min_cell_size"] == 4
+    assert tenant.get(tenant.base, key=tenant.admin_key).json()["settings"]["min_cell_size"] == 0
 
 
 def test_admin_records_finances_for_cost_per_participant(

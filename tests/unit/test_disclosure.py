@@ -12,9 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
+from service.domain.association import MAX_MIN_CELL_SIZE, checked_settings
+from service.domain.errors import InvalidValueError
 from service.domain.facts import EnrollmentFacts, Period, ReportingRules
 from service.statistics import answer as answer_module
-from service.statistics import disclosure
+from service.statistics import cell_key, disclosure
 from service.statistics.cell_key import max_noise, perturbed_count
 from service.statistics.disclosure import _narrow_inequality
 from service.statistics.disclosure_relations import identities
@@ -447,3 +449,17 @@ def test_no_pin_the_service_sees_is_published_while_something_could_hide_it(
                 behind = disclosure._scope_behind([n], measured, found, hidden | kept, k, bound)
                 assert not behind, (seed, measured.pointer(n), lo[n], hi[n])
     assert rounds == 1 or pins == 0
+
+
+@pytest.mark.parametrize("size", range(2, MAX_MIN_CELL_SIZE + 1))
+def test_every_allowed_min_cell_size_gets_the_noise_its_answer_states(size: int) -> None:
+    # A review found the tables of bounds 28 and up holding only −1..1, while the answer
+    # (and the reader's bounds) said ±k/2: k is capped where every noise ±1..±D is drawn.
+    bound = max_noise(size)
+    assert set(cell_key._TABLES[bound]) == set(range(-bound, bound + 1))
+
+
+def test_a_min_cell_size_past_the_tables_is_refused() -> None:
+    assert checked_settings({"min_cell_size": MAX_MIN_CELL_SIZE})["min_cell_size"] == 50
+    with pytest.raises(InvalidValueError, match="from 0 to 50"):
+        checked_settings({"min_cell_size": MAX_MIN_CELL_SIZE + 1})

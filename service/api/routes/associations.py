@@ -69,8 +69,8 @@ def change_association(
 ) -> AssociationPublic:
     """Change the name or settings; later answers use them (as_of uses those then in force).
 
-    An association admin may raise `min_cell_size`; only a system key (the operator, for
-    the controller) may lower it: 403 otherwise."""
+    Only a system key (the operator, for the controller) changes `min_cell_size` (0–50):
+    403 for an association admin's change."""
     return _public(container.admin.change_association(principal, aid, body.name, _settings(body)))
 
 

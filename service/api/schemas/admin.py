@@ -42,7 +42,7 @@ class AssociationSettings(Strict):
         le=67,
     )
     min_cell_size: StrictInt | None = Field(
-        description="Disclosure control: counts under this are hidden and every count gets noise (0–100; 0 or 1 = off)",
+        description="Disclosure control: counts under this are hidden and every count gets noise (0–50; 0 or 1 = off; only a system key may change it)",
         default=None,
         ge=0,
         le=100,
