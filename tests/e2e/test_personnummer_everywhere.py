@@ -202,6 +202,9 @@ def test_a_number_sent_as_a_field_name_is_not_echoed(tenant: Tenant, container: 
         assert not any(d in response.text for d in DIGITS), response.text
         # The error still points at the body's unknown field, named by a placeholder.
         assert [e["field"] for e in response.json()["errors"]] == ["[borttaget: personnummer]"]
+    # Two unknown keys, each no number, that the problem's detail would join into one.
+    split = tenant.enroll(**{"81121": "", "89876": ""})
+    assert split.status_code == 422 and "81121" not in split.json()["detail"], split.text
     item = {"id": str(uuid.uuid4()), "type": "voided", "enrollment_id": str(uuid.uuid4()),
             "data": {"why": "fel", "19811218-9876": 1}, "198112189876": 2}  # fmt: skip
     response = tenant.post(f"{tenant.base}/events:batch", {"events": [item]})
