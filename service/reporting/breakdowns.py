@@ -13,7 +13,7 @@ from service.domain.codes import (
 )
 from service.reporting import text
 from service.reporting.answer import MeasureSource, change, ratio
-from service.reporting.model import BLANK, Column, Row, RowStyle, Table, Value
+from service.reporting.model import BLANK, Column, Row, RowStyle, Status, Table, Value
 from service.reporting.tables import (
     NoteBook,
     ReportContext,
@@ -38,11 +38,16 @@ ACTIVE_BASE_NOTE = "Andelen är räknad på aktiva under året, ur tabellens ant
 MUNICIPALITY_CODE_NOTE = "Kommun anges med SCB:s kommunkod, folkbokföring vid inskrivning."
 
 
+# A kommun the year's answer counts under `other` (decisions.md §42): hidden, not nobody.
+FOLDED_CELL: Cell = (Value(None, status=Status.SUPPRESSED),) * 3
+
+
 def distribution_cell(source: MeasureSource, path: Sequence[str], code: str) -> Cell:
-    """A cell of a distribution; a code the distribution leaves out has no one in it."""
+    """A cell of a distribution; a code the distribution leaves out has no one in it,
+    unless it counts some under `other` (a kommun listed in the other year only)."""
     distribution = source.raw(*path)
     if isinstance(distribution, Mapping) and code not in distribution:
-        return ZERO_CELL
+        return FOLDED_CELL if OTHER_MUNICIPALITY in distribution else ZERO_CELL
     return source.cell(*path, code)
 
 

@@ -436,3 +436,45 @@ def real_answer(year: int) -> dict[str, Any]:
     return build_statistics_answer(
         AnswerInputs("a", Period.year(year), ReportingRules(), [team], people)
     )
+
+
+def test_a_kommun_folded_into_other_in_one_year_is_hidden_not_nobody():
+    # The review's case: nine from Laxå in 2022, six of them leave that December; the
+    # three left in 2023 are counted under `other`. The row of Laxå shows 2023 as hidden
+    # (".."), not as "–" (nobody), and its share and change are not computed.
+    team = InterventionInfo("team", "Team", "individual", date(2020, 1, 1))
+    people = [
+        EnrollmentFacts(
+            enrollment_id=f"e{i}",
+            association_id="a",
+            intervention_id="team",
+            pseudonym=f"person-{i}",
+            sex="female" if i % 2 else "male",
+            birth_year=1990,
+            education="compulsory",
+            municipality="1883",
+            enrolled_on=date(2022, 3, 1 + i),
+            support_at_enrollment=frozenset({"social_assistance"}),
+            months_on_public_support=12,
+            months_without_work_or_studies=None,
+            current_support=frozenset({"social_assistance"}),
+            exited_on=date(2022, 12, 1) if i < 6 else None,
+            exit_reason="work" if i < 6 else None,
+        )
+        for i in range(9)
+    ]
+    years = {
+        y: build_statistics_answer(
+            AnswerInputs("a", Period.year(y), ReportingRules(), [team], people)
+        )
+        for y in (2022, 2023)
+    }
+    assert "1883" in years[2022]["total"]["measures"]["municipality"]
+    assert "1883" not in years[2023]["total"]["measures"]["municipality"]
+    made = build_annual_report(
+        association_name="Finsam Test", year=2023, current=years[2023],
+        previous=years[2022], generated_as_of=None, municipality_names={"1883": "Laxå"},
+    )  # fmt: skip
+    laxa = row(table(made, "team.municipality"), "Laxå (1883)").values
+    assert [v.text() for v in laxa[:4]] == ["..", "..", "..", ".."]
+    assert laxa[-1].text() == ".."  # the change
