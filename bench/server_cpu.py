@@ -106,6 +106,9 @@ def run(kind: str, rounds: int) -> None:
                 for pid, role in roles.items():
                     used = (_cpu_seconds(pid) - before.get(pid, 0.0)) / len(events) * 1e6
                     spent[role] = spent.get(role, 0.0) + used
+                if kind == "postgres" and "worker backend" not in spent:
+                    print("  (no backend of the workers found: PostgreSQL on another host, or")
+                    print("   the URL names its own application_name; the chain lacks it)")
                 chain = spent.get("worker", 0) + spent.get("worker backend", 0) + client
                 print(
                     f"{kind} {name}: {rate:,.0f} ev/s; CPU µs an event: request workers "

@@ -214,16 +214,6 @@ def education(active_facts: Facts) -> Groups:
     return grouped(active_facts, [e.value for e in Education], lambda f: f.education)
 
 
-def municipality_codes(active_facts: Facts) -> list[str]:
-    """The municipality codes present among active participants, sorted, then `unknown`."""
-    return listed_municipalities(municipalities_present(active_facts))
-
-
-def municipalities_present(active_facts: Facts) -> frozenset[str]:
-    """The municipality codes given among active participants."""
-    return frozenset(f.municipality for f in active_facts if f.municipality)
-
-
 def listed_municipalities(present: Iterable[str]) -> list[str]:
     """Municipality codes as an answer lists them: sorted, then `unknown`."""
     return [*sorted(present), UNKNOWN_MUNICIPALITY]

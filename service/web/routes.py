@@ -17,7 +17,9 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import compile_path
 
 from service.application.access import require_enrollment
 from service.domain.codes import Role
@@ -75,12 +77,29 @@ def _page_or(problem: ErrorHandler) -> ErrorHandler:
             return await answer if inspect.isawaitable(answer) else answer
         status = getattr(error, "status_code", 422)
         if status == 405 and request.method in ("GET", "HEAD"):
-            return redirect(path.rsplit("/", 1)[0] or "/")  # the page the form is on
+            return redirect(_page_above(request, path))  # the page the form is on
         if status in (404, 405, 422):  # 422: an id or a year in the path that is none
             return page(request, "refused.html", None, status=404, title="Sidan finns inte")
         return page(request, "refused.html", None, status=status, title="Något gick fel")
 
     return handler
+
+
+def _page_above(request: Request, path: str) -> str:
+    """The nearest address above `path` that a page answers: `/admin` for
+    `/admin/nycklar/{kid}/aterkalla`, `/` for `/logga-in`."""
+    while path.count("/") > 1:
+        path = path.rsplit("/", 1)[0]
+        for route in iter_route_contexts(request.app.routes):
+            pattern, methods = getattr(route, "path", None), getattr(route, "methods", None)
+            if (
+                pattern
+                and methods
+                and "GET" in methods
+                and compile_path(pattern)[0].fullmatch(path)
+            ):
+                return path
+    return "/"
 
 
 def install(app: FastAPI, problems: Mapping[type[Exception], ErrorHandler]) -> None:

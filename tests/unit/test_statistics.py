@@ -283,8 +283,17 @@ class TestEducationAndMunicipality:
         assert ids(groups["compulsory"]) == ["e1"]
 
     def test_municipality_codes_are_those_present_sorted_then_unknown(self) -> None:
-        facts = [enrollment(municipality="2080"), enrollment(municipality="1980")]
-        assert st.municipality_codes(facts) == ["1980", "2080", "unknown"]
+        assert st.listed_municipalities({"2080", "1980"}) == ["1980", "2080", "unknown"]
+
+    def test_a_kommun_not_listed_counts_under_other_when_other_is_listed(self) -> None:
+        facts = [
+            enrollment(enrollment_id="e1", municipality="2080"),
+            enrollment(enrollment_id="e2", municipality="1980"),
+        ]
+        groups = st.municipality(facts, ["2080", "other", "unknown"])
+        assert [ids(groups[k]) for k in ("2080", "other", "unknown")] == [["e1"], ["e2"], []]
+        # Without `other` among the keys (no disclosure control) it is in no group.
+        assert "1980" not in st.municipality(facts, ["2080", "unknown"])
 
     def test_a_missing_municipality_counts_as_unknown(self) -> None:
         groups = st.municipality([enrollment(municipality=None)], ["2080", "unknown"])
