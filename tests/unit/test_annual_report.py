@@ -410,10 +410,12 @@ def real_report(**options: Any) -> tuple[dict[int, dict[str, Any]], AnnualReport
     return years, made
 
 
-def real_answer(year: int) -> dict[str, Any]:
-    """A statistics answer from service.statistics.answer, for six people."""
-    team = InterventionInfo("team", "Team", "individual", date(2020, 1, 1))
-    people = [
+TEAM = InterventionInfo("team", "Team", "individual", date(2020, 1, 1))
+
+
+def people_of_laxa(count: int, exits: int, exited_on: date) -> list[EnrollmentFacts]:
+    """`count` people of Laxå (1883) enrolled in 2022; the first `exits` left on `exited_on`."""
+    return [
         EnrollmentFacts(
             enrollment_id=f"e{i}",
             association_id="a",
@@ -428,47 +430,31 @@ def real_answer(year: int) -> dict[str, Any]:
             months_on_public_support=12,
             months_without_work_or_studies=None,
             current_support=frozenset({"social_assistance"}),
-            exited_on=date(2023, 5, 1) if i < 2 else None,
-            exit_reason="work" if i < 2 else None,
+            exited_on=exited_on if i < exits else None,
+            exit_reason="work" if i < exits else None,
         )
-        for i in range(6)
+        for i in range(count)
     ]
+
+
+def answer_of(people: list[EnrollmentFacts], year: int) -> dict[str, Any]:
+    """The statistics module's answer for these people of TEAM."""
     return build_statistics_answer(
-        AnswerInputs("a", Period.year(year), ReportingRules(), [team], people)
+        AnswerInputs("a", Period.year(year), ReportingRules(), [TEAM], people)
     )
+
+
+def real_answer(year: int) -> dict[str, Any]:
+    """A statistics answer from service.statistics.answer, for six people."""
+    return answer_of(people_of_laxa(6, 2, date(2023, 5, 1)), year)
 
 
 def test_a_kommun_folded_into_other_in_one_year_is_hidden_not_nobody():
     # The review's case: nine from Laxå in 2022, six of them leave that December; the
     # three left in 2023 are counted under `other`. The row of Laxå shows 2023 as hidden
     # (".."), not as "–" (nobody), and its share and change are not computed.
-    team = InterventionInfo("team", "Team", "individual", date(2020, 1, 1))
-    people = [
-        EnrollmentFacts(
-            enrollment_id=f"e{i}",
-            association_id="a",
-            intervention_id="team",
-            pseudonym=f"person-{i}",
-            sex="female" if i % 2 else "male",
-            birth_year=1990,
-            education="compulsory",
-            municipality="1883",
-            enrolled_on=date(2022, 3, 1 + i),
-            support_at_enrollment=frozenset({"social_assistance"}),
-            months_on_public_support=12,
-            months_without_work_or_studies=None,
-            current_support=frozenset({"social_assistance"}),
-            exited_on=date(2022, 12, 1) if i < 6 else None,
-            exit_reason="work" if i < 6 else None,
-        )
-        for i in range(9)
-    ]
-    years = {
-        y: build_statistics_answer(
-            AnswerInputs("a", Period.year(y), ReportingRules(), [team], people)
-        )
-        for y in (2022, 2023)
-    }
+    people = people_of_laxa(9, 6, date(2022, 12, 1))
+    years = {y: answer_of(people, y) for y in (2022, 2023)}
     assert "1883" in years[2022]["total"]["measures"]["municipality"]
     assert "1883" not in years[2023]["total"]["measures"]["municipality"]
     made = build_annual_report(
