@@ -226,14 +226,26 @@ def my_interventions(request: Request) -> Response:
 MISSING_EXIT_SUPPORT = "Försörjning vid avslut saknas"
 
 
+# What an open enrollment may lack that the statistics count as "Uppgift saknas".
+_MISSING_DATA = (
+    ("education", lambda value: value == "unknown", "utbildningsnivå"),
+    ("municipality", lambda value: not value, "kommun"),
+    ("support_at_enrollment", lambda value: not value, "försörjning vid inskrivning"),
+)
+
+
 def _attention(row: dict[str, Any], intervention: dict[str, Any], today: date) -> list[str]:
     """What needs attention (product.md §11): quiet for 6 months or more, past the
-    intervention's end, or an exit without the support it ended with."""
+    intervention's end, data the statistics miss, or an exit without the support it ended
+    with."""
     notes = []
     if row["exited_on"] is not None:
         if not row["support_at_exit"]:  # '' (nothing known) or None
             notes.append(MISSING_EXIT_SUPPORT)
         return notes
+    missing = [name for field, lacks, name in _MISSING_DATA if lacks(row[field])]
+    if missing:
+        notes.append("Uppgift saknas: " + ", ".join(missing))
     last_event = row["recorded_from"]
     if datetime.now(UTC).replace(tzinfo=None) - last_event >= timedelta(days=QUIET_DAYS):
         notes.append("Ingen händelse på minst 6 månader")

@@ -446,3 +446,22 @@ def test_the_log_filter_takes_days_of_swedish_time(
 
     assert statistics_rows("2026-11-24") == ["2026-11-24 00:30:00"]
     assert statistics_rows("2026-11-23") == []
+
+
+def test_an_open_enrollment_missing_data_needs_attention(
+    browser: TestClient, tenant: Tenant
+) -> None:
+    """product.md §11: what needs attention includes missing data (the review found none
+    flagged): what the statistics would count as "Uppgift saknas"."""
+    lacking = tenant.enroll(education="unknown", support=[], pseudonym="pseudonym-lacking")
+    complete = tenant.enroll(municipality="2084", pseudonym="pseudonym-complete")
+    assert lacking.status_code == complete.status_code == 201
+    sign_in(browser, tenant.coach_key)
+    listing = browser.get("/insatser/team-a").text
+    rows = {eid: listing.split(eid, 1)[1].split("</tr>", 1)[0] for eid in
+            (lacking.json()["id"], complete.json()["id"])}  # fmt: skip
+    assert (
+        "Uppgift saknas: utbildningsnivå, kommun, försörjning vid inskrivning"
+        in rows[lacking.json()["id"]]
+    )
+    assert "Uppgift saknas" not in rows[complete.json()["id"]]
