@@ -149,6 +149,9 @@ def test_numbers_sent_everywhere_are_nowhere_afterwards(kind: str, tmp_path: Pat
             pin = http.post(tenant.enrollments_url("team-a"), json=body, headers=coach)
             assert pin.status_code == 201, pin.text
         assert all(s == [422] * 9 + [200] for s in statuses), statuses
+        # One request without a number: its line shows the access log is on (every line
+        # with a number, percent-encoded ones too, is replaced whole).
+        httpx.get(f"{tenant.base}/statistics", params={"year": 2024}, headers=coach)
         server.stop()
         log = server.log()
         stored = _database_text(url)
