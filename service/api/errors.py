@@ -10,12 +10,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
-from starlette.routing import compile_path
 
 from service.domain import errors as e
 from service.domain.personnummer_guard import redact_identity_numbers
+from service.route_methods import methods_at
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("uppfoljning.api")
@@ -131,12 +130,7 @@ def _field_part(part: object) -> str:
 
 def _allowed_methods(request: Request) -> str:
     """Every method of the path, not just those of the first route that matched it."""
-    methods: set[str] = set()
-    for route in iter_route_contexts(request.app.routes):
-        path, route_methods = getattr(route, "path", None), getattr(route, "methods", None)
-        if path and route_methods and compile_path(path)[0].fullmatch(request.url.path):
-            methods |= route_methods
-    return ", ".join(sorted(methods))
+    return ", ".join(sorted(methods_at(request.app.routes, request.url.path)))
 
 
 def validation_problem(_: Request, error: Exception) -> JSONResponse:

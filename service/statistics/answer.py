@@ -12,8 +12,9 @@ Choices the specification leaves open:
   interventions for the year / the active participants of those with a recorded cost.
 - `municipality` lists, in every measures object, the codes present among the active
   participants of the whole answer (sorted), then "unknown"; so all objects have the same
-  keys. With disclosure control only the codes whose count in the total would be published
-  (at least min_cell_size after its noise) are listed, the others counted together under
+  keys. With disclosure control only the codes whose count in the total, with its noise,
+  is at least min_cell_size are listed (such a total may still be hidden, as a complement),
+  the others counted together under
   "other", which is always listed: a key never tells that someone of a small kommun took
   part (docs/decisions.md §42).
 - `support_before_after` lists the support codes and "unknown" (an empty set), like
@@ -213,8 +214,8 @@ def _shown_municipalities(
     of_interventions: Sequence[dict[str, tuple[int, int]]], rules: ReportingRules
 ) -> list[str]:
     """The municipality keys of the answer (see the module's docstring): with disclosure
-    control, the codes whose count in the total, as it would be published (the same noise
-    from the same cell key), is at least min_cell_size; then `other` and `unknown`."""
+    control, the codes whose count in the total, with the noise that cell gets (the same
+    cell key), is at least min_cell_size; then `other` and `unknown`."""
     size = rules.min_cell_size
     if size <= 0:
         return st.listed_municipalities(set().union(*of_interventions))

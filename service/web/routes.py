@@ -17,13 +17,12 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
-from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
-from starlette.routing import compile_path
 
 from service.application.access import require_enrollment
 from service.domain.codes import Role
 from service.domain.errors import DomainError, NotFoundError
+from service.route_methods import methods_at
 from service.web import admin_pages, labels, statistics_pages
 from service.web.pages import (
     HERE,
@@ -90,15 +89,8 @@ def _page_above(request: Request, path: str) -> str:
     `/admin/nycklar/{kid}/aterkalla`, `/` for `/logga-in`."""
     while path.count("/") > 1:
         path = path.rsplit("/", 1)[0]
-        for route in iter_route_contexts(request.app.routes):
-            pattern, methods = getattr(route, "path", None), getattr(route, "methods", None)
-            if (
-                pattern
-                and methods
-                and "GET" in methods
-                and compile_path(pattern)[0].fullmatch(path)
-            ):
-                return path
+        if "GET" in methods_at(request.app.routes, path):
+            return path
     return "/"
 
 
